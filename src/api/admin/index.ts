@@ -1,0 +1,6 @@
+import { fastApiErrors } from '../error-formats.ts';
+import { createSurface } from '../surface.ts';
+
+export function adminApi() {
+  return createSurface(fastApiErrors);
+}

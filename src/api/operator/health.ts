@@ -1,0 +1,42 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import { pendingMigrations } from '../../db/migrate.ts';
+import type { AppEnv } from '../context.ts';
+
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['Operator'],
+  summary: 'Health check endpoint (alive)',
+  responses: { 200: { description: 'Successful Response', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+});
+
+const ready = createRoute({
+  method: 'get',
+  path: '/ready',
+  tags: ['Operator'],
+  summary: 'Readiness: the store answers and every migration has run',
+  responses: {
+    200: { description: 'Ready', content: { 'application/json': { schema: z.object({ status: z.literal('ready') }) } } },
+    503: {
+      description: 'Not ready',
+      content: { 'application/json': { schema: z.object({ status: z.literal('unavailable'), reason: z.string() }) } },
+    },
+  },
+});
+
+export function healthApi() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(ready, async (c) => {
+    try {
+      await sql`SELECT 1`.execute(c.var.services.db);
+      const pending = await pendingMigrations(c.var.services.db);
+      if (pending.length) return c.json({ status: 'unavailable' as const, reason: `pending migrations: ${pending.join(', ')}` }, 503);
+      return c.json({ status: 'ready' as const }, 200);
+    } catch {
+      return c.json({ status: 'unavailable' as const, reason: 'store unreachable' }, 503);
+    }
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { adminApi } from './api/admin/index.ts';
+import { as2Api } from './api/as2/index.ts';
+import type { AppEnv } from './api/context.ts';
+import { operatorApi } from './api/operator/index.ts';
+import { healthApi } from './api/operator/health.ts';
+import { sponsorApi } from './api/sponsor/index.ts';
+import { subscriptionApi } from './api/subscriptions/index.ts';
+import { fastApiErrors } from './api/error-formats.ts';
+import { respondWithError } from './errors.ts';
+import { randomHex } from './lib/random.ts';
+import type { Services } from './services.ts';
+
+/** The whole service as one Hono app; each runtime entry point supplies the services. */
+export function createApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const requestId = c.req.header('X-Request-Id')?.slice(0, 64) || randomHex(8);
+    c.set('services', services);
+    c.set('requestId', requestId);
+    const started = services.clock.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    services.log({
+      msg: 'request',
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: services.clock.now() - started,
+      tenant_id: c.get('tenant')?.id ?? c.get('claims')?.tenantId ?? undefined,
+    });
+  });
+  app.route('/', healthApi());
+  app.route('/api/webhooks', sponsorApi());
+  app.route('/api/v1/admin/webhooks', adminApi());
+  app.route('/subscription-management', subscriptionApi());
+  app.route('/api/v1/webhooks', as2Api());
+  app.route('/api/v1/tenants', operatorApi());
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  app.onError((error, c) => respondWithError(c, error, fastApiErrors));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'hookgate', version: '0.1.0', description: 'Four webhook-management APIs over one store and one delivery engine.' },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', { type: 'apiKey', in: 'header', name: 'Authorization' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'BearerJWT', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'PartnerApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  return app;
+}

@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { signDevToken } from '../auth/sign-token.ts';
+import { ConfigError } from '../config.ts';
+import { createAs2Partner } from '../db/repo/as2-partners.ts';
+import { getTenant } from '../db/repo/tenants.ts';
+import { createTenantWithKey } from '../domain/tenants.ts';
+import { type NodeRuntime, setUpNode } from '../runtime/node-setup.ts';
+
+/**
+ * `hookgate <command>`: every command prints one JSON document on stdout and exits 0, or prints
+ * `{"error":"…"}` on stderr and exits 1 (2 for a usage error).
+ */
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(values: Record<string, string | boolean | undefined>): Promise<unknown>;
+}
+
+class UsageError extends Error {}
+
+const required = (values: Record<string, unknown>, name: string): string => {
+  const value = values[name];
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required`);
+  return value;
+};
+
+async function withRuntime<T>(action: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
+  const runtime = await setUpNode();
+  try {
+    return await action(runtime);
+  } finally {
+    await runtime.store.close();
+  }
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'Start the HTTP server and the delivery sweeper',
+    usage: 'hookgate serve',
+    options: {},
+    run: async () => {
+      const { startNodeServer } = await import('../runtime/node.ts');
+      await startNodeServer();
+      return undefined;
+    },
+  },
+  migrate: {
+    summary: 'Apply pending database migrations',
+    usage: 'hookgate migrate',
+    options: {},
+    run: () => withRuntime(async () => ({ status: 'ok' })),
+  },
+  'tenant create': {
+    summary: 'Create a tenant and its first API key',
+    usage: 'hookgate tenant create --name NAME [--partner-org ID]',
+    options: { name: { type: 'string' }, 'partner-org': { type: 'string' } },
+    run: (values) =>
+      withRuntime(async ({ services }) => {
+        const { tenant, key } = await createTenantWithKey(services.db, {
+          name: required(values, 'name'),
+          partnerOrgId: (values['partner-org'] as string | undefined) ?? null,
+          now: services.clock.now(),
+        });
+        return { tenant_id: tenant.id, api_key: key.key };
+      }),
+  },
+  'as2-partner create': {
+    summary: 'Create an AS2 trading partner of a tenant',
+    usage: 'hookgate as2-partner create --tenant TENANT_ID --name NAME',
+    options: { tenant: { type: 'string' }, name: { type: 'string' } },
+    run: (values) =>
+      withRuntime(async ({ services }) => {
+        const tenantId = required(values, 'tenant');
+        const name = required(values, 'name');
+        if (!(await getTenant(services.db, tenantId))) throw new UsageError(`tenant ${tenantId} does not exist`);
+        const partner = await createAs2Partner(services.db, { tenantId, name, now: services.clock.now() });
+        return { partner_id: partner.id };
+      }),
+  },
+  token: {
+    summary: 'Sign a development JWT with JWT_SECRET',
+    usage: 'hookgate token --sub SUB [--tenant TENANT_ID] [--partner-org ID] [--scope "webhooks:admin …"] [--ttl SECONDS]',
+    options: { sub: { type: 'string' }, tenant: { type: 'string' }, 'partner-org': { type: 'string' }, scope: { type: 'string' }, ttl: { type: 'string' } },
+    run: (values) =>
+      withRuntime(async ({ env }) => {
+        if (!env.JWT_SECRET) throw new UsageError('JWT_SECRET is not set (tokens for a JWKS issuer come from that issuer)');
+        const ttl = Number(values.ttl ?? 3600);
+        if (!Number.isInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive integer of seconds');
+        const token = await signDevToken({
+          secret: env.JWT_SECRET,
+          sub: required(values, 'sub'),
+          tenantId: values.tenant as string | undefined,
+          partnerOrgId: values['partner-org'] as string | undefined,
+          scope: values.scope as string | undefined,
+          ttlSeconds: ttl,
+          issuer: env.JWT_ISSUER,
+          audience: env.JWT_AUDIENCE,
+        });
+        return { token, access_token: token, token_type: 'Bearer', expires_in: ttl };
+      }),
+  },
+};
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `Usage: hookgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun hookgate <command> --help for a command's options. Output is JSON on stdout.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const two = argv.slice(0, 2).join(' ');
+  const name = COMMANDS[two] ? two : argv[0];
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
+    (wantsHelp ? process.stdout : process.stderr).write(helpText());
+    return wantsHelp ? 0 : 2;
+  }
+  const rest = argv.slice(name!.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  try {
+    const { values } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
+    const result = await command.run(values);
+    if (result !== undefined) process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${JSON.stringify({ error: message })}\n`);
+    return usage || error instanceof ConfigError ? 2 : 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  if (code !== 0 || !['serve'].includes(process.argv[2] ?? '')) process.exitCode = code;
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const base64Key = z.string().refine((value) => {
+  try {
+    return atob(value).length === 32;
+  } catch {
+    return false;
+  }
+}, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+
+const duration = z.coerce.number().int().positive();
+
+/** Every environment variable hookgate reads, validated once at the entry point. */
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: z.string().default('./data/hookgate.db'),
+    HOOKGATE_ENV: z.enum(['development', 'production']).default('development'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    HOOKGATE_ENCRYPTION_KEY: base64Key.optional(),
+    HOOKGATE_ALLOW_PRIVATE_TARGETS: boolean.default(false),
+    HOOKGATE_SWEEP_CRON: z.string().default('*/5 * * * * *'),
+    HOOKGATE_RETRY_SCHEDULE: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'must be comma-separated seconds, e.g. 5,300,1800')
+      .default('5,300,1800,7200,18000,36000,36000'),
+    HOOKGATE_ATTEMPT_TIMEOUT_MS: duration.default(15_000),
+    HOOKGATE_SECRET_GRACE_SECONDS: duration.default(86_400),
+    HOOKGATE_DISABLE_AFTER_SECONDS: duration.default(5 * 86_400),
+    HOOKGATE_RETENTION_DAYS: duration.default(30),
+    HOOKGATE_MAX_BODY_BYTES: duration.default(1_048_576),
+    HOOKGATE_CONCURRENCY: duration.default(64),
+    HOOKGATE_ENDPOINT_CONCURRENCY: duration.default(8),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HOOKGATE_ENV !== 'production') return;
+    if (!env.HOOKGATE_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['HOOKGATE_ENCRYPTION_KEY'], message: 'is required in production' });
+    }
+    if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_JWKS_URL is required in production' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The settings the app itself uses, after the entry point has filled in development defaults. */
+export interface Config {
+  env: 'development' | 'production';
+  jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  allowPrivateTargets: boolean;
+  retryScheduleSeconds: number[];
+  attemptTimeoutMs: number;
+  secretGraceSeconds: number;
+  disableAfterSeconds: number;
+  retentionDays: number;
+  maxBodyBytes: number;
+  concurrency: number;
+  endpointConcurrency: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses an environment record; throws a ConfigError with a one-line message naming the bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new ConfigError(`invalid configuration: ${issue.path.join('.') || 'environment'} ${issue.message}`);
+}
+
+export function toConfig(env: Env): Config {
+  return {
+    env: env.HOOKGATE_ENV,
+    jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS,
+    retryScheduleSeconds: env.HOOKGATE_RETRY_SCHEDULE.split(',').map(Number),
+    attemptTimeoutMs: env.HOOKGATE_ATTEMPT_TIMEOUT_MS,
+    secretGraceSeconds: env.HOOKGATE_SECRET_GRACE_SECONDS,
+    disableAfterSeconds: env.HOOKGATE_DISABLE_AFTER_SECONDS,
+    retentionDays: env.HOOKGATE_RETENTION_DAYS,
+    maxBodyBytes: env.HOOKGATE_MAX_BODY_BYTES,
+    concurrency: env.HOOKGATE_CONCURRENCY,
+    endpointConcurrency: env.HOOKGATE_ENDPOINT_CONCURRENCY,
+  };
+}

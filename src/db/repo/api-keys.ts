@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import { sha256Hex, timingSafeEqual } from '../../lib/hash.ts';
+import { randomHex, randomToken } from '../../lib/random.ts';
+import type { Database, Tenant } from '../schema.ts';
+
+/**
+ * Tenant API keys look like `hg_<16 hex key id>_<43 char secret>`. Only the SHA-256 of the whole key
+ * is stored (the key carries 256 random bits, so a fast hash is enough); the key id finds the row
+ * and the hashes are compared in constant time.
+ */
+const KEY_PATTERN = /^hg_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
+
+export async function issueApiKey(db: Kysely<Database>, input: { tenantId: string; label: string | null; now: number }) {
+  const id = randomHex(8);
+  const key = `hg_${id}_${randomToken(32)}`;
+  await db
+    .insertInto('api_keys')
+    .values({ id, tenant_id: input.tenantId, key_hash: await sha256Hex(key), label: input.label, created_at: input.now, revoked_at: null })
+    .execute();
+  return { id, key, created_at: input.now };
+}
+
+export async function findTenantByApiKey(db: Kysely<Database>, presented: string): Promise<Tenant | null> {
+  const match = KEY_PATTERN.exec(presented);
+  if (!match) return null;
+  const row = await db
+    .selectFrom('api_keys')
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['api_keys.key_hash', 'api_keys.revoked_at', 'tenants.id', 'tenants.name', 'tenants.partner_org_id', 'tenants.created_at'])
+    .where('api_keys.id', '=', match[1]!)
+    .executeTakeFirst();
+  const presentedHash = await sha256Hex(presented);
+  if (!row || row.revoked_at !== null || !timingSafeEqual(row.key_hash, presentedHash)) return null;
+  return { id: row.id, name: row.name, partner_org_id: row.partner_org_id, created_at: row.created_at };
+}
+
+export function listApiKeys(db: Kysely<Database>, tenantId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'label', 'created_at', 'revoked_at'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function revokeApiKey(db: Kysely<Database>, input: { tenantId: string; keyId: string; now: number }): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: input.now })
+    .where('id', '=', input.keyId)
+    .where('tenant_id', '=', input.tenantId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,58 @@
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { Surface } from '../../catalogue.ts';
+import type { Database, Endpoint, EndpointUpdate, NewEndpoint } from '../schema.ts';
+
+export async function insertEndpoint(db: Kysely<Database>, row: NewEndpoint): Promise<Endpoint> {
+  return db.insertInto('endpoints').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export interface EndpointScope {
+  surface: Surface;
+  /** When set, the endpoint must belong to one of these tenants (the caller's reach). */
+  tenantIds?: readonly string[];
+  subscriber?: string;
+}
+
+/** Finds an endpoint inside the caller's reach; anything outside it reads as "not found". */
+export function findEndpoint(db: Kysely<Database>, id: string, scope: EndpointScope): Promise<Endpoint | undefined> {
+  let query = db.selectFrom('endpoints').selectAll().where('id', '=', id).where('surface', '=', scope.surface);
+  if (scope.tenantIds) query = scope.tenantIds.length ? query.where('tenant_id', 'in', scope.tenantIds) : query.where(nothing);
+  if (scope.subscriber !== undefined) query = query.where('subscriber', '=', scope.subscriber);
+  return query.executeTakeFirst();
+}
+
+export const findSponsorEndpoint = (db: Kysely<Database>, tenantId: string): Promise<Endpoint | undefined> =>
+  db.selectFrom('endpoints').selectAll().where('tenant_id', '=', tenantId).where('surface', '=', 'sponsor').executeTakeFirst();
+
+export const findAs2Endpoint = (db: Kysely<Database>, partnerId: number): Promise<Endpoint | undefined> =>
+  db.selectFrom('endpoints').selectAll().where('as2_partner_id', '=', partnerId).where('surface', '=', 'as2').executeTakeFirst();
+
+export async function updateEndpoint(db: Kysely<Database>, id: string, patch: EndpointUpdate): Promise<Endpoint> {
+  return db.updateTable('endpoints').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function deleteEndpoint(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('endpoints').where('id', '=', id).execute();
+}
+
+export interface EndpointPage {
+  items: Endpoint[];
+  total: number;
+}
+
+export async function listEndpoints(
+  db: Kysely<Database>,
+  filter: EndpointScope & { limit: number; offset: number },
+): Promise<EndpointPage> {
+  let query = db.selectFrom('endpoints').where('surface', '=', filter.surface);
+  if (filter.tenantIds) query = filter.tenantIds.length ? query.where('tenant_id', 'in', filter.tenantIds) : query.where(nothing);
+  if (filter.subscriber !== undefined) query = query.where('subscriber', '=', filter.subscriber);
+  const [items, count] = await Promise.all([
+    query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(count.total) };
+}
+
+/** A caller whose reach is empty matches no endpoint. */
+const nothing = sql<SqlBool>`1 = 0`;

@@ -1,0 +1,128 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Surface } from '../catalogue.ts';
+
+/** The store, as migrations/*.sql define it. Times are integer milliseconds since the epoch. */
+export interface Database {
+  tenants: TenantTable;
+  api_keys: ApiKeyTable;
+  as2_partners: As2PartnerTable;
+  endpoints: EndpointTable;
+  events: EventTable;
+  deliveries: DeliveryTable;
+  attempts: AttemptTable;
+  d1_migrations: MigrationTable;
+}
+
+export interface TenantTable {
+  id: string;
+  name: string;
+  partner_org_id: string | null;
+  created_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  tenant_id: string;
+  key_hash: string;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface As2PartnerTable {
+  id: Generated<number>;
+  tenant_id: string;
+  name: string;
+  created_at: number;
+}
+
+export type AuthMethod = 'OAUTH2' | 'BASIC_AUTH' | 'API_KEY';
+
+export interface EndpointTable {
+  id: string;
+  tenant_id: string;
+  surface: Surface;
+  url: string;
+  description: string | null;
+  /** JSON array of canonical event names; null takes every event the surface carries. */
+  event_types: string | null;
+  enabled: Generated<number>;
+  disabled_reason: string | null;
+  secret_enc: string | null;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: number | null;
+  auth_method: AuthMethod | null;
+  /** Encrypted JSON of the whole outbound authentication object (page 002). */
+  auth_enc: string | null;
+  subscriber: string | null;
+  as2_partner_id: number | null;
+  created_at: number;
+  updated_at: number;
+  last_triggered_at: number | null;
+  failing_since: number | null;
+}
+
+export interface EventTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  requested_type: string;
+  data: string;
+  as2_partner_id: number | null;
+  idempotency_key: string | null;
+  delivery_count: number;
+  occurred_at: number;
+  created_at: number;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface DeliveryTable {
+  id: Generated<number>;
+  event_id: string;
+  endpoint_id: string;
+  /** The `webhook-id` header: stable across retries so receivers can deduplicate. */
+  message_id: string;
+  status: DeliveryStatus;
+  attempt_count: Generated<number>;
+  /** When pending: the time it is due. While leased: the lease expiry, so a crashed owner's work falls due again. */
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface AttemptTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt_number: number;
+  trigger: 'fast_path' | 'sweep' | 'manual' | 'test';
+  started_at: number;
+  duration_ms: number;
+  succeeded: number;
+  status_code: number | null;
+  error_class: string | null;
+  error_message: string | null;
+  request_url: string;
+  request_headers: string;
+  response_headers: string | null;
+  response_body: string | null;
+}
+
+export interface MigrationTable {
+  id: Generated<number>;
+  name: string;
+  applied_at: Generated<string>;
+}
+
+export type Tenant = Selectable<TenantTable>;
+export type As2Partner = Selectable<As2PartnerTable>;
+export type Endpoint = Selectable<EndpointTable>;
+export type NewEndpoint = Insertable<EndpointTable>;
+export type EndpointUpdate = Updateable<EndpointTable>;
+export type EventRow = Selectable<EventTable>;
+export type Delivery = Selectable<DeliveryTable>;
+export type Attempt = Selectable<AttemptTable>;

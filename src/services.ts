@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { TokenVerifier } from './auth/jwt.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/schema.ts';
+import type { DeliveryEngine } from './delivery/engine.ts';
+import type { SecretCipher } from './lib/cipher.ts';
+import type { Logger } from './lib/logger.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Everything the app needs from outside, built by each runtime's entry point. */
+export interface Services {
+  db: Kysely<Database>;
+  clock: Clock;
+  config: Config;
+  cipher: SecretCipher;
+  verifyToken: TokenVerifier;
+  log: Logger;
+  engine: DeliveryEngine;
+}

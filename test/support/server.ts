@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signDevToken } from '../../src/auth/sign-token.ts';
+
+export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface RunningServer {
+  url: string;
+  dataDir: string;
+  dbPath: string;
+  env: Record<string, string>;
+  logs: string[];
+  process: ChildProcess;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Starts the real Node entry point on a free port over a fresh SQLite file. */
+export async function startServer(extraEnv: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'hookgate-'))): Promise<RunningServer> {
+  const dbPath = join(dataDir, 'hookgate.db');
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbPath,
+    JWT_SECRET,
+    HOOKGATE_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true',
+    LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['src/runtime/node.ts'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 15_000);
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        logs.push(line);
+        const match = /"msg":"listening","port":(\d+)/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${logs.join('\n')}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    dbPath,
+    env,
+    logs,
+    process: child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export function token(claims: { sub?: string; scope?: string; tenantId?: string; partnerOrgId?: string; ttlSeconds?: number } = {}) {
+  return signDevToken({
+    secret: JWT_SECRET,
+    sub: claims.sub ?? 'svc-test',
+    scope: claims.scope,
+    tenantId: claims.tenantId,
+    partnerOrgId: claims.partnerOrgId,
+    ttlSeconds: claims.ttlSeconds ?? 600,
+  });
+}
+
+export const adminToken = (claims: { tenantId?: string; partnerOrgId?: string } = {}) => token({ scope: 'webhooks:admin', ...claims });
+
+export interface JsonResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+/** A small JSON client: `call(server, 'POST', '/path', { body, headers })`. */
+export async function call<T = any>(
+  server: { url: string },
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${server.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers, text };
+}
+
+export const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
+
+/** Creates a tenant through the operator API; returns its id and first API key. */
+export async function createTenant(server: RunningServer, name = 'Tenant', partnerOrgId?: string) {
+  const response = await call(server, 'POST', '/api/v1/tenants', {
+    headers: bearer(await adminToken()),
+    body: { name, partner_org_id: partnerOrgId },
+  });
+  if (response.status !== 201) throw new Error(`tenant create failed: ${response.status} ${response.text}`);
+  return { id: response.body.tenant_id as string, apiKey: response.body.api_key as string };
+}
+
+export async function createAs2Partner(server: RunningServer, tenantId: string, name = 'Partner') {
+  const response = await call(server, 'POST', `/api/v1/tenants/${tenantId}/as2-partners`, {
+    headers: bearer(await adminToken()),
+    body: { name },
+  });
+  if (response.status !== 201) throw new Error(`as2 partner create failed: ${response.status} ${response.text}`);
+  return response.body.partner_id as number;
+}
