@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { adminApi } from './api/admin/index.ts';
 import { as2Api } from './api/as2/index.ts';
+import { eventsApi } from './api/events/index.ts';
 import type { AppEnv } from './api/context.ts';
 import { operatorApi } from './api/operator/index.ts';
 import { healthApi } from './api/operator/health.ts';
@@ -38,6 +39,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/subscription-management', subscriptionApi());
   app.route('/api/v1/webhooks', as2Api());
   app.route('/api/v1/tenants', operatorApi());
+  app.route('/api/v1/events', eventsApi());
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.onError((error, c) => respondWithError(c, error, fastApiErrors));
 

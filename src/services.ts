@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
@@ -15,6 +15,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** Everything the app needs from outside, built by each runtime's entry point. */
 export interface Services {
   db: Kysely<Database>;
+  /** Runs the queries as one atomic unit: a transaction on SQLite, one batch() on D1. */
+  atomic(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
   clock: Clock;
   config: Config;
   cipher: SecretCipher;

@@ -4,6 +4,8 @@ import { createTokenVerifier } from '../auth/jwt.ts';
 import { type Env, parseEnv, toConfig } from '../config.ts';
 import { openBetterSqlite, type SqliteStore } from '../db/dialects/better-sqlite3.ts';
 import { migrate } from '../db/migrate.ts';
+import { createDeliveryEngine, type RunningEngine } from '../delivery/sweeper.ts';
+import { createUndiciTransport } from '../delivery/transports/undici.ts';
 import { createSecretCipher } from '../lib/cipher.ts';
 import { bytesToBase64 } from '../lib/encoding.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -48,6 +50,7 @@ export interface NodeRuntime {
   env: Env;
   services: Services;
   store: SqliteStore;
+  engine: RunningEngine;
 }
 
 /** Reads the environment, opens and migrates the SQLite store, and builds the services. */
@@ -62,13 +65,25 @@ export async function setUpNode(source: Record<string, string | undefined> = pro
   const applied = await migrate(store.db, store.runBatch);
   if (applied.length) log({ msg: 'migrations applied', migrations: applied });
   const config = toConfig(env);
+  const cipher = await createSecretCipher(env.HOOKGATE_ENCRYPTION_KEY!);
+  const engine = createDeliveryEngine({
+    db: store.db,
+    atomic: store.atomic,
+    now: () => systemClock.now(),
+    config,
+    cipher,
+    log,
+    transport: createUndiciTransport({ allowPrivateTargets: config.allowPrivateTargets, connectionsPerOrigin: config.endpointConcurrency }),
+  });
   const services: Services = {
     db: store.db,
+    atomic: store.atomic,
     clock: systemClock,
     config,
-    cipher: await createSecretCipher(env.HOOKGATE_ENCRYPTION_KEY!),
+    cipher,
     verifyToken: createTokenVerifier(config.jwt, () => systemClock.now()),
     log,
+    engine,
   };
-  return { env, services, store };
+  return { env, services, store, engine };
 }

@@ -1,11 +1,12 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { type CompiledQuery, Kysely, type QueryResult, SqliteDialect } from 'kysely';
 import type { StatementBatchRunner } from '../migrate.ts';
 import type { Database } from '../schema.ts';
 
 export interface SqliteStore {
   db: Kysely<Database>;
   runBatch: StatementBatchRunner;
+  atomic(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -28,6 +29,18 @@ export function openBetterSqlite(path: string): SqliteStore {
         for (const statement of statements) connection.prepare(statement).run();
       })();
     },
+    // better-sqlite3 is synchronous: the whole unit runs in one transaction without yielding.
+    // hookgate never opens Kysely transactions, so this cannot nest inside one.
+    atomic: async (queries) =>
+      connection.transaction(() =>
+        queries.map((query): QueryResult<unknown> => {
+          const statement = connection.prepare(query.sql);
+          const parameters = query.parameters as unknown[];
+          if (statement.reader) return { rows: statement.all(...parameters) };
+          const { changes } = statement.run(...parameters);
+          return { rows: [], numAffectedRows: BigInt(changes) };
+        }),
+      )(),
     close: () => db.destroy(),
   };
 }

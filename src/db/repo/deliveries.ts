@@ -1,0 +1,123 @@
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import type { AttemptTable, Database, Delivery, DeliveryStatus } from '../schema.ts';
+import type { Insertable } from 'kysely';
+
+/**
+ * Claiming work. A claimed delivery stays `pending`, gets an owner, and its `next_attempt_at`
+ * moves to the lease expiry: if the owner dies, the delivery simply falls due again. One
+ * `UPDATE … RETURNING` claims, so two sweepers (or two processes on one file, or D1) never take
+ * the same delivery. The partial index `deliveries_due` keeps the search O(due), not O(history).
+ */
+export interface Lease {
+  owner: string;
+  now: number;
+  leaseMs: number;
+}
+
+export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number, excludeEndpoints: readonly string[] = []): Promise<Delivery[]> {
+  let due = db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', lease.now)
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  if (excludeEndpoints.length) due = due.where('endpoint_id', 'not in', excludeEndpoints);
+  return db
+    .updateTable('deliveries')
+    .set({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now })
+    .where('id', 'in', due)
+    .returningAll()
+    .execute();
+}
+
+/** Claims specific deliveries if they are due and not leased (the fast path right after ingestion). */
+export async function claimIds(db: Kysely<Database>, lease: Lease, ids: readonly number[]): Promise<Delivery[]> {
+  if (ids.length === 0) return [];
+  return db
+    .updateTable('deliveries')
+    .set({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', lease.now)
+    .returningAll()
+    .execute();
+}
+
+/**
+ * Claims one delivery for an immediate attempt whatever its status (manual retry, test send), unless
+ * another owner holds a live lease on it: then undefined, and no second attempt is made.
+ */
+export async function claimForManualAttempt(db: Kysely<Database>, lease: Lease, id: number): Promise<Delivery | undefined> {
+  return db
+    .updateTable('deliveries')
+    .set({ status: 'pending', lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now, completed_at: null })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('status', '!=', 'pending'), eb('next_attempt_at', '<=', lease.now)]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface AttemptResult {
+  deliveryId: number;
+  owner: string;
+  now: number;
+  status: DeliveryStatus;
+  nextAttemptAt: number | null;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** The writes that close one attempt, to be run atomically together with the attempt row. */
+export function attemptWrites(db: Kysely<Database>, attempt: Insertable<AttemptTable>, result: AttemptResult): CompiledQuery[] {
+  return [
+    db.insertInto('attempts').values(attempt).compile(),
+    db
+      .updateTable('deliveries')
+      .set({
+        status: result.status,
+        attempt_count: sql`attempt_count + 1`,
+        next_attempt_at: result.nextAttemptAt,
+        lease_owner: null,
+        last_status_code: result.statusCode,
+        last_error: result.error,
+        updated_at: result.now,
+        completed_at: result.status === 'pending' ? null : result.now,
+      })
+      .where('id', '=', result.deliveryId)
+      .where('lease_owner', '=', result.owner)
+      .compile(),
+  ];
+}
+
+/** Gives leased deliveries back (graceful shutdown): they are due again at once. */
+export async function releaseLeases(db: Kysely<Database>, owner: string, ids: readonly number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('deliveries')
+    .set({ lease_owner: null, next_attempt_at: now, updated_at: now })
+    .where('id', 'in', ids)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Fails a delivery without an attempt (its endpoint is gone or disabled). */
+export async function failWithoutAttempt(db: Kysely<Database>, id: number, owner: string, now: number, reason: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'failed', lease_owner: null, next_attempt_at: null, last_error: reason, updated_at: now, completed_at: now })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+export async function countDue(db: Kysely<Database>, now: number): Promise<{ due: number; oldest: number | null }> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => [eb.fn.countAll<number>().as('due'), eb.fn.min('next_attempt_at').as('oldest')])
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .executeTakeFirstOrThrow();
+  return { due: Number(row.due), oldest: row.oldest === null ? null : Number(row.oldest) };
+}

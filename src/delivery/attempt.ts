@@ -1,0 +1,182 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.ts';
+import { attemptWrites, failWithoutAttempt } from '../db/repo/deliveries.ts';
+import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
+import type { SecretCipher } from '../lib/cipher.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Services } from '../services.ts';
+import { checkTargetUrl } from './address-policy.ts';
+import type { AttemptOutcome } from './engine.ts';
+import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
+import { buildPayload } from './payload.ts';
+import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
+import { signatureHeaders } from './signer.ts';
+import { type OutboundResponse, type Transport, TransportError } from './transport.ts';
+
+export type AttemptTrigger = 'fast_path' | 'sweep' | 'manual' | 'test';
+
+export interface AttemptDeps {
+  db: Kysely<Database>;
+  atomic: Services['atomic'];
+  now: () => number;
+  config: Config;
+  cipher: SecretCipher;
+  log: Logger;
+  transport: Transport;
+  authenticator: OutboundAuthenticator;
+  owner: string;
+}
+
+const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
+
+/**
+ * One HTTP attempt of a leased delivery: prepare → send → record. The outcome decides the
+ * delivery's next state (succeeded, retry at a time, or failed) and the endpoint's health.
+ */
+export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger): Promise<AttemptOutcome> {
+  const endpoint = await deps.db.selectFrom('endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst();
+  const event = await deps.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst();
+  const automatic = trigger === 'fast_path' || trigger === 'sweep';
+  if (!endpoint || !event || (automatic && endpoint.enabled !== 1)) {
+    const reason = !endpoint || !event ? 'endpoint deleted' : `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`;
+    await failWithoutAttempt(deps.db, delivery.id, deps.owner, deps.now(), reason);
+    return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: reason, duration_ms: 0 });
+  }
+
+  const body = buildPayload(endpoint, event);
+  const started = deps.now();
+  let requestHeaders: Record<string, string> = {};
+  let credentialHeaders: string[] = [];
+  let response: OutboundResponse | null = null;
+  let failure: TransportError | null = null;
+  try {
+    const auth = await outboundAuth(deps.cipher, endpoint);
+    const send = async () => {
+      const credentials = auth ? await deps.authenticator.headers(endpoint.id, auth) : {};
+      credentialHeaders = Object.keys(credentials);
+      requestHeaders = { ...credentials, ...(await signedHeaders(deps, endpoint, delivery, body)) };
+      return deps.transport.send({ url: endpoint.url, headers: requestHeaders, body, timeoutMs: deps.config.attemptTimeoutMs });
+    };
+    const targetProblem = checkTargetUrl(endpoint.url, {
+      allowPrivateTargets: deps.config.allowPrivateTargets,
+      requireHttps: deps.config.env === 'production',
+    });
+    if (targetProblem) throw new TransportError('blocked_address', `target URL ${targetProblem}`);
+    response = await send();
+    if (response.status === 401 && auth?.method === 'OAUTH2') {
+      // The cached token may have been revoked early: fetch a new one, once.
+      deps.authenticator.invalidate(endpoint.id);
+      response = await send();
+    }
+  } catch (error) {
+    failure = error instanceof TransportError ? error : new TransportError('connection', (error as Error).message);
+  }
+  const finished = deps.now();
+  const succeeded = response !== null && response.status >= 200 && response.status < 300;
+  const statusCode = response?.status ?? null;
+  const errorClass = failure?.errorClass ?? (succeeded ? null : 'http_status');
+  const errorMessage = failure?.message ?? (succeeded ? null : `receiver answered HTTP ${statusCode}`);
+  const attemptNumber = delivery.attempt_count + 1;
+
+  let status: DeliveryStatus = 'succeeded';
+  let nextAttemptAt: number | null = null;
+  if (!succeeded) {
+    const retryAfter = statusCode === 429 || statusCode === 503 ? parseRetryAfter(response?.headers['retry-after'], finished) : null;
+    const delay = trigger === 'test' ? null : nextRetryDelay(deps.config.retryScheduleSeconds, attemptNumber, retryAfter);
+    status = delay === null ? 'failed' : 'pending';
+    nextAttemptAt = delay === null ? null : finished + delay;
+  }
+
+  await deps.atomic(
+    attemptWrites(
+      deps.db,
+      {
+        delivery_id: delivery.id,
+        attempt_number: attemptNumber,
+        trigger,
+        started_at: started,
+        duration_ms: finished - started,
+        succeeded: succeeded ? 1 : 0,
+        status_code: statusCode,
+        error_class: errorClass,
+        error_message: errorMessage,
+        request_url: endpoint.url,
+        request_headers: JSON.stringify(maskCredentials(requestHeaders, credentialHeaders)),
+        response_headers: response ? JSON.stringify(response.headers) : null,
+        response_body: response?.body ?? null,
+      },
+      { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
+    ),
+  );
+  await recordEndpointHealth(deps, endpoint, succeeded, finished);
+  const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: finished - started });
+  deps.log({
+    msg: 'delivery attempt',
+    delivery_id: delivery.id,
+    endpoint_id: endpoint.id,
+    tenant_id: endpoint.tenant_id,
+    event_type: event.type,
+    trigger,
+    attempt: attemptNumber,
+    status: statusCode,
+    error_class: errorClass,
+    outcome: succeeded ? 'succeeded' : status === 'pending' ? 'retry_scheduled' : 'failed',
+    duration_ms: outcome.duration_ms,
+  });
+  return outcome;
+}
+
+function outcomeOf(delivery: Delivery, result: Omit<AttemptOutcome, 'delivery_id' | 'attempt_number'>): AttemptOutcome {
+  return { delivery_id: delivery.id, attempt_number: delivery.attempt_count + 1, ...result };
+}
+
+async function outboundAuth(cipher: SecretCipher, endpoint: Endpoint): Promise<OutboundAuth | null> {
+  return endpoint.auth_enc ? (JSON.parse(await cipher.decrypt(endpoint.auth_enc)) as OutboundAuth) : null;
+}
+
+async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: Delivery, body: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT };
+  if (!endpoint.secret_enc) return headers;
+  const now = deps.now();
+  const current = await deps.cipher.decrypt(endpoint.secret_enc);
+  const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
+  const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!) : null;
+  const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
+  return { ...headers, ...(await signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature)) };
+}
+
+/** Credentials never reach the attempt log: `Basic ****`, `Bearer ****`, or `****`. */
+function maskCredentials(headers: Record<string, string>, credentialNames: readonly string[]): Record<string, string> {
+  const masked = { ...headers };
+  for (const name of credentialNames) {
+    const scheme = /^(Basic|Bearer) /i.exec(masked[name] ?? '')?.[1];
+    masked[name] = scheme ? `${scheme} ****` : '****';
+  }
+  return masked;
+}
+
+/**
+ * An endpoint's health: the last attempt time (page 000's `last_triggered_at`), and the start of a
+ * failing streak. An endpoint that has failed every attempt for `disableAfterSeconds` is disabled
+ * with a reason; an update that re-enables it clears the streak.
+ */
+async function recordEndpointHealth(deps: AttemptDeps, endpoint: Endpoint, succeeded: boolean, now: number): Promise<void> {
+  if (succeeded) {
+    await deps.db.updateTable('endpoints').set({ last_triggered_at: now, failing_since: null }).where('id', '=', endpoint.id).execute();
+    return;
+  }
+  const failingSince = endpoint.failing_since ?? now;
+  const disable = endpoint.enabled === 1 && now - failingSince >= deps.config.disableAfterSeconds * 1000;
+  await deps.db
+    .updateTable('endpoints')
+    .set({
+      last_triggered_at: now,
+      failing_since: failingSince,
+      ...(disable
+        ? { enabled: 0, disabled_reason: `Every delivery attempt failed since ${new Date(failingSince).toISOString()}`, updated_at: now }
+        : {}),
+    })
+    .where('id', '=', endpoint.id)
+    .execute();
+  if (disable) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id });
+}

@@ -1,0 +1,123 @@
+import { claimDue, claimForManualAttempt, claimIds, type Lease, releaseLeases } from '../db/repo/deliveries.ts';
+import type { Delivery } from '../db/schema.ts';
+import { randomHex } from '../lib/random.ts';
+import { type AttemptDeps, type AttemptTrigger, runAttempt } from './attempt.ts';
+import type { AttemptOutcome, DeliveryEngine } from './engine.ts';
+import { Limiter } from './limiter.ts';
+import { OutboundAuthenticator } from './outbound-auth.ts';
+import { pruneHistory } from './retention.ts';
+
+export type EngineDeps = Omit<AttemptDeps, 'owner' | 'authenticator'>;
+
+export interface SweepReport {
+  claimed: number;
+  pruned: number;
+  durationMs: number;
+}
+
+export interface RunningEngine extends DeliveryEngine {
+  /** Claims and attempts every due delivery (the cron job). Runs never overlap. */
+  sweep(): Promise<SweepReport>;
+  /** Stops claiming, lets in-flight attempts finish within `graceMs`, and releases the rest. */
+  shutdown(graceMs: number): Promise<void>;
+  readonly owner: string;
+}
+
+const PRUNE_EVERY_MS = 3600_000;
+
+/**
+ * The delivery engine of one process: the fast path right after ingestion, the sweep for due and
+ * orphaned deliveries, and manual attempts, all through one limiter. Every attempt first holds a
+ * lease; a leased delivery whose lease would run out before the attempt could finish is left
+ * alone (it falls due for whoever claims it next), so no attempt is sent twice.
+ */
+export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
+  const owner = `w_${randomHex(8)}`;
+  const attemptDeps: AttemptDeps = {
+    ...deps,
+    owner,
+    authenticator: new OutboundAuthenticator(deps.transport, deps.now, deps.config.attemptTimeoutMs),
+  };
+  const limiter = new Limiter(deps.config.concurrency, deps.config.endpointConcurrency);
+  const leaseMs = deps.config.attemptTimeoutMs * 2 + 30_000;
+  const queued = new Map<number, Delivery>();
+  let stopping = false;
+  let sweeping: Promise<SweepReport> | null = null;
+  let lastPrune = 0;
+
+  const lease = (): Lease => ({ owner, now: deps.now(), leaseMs });
+
+  const enqueue = (delivery: Delivery, trigger: AttemptTrigger) => {
+    queued.set(delivery.id, delivery);
+    limiter.submit({
+      endpointId: delivery.endpoint_id,
+      run: async () => {
+        queued.delete(delivery.id);
+        // `next_attempt_at` of a leased delivery is its lease expiry.
+        if (stopping || deps.now() + deps.config.attemptTimeoutMs > (delivery.next_attempt_at ?? 0)) return;
+        try {
+          await runAttempt(attemptDeps, delivery, trigger);
+        } catch (error) {
+          deps.log({ level: 'error', msg: 'attempt crashed', delivery_id: delivery.id, error: (error as Error).message });
+        }
+      },
+    });
+  };
+
+  const capacity = () => Math.max(0, deps.config.concurrency * 4 - limiter.size);
+
+  async function sweepOnce(): Promise<SweepReport> {
+    const started = deps.now();
+    let claimed = 0;
+    while (!stopping) {
+      const room = capacity();
+      if (room === 0) {
+        await limiter.idle();
+        continue;
+      }
+      const batch = await claimDue(deps.db, lease(), Math.min(room, 500));
+      claimed += batch.length;
+      for (const delivery of batch) enqueue(delivery, 'sweep');
+      if (batch.length < Math.min(room, 500)) break;
+    }
+    await limiter.idle();
+    let pruned = 0;
+    if (!stopping && started - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = started;
+      pruned = await pruneHistory(deps.db, started - deps.config.retentionDays * 86_400_000);
+    }
+    return { claimed, pruned, durationMs: deps.now() - started };
+  }
+
+  return {
+    owner,
+    dispatch(ids) {
+      if (stopping || ids.length === 0 || capacity() < ids.length) return; // the sweeper will take them
+      claimIds(deps.db, lease(), ids)
+        .then((claimed) => {
+          for (const delivery of claimed) enqueue(delivery, 'fast_path');
+        })
+        .catch((error: unknown) => deps.log({ level: 'error', msg: 'fast path claim failed', error: (error as Error).message }));
+    },
+    async attemptNow(deliveryId, trigger): Promise<AttemptOutcome | null> {
+      const delivery = await claimForManualAttempt(deps.db, lease(), deliveryId);
+      if (!delivery) return null;
+      return runAttempt(attemptDeps, delivery, trigger);
+    },
+    sweep() {
+      sweeping ??= sweepOnce().finally(() => {
+        sweeping = null;
+      });
+      return sweeping;
+    },
+    async shutdown(graceMs) {
+      stopping = true;
+      const dropped = limiter.drain().length;
+      await Promise.race([limiter.idle(), new Promise((resolve) => setTimeout(resolve, graceMs))]);
+      const unsent = [...queued.keys()];
+      await releaseLeases(deps.db, owner, unsent, deps.now());
+      deps.log({ msg: 'delivery engine stopped', released: unsent.length, dropped });
+      await deps.transport.close?.();
+    },
+  };
+}

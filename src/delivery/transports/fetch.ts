@@ -1,0 +1,57 @@
+import {
+  classifyNetworkError,
+  type OutboundRequest,
+  type OutboundResponse,
+  RESPONSE_BODY_KEEP,
+  RESPONSE_BODY_READ_LIMIT,
+  type Transport,
+} from '../transport.ts';
+
+/**
+ * The transport for runtimes with only `fetch` (Bun, Workers). Redirects are not followed. There is
+ * no hook between DNS and connect here, so only the configuration-time and literal-IP checks guard
+ * against SSRF (on Workers, Cloudflare's network refuses private ranges itself).
+ */
+export function createFetchTransport(): Transport {
+  return {
+    async send(outbound: OutboundRequest): Promise<OutboundResponse> {
+      try {
+        const response = await fetch(outbound.url, {
+          method: 'POST',
+          headers: outbound.headers,
+          body: outbound.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(outbound.timeoutMs),
+        });
+        const headers: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        return { status: response.status, headers, body: await readCapped(response, outbound.keepBytes ?? RESPONSE_BODY_KEEP) };
+      } catch (error) {
+        throw classifyNetworkError(error);
+      }
+    },
+  };
+}
+
+async function readCapped(response: Response, keep: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const kept: Uint8Array[] = [];
+  let read = 0;
+  while (read < Math.max(RESPONSE_BODY_READ_LIMIT, keep)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (read < keep) kept.push(value);
+    read += value.length;
+  }
+  await reader.cancel().catch(() => {});
+  const bytes = new Uint8Array(kept.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of kept) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, keep));
+}

@@ -1,0 +1,162 @@
+import type { CompiledQuery } from 'kysely';
+import { type EventType, findEventType } from '../catalogue.ts';
+import type { Endpoint, EventRow } from '../db/schema.ts';
+import { invalid } from '../errors.ts';
+import { prefixedId } from '../lib/random.ts';
+import type { Services } from '../services.ts';
+import { eventTypesOf } from './endpoint-fields.ts';
+
+export interface PublishInput {
+  tenantId: string;
+  /** Any name of a catalogue event: canonical, upper snake (page 002) or Spanish (page 003). */
+  type: string;
+  data: unknown;
+  as2PartnerId?: number | null;
+  idempotencyKey?: string | null;
+  occurredAt?: number | null;
+}
+
+export interface PublishResult {
+  event_id: string;
+  deliveries: number;
+  delivery_ids: number[];
+  /** True when an idempotency key matched an earlier event: nothing new was fanned out. */
+  replayed: boolean;
+}
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+/** Does this endpoint take this event? (page 000 `events` null = all; 002 its eventType; 003 its partner and events; 001 its list) */
+export function endpointTakes(endpoint: Endpoint, type: EventType, as2PartnerId: number | null): boolean {
+  if (endpoint.enabled !== 1 || !type.surfaces.includes(endpoint.surface)) return false;
+  if (endpoint.surface === 'as2' && endpoint.as2_partner_id !== as2PartnerId) return false;
+  const filter = eventTypesOf(endpoint);
+  return filter === null || filter.includes(type.name);
+}
+
+interface Planned {
+  event: EventRow;
+  endpoints: Endpoint[];
+}
+
+/**
+ * The outbox write: each event and one delivery per matching endpoint are written in one atomic
+ * unit (a transaction on SQLite, one `batch()` on D1), so an accepted event is never lost nor half
+ * fanned out. A batch of events is one atomic unit too. The engine is then asked to attempt the new
+ * deliveries at once; the sweeper catches whatever that fast path does not finish.
+ */
+export async function publishEvents(
+  services: Services,
+  inputs: readonly PublishInput[],
+  options: { onlyEndpoint?: Endpoint; dispatch?: boolean } = {},
+): Promise<PublishResult[]> {
+  try {
+    return await publishOnce(services, inputs, options);
+  } catch (error) {
+    // A concurrent publish with the same idempotency key won the unique index: answer as a replay.
+    if (String(error).includes('UNIQUE') && inputs.some((input) => input.idempotencyKey)) return publishOnce(services, inputs, options);
+    throw error;
+  }
+}
+
+async function publishOnce(
+  services: Services,
+  inputs: readonly PublishInput[],
+  options: { onlyEndpoint?: Endpoint; dispatch?: boolean },
+): Promise<PublishResult[]> {
+  const { db, clock } = services;
+  const now = clock.now();
+  const types = inputs.map((input, index) => {
+    const type = findEventType(input.type);
+    if (!type) throw invalid(['body', index, 'type'], `Unknown event type: ${input.type}`, 'enum');
+    return type;
+  });
+  const tenantIds = [...new Set(inputs.map((input) => input.tenantId))];
+  const endpoints = options.onlyEndpoint
+    ? [options.onlyEndpoint]
+    : await db.selectFrom('endpoints').selectAll().where('tenant_id', 'in', tenantIds).where('enabled', '=', 1).execute();
+  const earlier = await findIdempotent(services, inputs);
+
+  const results: PublishResult[] = [];
+  const plans: Planned[] = [];
+  const queries: CompiledQuery[] = [];
+  const seenKeys = new Map<string, PublishResult>();
+  inputs.forEach((input, index) => {
+    const key = input.idempotencyKey ? `${input.tenantId}\u0000${input.idempotencyKey}` : null;
+    const previous = key ? (seenKeys.get(key) ?? earlier.get(key)) : undefined;
+    if (previous && (previous.replayed || seenKeys.has(key!))) {
+      results.push({ ...previous, delivery_ids: [], replayed: true });
+      return;
+    }
+    if (previous && key) {
+      // An expired key (older than the window) is released for this new event.
+      queries.push(db.updateTable('events').set({ idempotency_key: null }).where('id', '=', previous.event_id).compile());
+    }
+    const type = types[index]!;
+    const as2PartnerId = input.as2PartnerId ?? null;
+    const targets = options.onlyEndpoint ? endpoints : endpoints.filter((endpoint) => endpoint.tenant_id === input.tenantId && endpointTakes(endpoint, type, as2PartnerId));
+    const event: EventRow = {
+      id: prefixedId('evt'),
+      tenant_id: input.tenantId,
+      type: type.name,
+      requested_type: input.type,
+      data: JSON.stringify(input.data ?? {}),
+      as2_partner_id: as2PartnerId,
+      idempotency_key: input.idempotencyKey ?? null,
+      delivery_count: targets.length,
+      occurred_at: input.occurredAt ?? now,
+      created_at: now,
+    };
+    queries.push(db.insertInto('events').values(event).compile());
+    if (targets.length) {
+      const rows = targets.map((endpoint) => ({
+        event_id: event.id,
+        endpoint_id: endpoint.id,
+        message_id: prefixedId('msg'),
+        status: 'pending' as const,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      }));
+      queries.push(db.insertInto('deliveries').values(rows).returning('id').compile());
+    }
+    plans.push({ event, endpoints: targets });
+    const result: PublishResult = { event_id: event.id, deliveries: targets.length, delivery_ids: [], replayed: false };
+    if (key) seenKeys.set(key, result);
+    results.push(result);
+  });
+
+  const outcomes = queries.length ? await services.atomic(queries) : [];
+  const insertedIds = outcomes.flatMap((outcome) => (outcome.rows as { id?: number }[]).filter((row) => row.id !== undefined).map((row) => Number(row.id)));
+  let cursor = 0;
+  for (const result of results) {
+    if (result.replayed) continue;
+    result.delivery_ids = insertedIds.slice(cursor, cursor + result.deliveries);
+    cursor += result.deliveries;
+  }
+  if (options.dispatch !== false) services.engine.dispatch(insertedIds);
+  return results;
+}
+
+/** Earlier events with the same idempotency keys: within the window they are replays, beyond it they are released. */
+async function findIdempotent(services: Services, inputs: readonly PublishInput[]): Promise<Map<string, PublishResult>> {
+  const keyed = inputs.filter((input) => input.idempotencyKey);
+  const found = new Map<string, PublishResult>();
+  if (keyed.length === 0) return found;
+  const rows = await services.db
+    .selectFrom('events')
+    .select(['id', 'tenant_id', 'idempotency_key', 'delivery_count', 'created_at'])
+    .where('tenant_id', 'in', [...new Set(keyed.map((input) => input.tenantId))])
+    .where('idempotency_key', 'in', [...new Set(keyed.map((input) => input.idempotencyKey!))])
+    .execute();
+  const windowStart = services.clock.now() - IDEMPOTENCY_WINDOW_MS;
+  for (const row of rows) {
+    found.set(`${row.tenant_id}\u0000${row.idempotency_key}`, {
+      event_id: row.id,
+      deliveries: row.delivery_count,
+      delivery_ids: [],
+      replayed: row.created_at >= windowStart,
+    });
+  }
+  return found;
+}
