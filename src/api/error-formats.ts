@@ -49,9 +49,13 @@ export const as2Errors: ErrorFormatter = (error) => ({
 /** The page names the partner `socio_id` in its error text whatever alias the client sent. */
 const AS2_FIELD_NAMES: Record<string, string> = { partner_id: 'socio_id' };
 
+/** A validation issue of this type already carries the AS2 wording (e.g. `Evento no válido: x`) and is sent verbatim. */
+const AS2_VERBATIM = 'as2_verbatim';
+
 function as2Message(error: ApiError): string {
   if (error.kind === 'validation') {
     const issue = error.issues[0];
+    if (issue?.type === AS2_VERBATIM) return issue.msg;
     const field = String(issue?.loc.slice(1).join('.') || 'body');
     const name = AS2_FIELD_NAMES[field] ?? field;
     return issue?.type === 'missing' ? `Campo requerido: ${name}` : `Campo inválido: ${name}`;
