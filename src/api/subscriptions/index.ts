@@ -1,6 +1,67 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getTenant } from '../../db/repo/tenants.ts';
+import {
+  createSubscription as create,
+  findSubscription,
+  listSubscriptions as list,
+  removeSubscription,
+  replaceSubscription,
+  type Subscriber,
+  toSubscriptionView,
+} from '../../domain/subscriptions.ts';
+import { ApiError, type ErrorFormatter, notFound, unauthorized } from '../../errors.ts';
+import { requireToken } from '../auth.ts';
+import type { AppEnv } from '../context.ts';
 import { subscriptionErrors } from '../error-formats.ts';
 import { createSurface } from '../surface.ts';
+import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './routes.ts';
 
+/** The page lists 400 for any unusable request, so a non-JSON content type answers 400 rather than 415. */
+const format: ErrorFormatter = (error) =>
+  subscriptionErrors(error.kind === 'unsupported_media_type' ? new ApiError('malformed', 'Content-Type must be application/json') : error);
+
+/** The subscriber is the token's `sub` inside the tenant its `tenant_id` names; both must be present and the tenant must exist. */
+const requireSubscriber: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { sub, tenantId } = c.var.claims;
+  if (!tenantId) throw unauthorized('Token has no tenant_id claim');
+  if (!sub) throw unauthorized('Token has no sub claim');
+  const tenant = await getTenant(c.var.services.db, tenantId);
+  if (!tenant) throw unauthorized('Token tenant_id names no known tenant');
+  c.set('tenant', tenant);
+  await next();
+};
+
+const subscriberOf = (c: Context<AppEnv>): Subscriber => ({ tenantId: c.var.tenant.id, subscriber: c.var.claims.sub! });
+
+const NOT_FOUND = 'Subscription not found';
+
+/** Page 002, mounted at /subscription-management: a subscriber's webhook subscriptions, Bearer JWT. */
 export function subscriptionApi() {
-  return createSurface(subscriptionErrors);
+  const app = createSurface(format);
+  app.use(requireToken(), requireSubscriber);
+
+  app.openapi(listSubscriptions, async (c) => c.json(await list(c.var.services, subscriberOf(c)), 200));
+
+  app.openapi(getSubscription, async (c) => {
+    const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);
+    if (!endpoint) throw notFound(NOT_FOUND);
+    return c.json(await toSubscriptionView(c.var.services, endpoint), 200);
+  });
+
+  app.openapi(createSubscription, async (c) => c.json(await create(c.var.services, subscriberOf(c), c.req.valid('json')), 201));
+
+  app.openapi(updateSubscription, async (c) => {
+    const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);
+    if (!endpoint) throw notFound(NOT_FOUND);
+    return c.json(await replaceSubscription(c.var.services, endpoint, c.req.valid('json')), 200);
+  });
+
+  app.openapi(deleteSubscription, async (c) => {
+    const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);
+    if (!endpoint) throw notFound(NOT_FOUND);
+    await removeSubscription(c.var.services, endpoint);
+    return c.body(null, 204);
+  });
+
+  return app;
 }
