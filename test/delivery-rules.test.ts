@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Webhook } from 'standardwebhooks';
+import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
+import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
+import { signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
+
+const SVIX_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+describe('retry schedule', () => {
+  it('follows the schedule with ±20 % jitter, then gives up', () => {
+    SVIX_SCHEDULE.forEach((seconds, index) => {
+      assert.equal(nextRetryDelay(SVIX_SCHEDULE, index + 1, null, () => 0), seconds * 800);
+      assert.equal(nextRetryDelay(SVIX_SCHEDULE, index + 1, null, () => 1), seconds * 1200);
+    });
+    assert.equal(nextRetryDelay(SVIX_SCHEDULE, SVIX_SCHEDULE.length + 1, null), null);
+  });
+
+  it('lets Retry-After lengthen a delay, never shorten it, and bounds it', () => {
+    assert.equal(nextRetryDelay(SVIX_SCHEDULE, 1, 60, () => 0.5), 60_000);
+    assert.equal(nextRetryDelay(SVIX_SCHEDULE, 2, 1, () => 0.5), 300_000);
+    assert.equal(nextRetryDelay(SVIX_SCHEDULE, 1, 10 ** 9, () => 0.5), MAX_RETRY_AFTER_SECONDS * 1000);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(parseRetryAfter('120', now), 120);
+    assert.equal(parseRetryAfter('Thu, 01 Jan 2026 00:01:00 GMT', now), 60);
+    assert.equal(parseRetryAfter('soon', now), null);
+    assert.equal(parseRetryAfter(undefined, now), null);
+  });
+
+  it('always yields a delay within the jitter band (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: SVIX_SCHEDULE.length }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, random) => {
+        const delay = nextRetryDelay(SVIX_SCHEDULE, attempt, null, () => random)!;
+        const base = SVIX_SCHEDULE[attempt - 1]! * 1000;
+        return delay >= base * 0.8 - 1 && delay <= base * 1.2 + 1;
+      }),
+    );
+  });
+});
+
+describe('signatures', () => {
+  it('verify with the standardwebhooks package for whsec_ secrets and raw secrets', async () => {
+    const body = JSON.stringify({ hello: 'wörld' });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const whsec = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+    for (const [secret, verifierKey] of [
+      [whsec, whsec],
+      ['a'.repeat(64), Buffer.from('a'.repeat(64)).toString('base64')],
+    ] as const) {
+      const headers = await signatureHeaders({ current: secret, previous: null }, 'msg_1', timestamp, body, false);
+      assert.deepEqual(new Webhook(verifierKey).verify(body, headers), { hello: 'wörld' });
+    }
+  });
+
+  it('signs with both secrets during a rotation grace period', async () => {
+    const headers = await signatureHeaders({ current: 'new-secret', previous: 'old-secret' }, 'msg_2', 1700000000, '{}', true);
+    const parts = headers['webhook-signature']!.split(' ');
+    assert.equal(parts.length, 2);
+    assert.equal(parts[0], await standardSignature('new-secret', 'msg_2', 1700000000, '{}'));
+    assert.equal(parts[1], await standardSignature('old-secret', 'msg_2', 1700000000, '{}'));
+    assert.match(headers['x-webhook-signature']!, /^sha256=[0-9a-f]{64}$/);
+  });
+});
+
+describe('SSRF guard on target URLs', () => {
+  const policy = { allowPrivateTargets: false, requireHttps: false };
+  const refused = [
+    'http://127.0.0.1/',
+    'http://localhost/',
+    'http://api.localhost/',
+    'http://[::1]/',
+    'http://0.0.0.0/',
+    'http://10.1.2.3/',
+    'http://172.16.0.1/',
+    'http://172.31.255.255/',
+    'http://192.168.1.1/',
+    'http://169.254.169.254/latest/meta-data',
+    'http://100.64.0.1/',
+    'http://2130706433/',
+    'http://0x7f000001/',
+    'http://017700000001/',
+    'http://127.1/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[::ffff:a9fe:a9fe]/',
+    'http://[fd00::1]/',
+    'http://[fe80::1]/',
+    'http://224.0.0.1/',
+    'http://metadata.google.internal/',
+    'http://intranet/',
+  ];
+  for (const url of refused) {
+    it(`refuses ${url}`, () => assert.notEqual(checkTargetUrl(url, policy), null));
+  }
+
+  it('accepts public addresses and names', () => {
+    for (const url of ['https://api.example.com/hook', 'http://8.8.8.8/', 'https://[2606:4700::1111]/', 'http://172.32.0.1/']) {
+      assert.equal(checkTargetUrl(url, policy), null, url);
+    }
+  });
+
+  it('requires https in production and refuses credentials in URLs', () => {
+    assert.notEqual(checkTargetUrl('http://api.example.com/', { ...policy, requireHttps: true }), null);
+    assert.notEqual(checkTargetUrl('https://user:pass@api.example.com/', policy), null);
+    assert.notEqual(checkTargetUrl('file:///etc/passwd', policy), null);
+  });
+
+  it('allows private targets when configured to', () => {
+    assert.equal(checkTargetUrl('http://127.0.0.1:9000/', { ...policy, allowPrivateTargets: true }), null);
+  });
+
+  it('classifies resolved addresses', () => {
+    for (const address of ['127.0.0.1', '10.0.0.1', '::1', '::ffff:10.0.0.1', 'fc00::1', '169.254.169.254', '64:ff9b::7f00:1']) {
+      assert.equal(isBlockedAddress(address), true, address);
+    }
+    for (const address of ['8.8.8.8', '2606:4700::1111', '1.1.1.1']) assert.equal(isBlockedAddress(address), false, address);
+  });
+});
