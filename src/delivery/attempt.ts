@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { attemptWrites, failWithoutAttempt } from '../db/repo/deliveries.ts';
-import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
+import type { Database, Delivery, DeliveryStatus, Endpoint } from '../db/schema.ts';
 import type { SecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Services } from '../services.ts';

@@ -39,7 +39,8 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
     authenticator: new OutboundAuthenticator(deps.transport, deps.now, deps.config.attemptTimeoutMs),
   };
   const limiter = new Limiter(deps.config.concurrency, deps.config.endpointConcurrency);
-  const leaseMs = deps.config.attemptTimeoutMs * 2 + 30_000;
+  // Long enough for a queued attempt to start and finish; short enough that a crashed owner's work is soon due again.
+  const leaseMs = deps.config.attemptTimeoutMs + 10_000;
   const queued = new Map<number, Delivery>();
   let stopping = false;
   let sweeping: Promise<SweepReport> | null = null;
