@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { TransportError } from '../src/delivery/transport.ts';
+import type { TransportError } from '../src/delivery/transport.ts';
 import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 
