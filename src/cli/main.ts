@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../auth/sign-token.ts';
 import { ConfigError } from '../config.ts';
-import { createAs2Partner } from '../db/repo/as2-partners.ts';
+import { findEventType } from '../catalogue.ts';
+import { createAs2Partner, findAs2Partner } from '../db/repo/as2-partners.ts';
 import { getTenant } from '../db/repo/tenants.ts';
+import { publishEvents } from '../domain/publish.ts';
 import { createTenantWithKey } from '../domain/tenants.ts';
 import { type NodeRuntime, setUpNode } from '../runtime/node-setup.ts';
 
@@ -76,6 +78,35 @@ const COMMANDS: Record<string, Command> = {
         if (!(await getTenant(services.db, tenantId))) throw new UsageError(`tenant ${tenantId} does not exist`);
         const partner = await createAs2Partner(services.db, { tenantId, name, now: services.clock.now() });
         return { partner_id: partner.id };
+      }),
+  },
+  'events send': {
+    summary: 'Publish an event into the outbox (a running server delivers it on its next sweep)',
+    usage: 'hookgate events send --tenant TENANT_ID --type TYPE --data JSON [--partner ID] [--idempotency-key KEY]',
+    options: { tenant: { type: 'string' }, type: { type: 'string' }, data: { type: 'string' }, partner: { type: 'string' }, 'idempotency-key': { type: 'string' } },
+    run: (values) =>
+      withRuntime(async ({ services }) => {
+        const tenantId = required(values, 'tenant');
+        const type = required(values, 'type');
+        if (!findEventType(type)) throw new UsageError(`unknown event type: ${type}`);
+        let data: unknown;
+        try {
+          data = JSON.parse((values.data as string | undefined) ?? '{}');
+        } catch {
+          throw new UsageError('--data must be valid JSON');
+        }
+        if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError('--data must be a JSON object');
+        if (!(await getTenant(services.db, tenantId))) throw new UsageError(`tenant ${tenantId} does not exist`);
+        const partner = values.partner === undefined ? null : Number(values.partner);
+        if (partner !== null && !(Number.isInteger(partner) && (await findAs2Partner(services.db, tenantId, partner)))) {
+          throw new UsageError(`AS2 partner ${values.partner} does not exist for tenant ${tenantId}`);
+        }
+        const [result] = await publishEvents(
+          services,
+          [{ tenantId, type, data, as2PartnerId: partner, idempotencyKey: (values['idempotency-key'] as string | undefined) ?? null }],
+          { dispatch: false },
+        );
+        return { event_id: result!.event_id, deliveries: result!.deliveries };
       }),
   },
   token: {

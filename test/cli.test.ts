@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { jwtVerify } from 'jose';
+import { ENCRYPTION_KEY, JWT_SECRET } from './support/server.ts';
+import { queryStore } from './support/store.ts';
+
+describe('hookgate CLI', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-cli-'));
+  const env = { PATH: process.env.PATH ?? '', DATABASE_URL: join(dataDir, 'cli.db'), JWT_SECRET, HOOKGATE_ENCRYPTION_KEY: ENCRYPTION_KEY, LOG_LEVEL: 'error' };
+  const run = (...args: string[]) => {
+    const result = spawnSync(process.execPath, ['bin/hookgate.js', ...args], { env, encoding: 'utf8' });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: result.stdout ? JSON.parse(result.stdout) : null };
+  };
+
+  it('migrates, then reports ok again idempotently', () => {
+    assert.deepEqual(run('migrate').json, { status: 'ok' });
+    assert.deepEqual(run('migrate').json, { status: 'ok' });
+    assert.equal(queryStore(env.DATABASE_URL, 'SELECT count(*) AS n FROM d1_migrations')[0].n, 1);
+  });
+
+  it('creates a tenant with an API key, then an AS2 partner with an integer id', () => {
+    const tenant = run('tenant', 'create', '--name', 'Acme', '--partner-org', 'org-1');
+    assert.equal(tenant.code, 0);
+    assert.match(tenant.json.tenant_id, /^ten_/);
+    assert.match(tenant.json.api_key, /^hg_[0-9a-f]{16}_/);
+    const partner = run('as2-partner', 'create', '--tenant', tenant.json.tenant_id, '--name', 'Globex');
+    assert.equal(partner.code, 0);
+    assert.equal(Number.isInteger(partner.json.partner_id), true);
+    const [row] = queryStore(env.DATABASE_URL, 'SELECT key_hash FROM api_keys');
+    assert.notEqual(row.key_hash, tenant.json.api_key, 'only a hash is stored');
+  });
+
+  it('signs a development token with JWT_SECRET', async () => {
+    const result = run('token', '--sub', 'ops', '--tenant', 'ten_x', '--scope', 'webhooks:admin events:publish', '--ttl', '60');
+    const { payload } = await jwtVerify(result.json.token, new TextEncoder().encode(JWT_SECRET));
+    assert.equal(payload.sub, 'ops');
+    assert.equal(payload.tenant_id, 'ten_x');
+    assert.equal(payload.scope, 'webhooks:admin events:publish');
+    assert.equal((payload.exp as number) - (payload.iat as number), 60);
+  });
+
+  it('publishes an event into the outbox', () => {
+    const tenant = run('tenant', 'create', '--name', 'Publisher').json;
+    const sent = run('events', 'send', '--tenant', tenant.tenant_id, '--type', 'invoice.created', '--data', '{"invoice_id":"inv_1"}');
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.json.event_id, /^evt_/);
+    assert.equal(sent.json.deliveries, 0);
+    assert.equal(queryStore(env.DATABASE_URL, 'SELECT data FROM events WHERE id = ?', sent.json.event_id)[0].data, '{"invoice_id":"inv_1"}');
+  });
+
+  it('fails with a JSON error and exit code 2 on a usage error', () => {
+    for (const args of [['tenant', 'create'], ['as2-partner', 'create', '--tenant', 'nope', '--name', 'x'], ['events', 'send', '--tenant', 'nope', '--type', 'invoice.created'], ['tenant', 'create', '--name', 'x', '--bogus'], ['frobnicate']]) {
+      const result = run(...args);
+      assert.equal(result.code, 2, args.join(' '));
+    }
+    assert.match(JSON.parse(run('tenant', 'create').stderr).error, /--name is required/);
+  });
+
+  it('prints help for the program and for each command', () => {
+    const help = spawnSync(process.execPath, ['bin/hookgate.js', '--help'], { env, encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    for (const command of ['serve', 'migrate', 'tenant create', 'as2-partner create', 'token', 'events send']) assert.ok(help.stdout.includes(command), command);
+    const commandHelp = spawnSync(process.execPath, ['bin/hookgate.js', 'events', 'send', '--help'], { env, encoding: 'utf8' });
+    assert.match(commandHelp.stdout, /--tenant TENANT_ID --type TYPE --data JSON/);
+  });
+
+  it('refuses a bad configuration with a one-line error', () => {
+    const result = spawnSync(process.execPath, ['bin/hookgate.js', 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr.trim(), /^\{"error":"invalid configuration: PORT .*"\}$/);
+  });
+});
