@@ -5,6 +5,7 @@ import { eventsApi } from './api/events/index.ts';
 import type { AppEnv } from './api/context.ts';
 import { operatorApi } from './api/operator/index.ts';
 import { healthApi } from './api/operator/health.ts';
+import { metricsApi } from './api/operator/metrics.ts';
 import { sponsorApi } from './api/sponsor/index.ts';
 import { subscriptionApi } from './api/subscriptions/index.ts';
 import { fastApiErrors } from './api/error-formats.ts';
@@ -34,6 +35,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     });
   });
   app.route('/', healthApi());
+  app.route('/', metricsApi());
   app.route('/api/webhooks', sponsorApi());
   app.route('/api/v1/admin/webhooks', adminApi());
   app.route('/subscription-management', subscriptionApi());
@@ -50,5 +52,6 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', { type: 'apiKey', in: 'header', name: 'Authorization' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'BearerJWT', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'PartnerApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'MetricsToken', { type: 'http', scheme: 'bearer', description: 'HOOKGATE_METRICS_TOKEN' });
   return app;
 }

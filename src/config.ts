@@ -40,8 +40,14 @@ export const envSchema = z
     HOOKGATE_CONCURRENCY: duration.default(64),
     HOOKGATE_ENDPOINT_CONCURRENCY: duration.default(8),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    HOOKGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    HOOKGATE_ADMIN_USER: z.string().min(1).optional(),
+    HOOKGATE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
   .superRefine((env, ctx) => {
+    if (Boolean(env.HOOKGATE_ADMIN_USER) !== Boolean(env.HOOKGATE_ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['HOOKGATE_ADMIN_PASSWORD'], message: 'and HOOKGATE_ADMIN_USER must be set together' });
+    }
     if (env.HOOKGATE_ENV !== 'production') return;
     if (!env.HOOKGATE_ENCRYPTION_KEY) {
       ctx.addIssue({ code: 'custom', path: ['HOOKGATE_ENCRYPTION_KEY'], message: 'is required in production' });
@@ -66,6 +72,10 @@ export interface Config {
   maxBodyBytes: number;
   concurrency: number;
   endpointConcurrency: number;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** The console's sign-in credentials; without them the console takes only pasted admin tokens. */
+  consoleAdmin?: { user: string; password: string };
 }
 
 export class ConfigError extends Error {}
@@ -92,5 +102,7 @@ export function toConfig(env: Env): Config {
     maxBodyBytes: env.HOOKGATE_MAX_BODY_BYTES,
     concurrency: env.HOOKGATE_CONCURRENCY,
     endpointConcurrency: env.HOOKGATE_ENDPOINT_CONCURRENCY,
+    metricsToken: env.HOOKGATE_METRICS_TOKEN,
+    consoleAdmin: env.HOOKGATE_ADMIN_USER && env.HOOKGATE_ADMIN_PASSWORD ? { user: env.HOOKGATE_ADMIN_USER, password: env.HOOKGATE_ADMIN_PASSWORD } : undefined,
   };
 }

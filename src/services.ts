@@ -3,6 +3,7 @@ import type { TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
 import type { DeliveryEngine } from './delivery/engine.ts';
+import type { DeliveryMetrics } from './delivery/metrics.ts';
 import type { SecretCipher } from './lib/cipher.ts';
 import type { Logger } from './lib/logger.ts';
 
@@ -23,4 +24,6 @@ export interface Services {
   verifyToken: TokenVerifier;
   log: Logger;
   engine: DeliveryEngine;
+  /** In-memory counters for /metrics; absent where nothing scrapes them (e.g. the CLI). */
+  metrics?: DeliveryMetrics;
 }

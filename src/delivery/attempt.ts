@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { Services } from '../services.ts';
 import { checkTargetUrl } from './address-policy.ts';
 import type { AttemptOutcome } from './engine.ts';
+import type { DeliveryMetrics } from './metrics.ts';
 import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
 import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
@@ -25,6 +26,7 @@ export interface AttemptDeps {
   transport: Transport;
   authenticator: OutboundAuthenticator;
   owner: string;
+  metrics?: DeliveryMetrics;
 }
 
 const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
@@ -110,6 +112,8 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
   );
   await recordEndpointHealth(deps, endpoint, succeeded, finished);
   const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: finished - started });
+  const outcomeName = succeeded ? 'succeeded' : status === 'pending' ? 'retry_scheduled' : 'failed';
+  deps.metrics?.attemptFinished(outcomeName, trigger, outcome.duration_ms);
   deps.log({
     msg: 'delivery attempt',
     delivery_id: delivery.id,
@@ -120,7 +124,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     attempt: attemptNumber,
     status: statusCode,
     error_class: errorClass,
-    outcome: succeeded ? 'succeeded' : status === 'pending' ? 'retry_scheduled' : 'failed',
+    outcome: outcomeName,
     duration_ms: outcome.duration_ms,
   });
   return outcome;

@@ -87,7 +87,9 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
       lastPrune = started;
       pruned = await pruneHistory(deps.db, started - deps.config.retentionDays * 86_400_000);
     }
-    return { claimed, pruned, durationMs: deps.now() - started };
+    const report = { claimed, pruned, durationMs: deps.now() - started };
+    deps.metrics?.sweepFinished(report);
+    return report;
   }
 
   return {
