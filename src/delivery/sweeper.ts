@@ -7,7 +7,10 @@ import { Limiter } from './limiter.ts';
 import { OutboundAuthenticator } from './outbound-auth.ts';
 import { pruneHistory } from './retention.ts';
 
-export type EngineDeps = Omit<AttemptDeps, 'owner' | 'authenticator'>;
+export type EngineDeps = Omit<AttemptDeps, 'owner' | 'authenticator'> & {
+  /** Given each detached fast-path task, so a runtime can keep it alive (Workers: `ctx.waitUntil`). */
+  background?: (task: Promise<unknown>) => void;
+};
 
 export interface SweepReport {
   claimed: number;
@@ -48,22 +51,26 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
 
   const lease = (): Lease => ({ owner, now: deps.now(), leaseMs });
 
-  const enqueue = (delivery: Delivery, trigger: AttemptTrigger) => {
-    queued.set(delivery.id, delivery);
-    limiter.submit({
-      endpointId: delivery.endpoint_id,
-      run: async () => {
-        queued.delete(delivery.id);
-        // `next_attempt_at` of a leased delivery is its lease expiry.
-        if (stopping || deps.now() + deps.config.attemptTimeoutMs > (delivery.next_attempt_at ?? 0)) return;
-        try {
-          await runAttempt(attemptDeps, delivery, trigger);
-        } catch (error) {
-          deps.log({ level: 'error', msg: 'attempt crashed', delivery_id: delivery.id, error: (error as Error).message });
-        }
-      },
+  /** Queues one attempt; resolves once it has run (or been skipped). */
+  const enqueue = (delivery: Delivery, trigger: AttemptTrigger): Promise<void> =>
+    new Promise((done) => {
+      queued.set(delivery.id, delivery);
+      limiter.submit({
+        endpointId: delivery.endpoint_id,
+        run: async () => {
+          queued.delete(delivery.id);
+          try {
+            // `next_attempt_at` of a leased delivery is its lease expiry.
+            if (stopping || deps.now() + deps.config.attemptTimeoutMs > (delivery.next_attempt_at ?? 0)) return;
+            await runAttempt(attemptDeps, delivery, trigger);
+          } catch (error) {
+            deps.log({ level: 'error', msg: 'attempt crashed', delivery_id: delivery.id, error: (error as Error).message });
+          } finally {
+            done();
+          }
+        },
+      });
     });
-  };
 
   const capacity = () => Math.max(0, deps.config.concurrency * 4 - limiter.size);
 
@@ -96,11 +103,10 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
     owner,
     dispatch(ids) {
       if (stopping || ids.length === 0 || capacity() < ids.length) return; // the sweeper will take them
-      claimIds(deps.db, lease(), ids)
-        .then((claimed) => {
-          for (const delivery of claimed) enqueue(delivery, 'fast_path');
-        })
+      const task = claimIds(deps.db, lease(), ids)
+        .then((claimed) => Promise.all(claimed.map((delivery) => enqueue(delivery, 'fast_path'))))
         .catch((error: unknown) => deps.log({ level: 'error', msg: 'fast path claim failed', error: (error as Error).message }));
+      deps.background?.(task);
     },
     async attemptNow(deliveryId, trigger): Promise<AttemptOutcome | null> {
       const delivery = await claimForManualAttempt(deps.db, lease(), deliveryId);

@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import { createTokenVerifier } from '../auth/jwt.ts';
+import { type Env, toConfig } from '../config.ts';
+import { migrate, type StatementBatchRunner } from '../db/migrate.ts';
+import type { Database } from '../db/schema.ts';
+import { createDeliveryEngine, type RunningEngine } from '../delivery/sweeper.ts';
+import type { Transport } from '../delivery/transport.ts';
+import { createSecretCipher } from '../lib/cipher.ts';
+import type { Logger } from '../lib/logger.ts';
+import { type Services, systemClock } from '../services.ts';
+
+/** What every runtime's store offers: the Kysely instance, the atomic unit, and a migration runner. */
+export interface Store {
+  db: Kysely<Database>;
+  atomic: Services['atomic'];
+  runBatch: StatementBatchRunner;
+}
+
+export interface ServiceParts {
+  /** The parsed environment, with secrets already filled in by the entry point. */
+  env: Env;
+  store: Store;
+  transport: Transport;
+  log: Logger;
+  /** Keeps detached work (the fast path) alive on runtimes that would otherwise drop it (Workers' waitUntil). */
+  background?: (task: Promise<unknown>) => void;
+}
+
+/** Applies pending migrations and logs what ran. */
+export async function migrateStore(store: Store, log: Logger): Promise<string[]> {
+  const applied = await migrate(store.db, store.runBatch);
+  if (applied.length) log({ msg: 'migrations applied', migrations: applied });
+  return applied;
+}
+
+/** The runtime-neutral wiring: config, cipher, token verifier and delivery engine over a store and a transport. */
+export async function buildServices(parts: ServiceParts): Promise<{ services: Services; engine: RunningEngine }> {
+  const { env, store, log } = parts;
+  if (!env.HOOKGATE_ENCRYPTION_KEY) throw new Error('HOOKGATE_ENCRYPTION_KEY is not set');
+  const config = toConfig(env);
+  const cipher = await createSecretCipher(env.HOOKGATE_ENCRYPTION_KEY);
+  const now = () => systemClock.now();
+  const engine = createDeliveryEngine({
+    db: store.db,
+    atomic: store.atomic,
+    now,
+    config,
+    cipher,
+    log,
+    transport: parts.transport,
+    background: parts.background,
+  });
+  const services: Services = {
+    db: store.db,
+    atomic: store.atomic,
+    clock: systemClock,
+    config,
+    cipher,
+    verifyToken: createTokenVerifier(config.jwt, now),
+    log,
+    engine,
+  };
+  return { services, engine };
+}

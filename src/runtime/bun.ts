@@ -1,0 +1,53 @@
+import { Cron } from 'croner';
+import { createApp } from '../app.ts';
+import { ConfigError, parseEnv } from '../config.ts';
+import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
+import { createFetchTransport } from '../delivery/transports/fetch.ts';
+import { createLogger } from '../lib/logger.ts';
+import { buildServices, migrateStore } from './build-services.ts';
+import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
+
+/** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Bun entry point (and the compiled single binary): environment → bun:sqlite → migrations → app →
+ * Bun.serve, with croner for the sweeper and `fetch` for deliveries.
+ */
+export async function startBunServer(source: Record<string, string | undefined> = process.env): Promise<void> {
+  const parsed = parseEnv(source);
+  const log = createLogger(parsed.LOG_LEVEL, (text) => process.stderr.write(`${text}\n`));
+  const path = databasePath(parsed.DATABASE_URL);
+  const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
+  const store = openBunSqlite(path);
+  await migrateStore(store, log);
+  const { services, engine } = await buildServices({ env, store, transport: createFetchTransport(), log });
+  const app = createApp(services);
+  const sweeper = new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
+    const report = await engine.sweep();
+    if (report.claimed || report.pruned) log({ msg: 'sweep', ...report });
+  });
+  const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: app.fetch });
+  log({ msg: 'listening', port: server.port, host: env.HOST, env: env.HOOKGATE_ENV, runtime: `bun ${Bun.version}` });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log({ msg: 'shutting down', signal });
+    sweeper.stop();
+    await server.stop();
+    await engine.shutdown(SHUTDOWN_GRACE_MS);
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+if (import.meta.main) {
+  startBunServer().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : `hookgate failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

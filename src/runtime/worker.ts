@@ -1,0 +1,80 @@
+import { createApp } from '../app.ts';
+import { ConfigError, type Env, parseEnv } from '../config.ts';
+import { type D1Database, openD1 } from '../db/dialects/d1.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { createFetchTransport } from '../delivery/transports/fetch.ts';
+import { createLogger } from '../lib/logger.ts';
+import { buildServices, migrateStore, type Store } from './build-services.ts';
+
+/** The bindings and vars wrangler.toml declares; secrets arrive as vars too. */
+export interface WorkerBindings {
+  DB: D1Database;
+  [name: string]: unknown;
+}
+
+/** The parts of Workers' ExecutionContext and ScheduledController used here. */
+interface ExecutionContext {
+  waitUntil(task: Promise<unknown>): void;
+}
+interface ScheduledController {
+  readonly cron: string;
+}
+
+let migrated = false;
+
+/**
+ * Cloudflare Workers entry point: bindings → D1 store → migrations (once per isolate) → app.
+ * Services are built per invocation so every promise and fetch belongs to the request (or cron
+ * run) that started it; the fast path after ingestion runs under that request's `waitUntil`.
+ */
+async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
+  const env = readEnv(bindings);
+  const log = createLogger(env.LOG_LEVEL);
+  const store = openD1(bindings.DB);
+  if (!migrated) {
+    await migrateOnce(store, log);
+    migrated = true;
+  }
+  return buildServices({ env, store, transport: createFetchTransport(), log, background: (task) => ctx.waitUntil(task) });
+}
+
+function readEnv(bindings: WorkerBindings): Env {
+  const strings = Object.fromEntries(Object.entries(bindings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const env = parseEnv(strings);
+  if (!env.HOOKGATE_ENCRYPTION_KEY) throw new ConfigError('invalid configuration: HOOKGATE_ENCRYPTION_KEY is required on Workers (wrangler secret put)');
+  if (!env.JWT_SECRET && !env.JWT_JWKS_URL) throw new ConfigError('invalid configuration: JWT_SECRET or JWT_JWKS_URL is required on Workers');
+  return env;
+}
+
+/** Two isolates may start at once: a losing migration batch rolls back, and is fine if the winner applied everything. */
+async function migrateOnce(store: Store, log: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    await migrateStore(store, log);
+  } catch (error) {
+    if ((await pendingMigrations(store.db)).length > 0) throw error;
+  }
+}
+
+function configurationProblem(error: unknown): Response {
+  const message = error instanceof ConfigError ? error.message : 'hookgate failed to start';
+  console.error(JSON.stringify({ level: 'error', msg: message, error: error instanceof ConfigError ? undefined : (error as Error).message }));
+  return Response.json({ detail: message }, { status: 503 });
+}
+
+export default {
+  async fetch(request: Request, bindings: WorkerBindings, ctx: ExecutionContext): Promise<Response> {
+    let app: ReturnType<typeof createApp>;
+    try {
+      app = createApp((await setUp(bindings, ctx)).services);
+    } catch (error) {
+      return configurationProblem(error);
+    }
+    return app.fetch(request);
+  },
+
+  async scheduled(controller: ScheduledController, bindings: WorkerBindings, ctx: ExecutionContext): Promise<void> {
+    const { engine, services } = await setUp(bindings, ctx);
+    const report = await engine.sweep();
+    services.log({ msg: 'sweep', cron: controller.cron, ...report });
+  },
+};
