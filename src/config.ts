@@ -39,6 +39,9 @@ export const envSchema = z
     HOOKGATE_MAX_BODY_BYTES: duration.default(1_048_576),
     HOOKGATE_CONCURRENCY: duration.default(64),
     HOOKGATE_ENDPOINT_CONCURRENCY: duration.default(8),
+    HOOKGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+    HOOKGATE_MAX_ENDPOINTS_PER_TENANT: duration.default(500),
+    HOOKGATE_MAX_EVENT_BYTES: duration.default(262_144),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     HOOKGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     HOOKGATE_ADMIN_USER: z.string().min(1).optional(),
@@ -72,6 +75,12 @@ export interface Config {
   maxBodyBytes: number;
   concurrency: number;
   endpointConcurrency: number;
+  /** Authenticated requests per minute per API key or token subject (a token bucket); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Endpoints a tenant may have across all four surfaces. */
+  maxEndpointsPerTenant: number;
+  /** Bytes of an event's `data`, as JSON. */
+  maxEventBytes: number;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** The console's sign-in credentials; without them the console takes only pasted admin tokens. */
@@ -102,6 +111,9 @@ export function toConfig(env: Env): Config {
     maxBodyBytes: env.HOOKGATE_MAX_BODY_BYTES,
     concurrency: env.HOOKGATE_CONCURRENCY,
     endpointConcurrency: env.HOOKGATE_ENDPOINT_CONCURRENCY,
+    rateLimitPerMinute: env.HOOKGATE_RATE_LIMIT_PER_MINUTE,
+    maxEndpointsPerTenant: env.HOOKGATE_MAX_ENDPOINTS_PER_TENANT,
+    maxEventBytes: env.HOOKGATE_MAX_EVENT_BYTES,
     metricsToken: env.HOOKGATE_METRICS_TOKEN,
     consoleAdmin: env.HOOKGATE_ADMIN_USER && env.HOOKGATE_ADMIN_PASSWORD ? { user: env.HOOKGATE_ADMIN_USER, password: env.HOOKGATE_ADMIN_PASSWORD } : undefined,
   };

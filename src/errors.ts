@@ -26,10 +26,13 @@ export interface ValidationIssue {
 export class ApiError extends Error {
   readonly kind: ErrorKind;
   readonly issues: ValidationIssue[];
-  constructor(kind: ErrorKind, message: string, issues: ValidationIssue[] = []) {
+  /** Response headers every surface sends with this error (e.g. `Retry-After`). */
+  readonly headers: Record<string, string>;
+  constructor(kind: ErrorKind, message: string, issues: ValidationIssue[] = [], headers: Record<string, string> = {}) {
     super(message);
     this.kind = kind;
     this.issues = issues;
+    this.headers = headers;
   }
 }
 
@@ -37,6 +40,8 @@ export const notFound = (message: string) => new ApiError('not_found', message);
 export const conflict = (message: string) => new ApiError('conflict', message);
 export const unauthorized = (message = 'Not authenticated') => new ApiError('unauthorized', message);
 export const forbidden = (message: string) => new ApiError('forbidden', message);
+export const rateLimited = (retryAfterSeconds: number) =>
+  new ApiError('rate_limited', `Rate limit exceeded: retry in ${retryAfterSeconds} s`, [], { 'Retry-After': String(retryAfterSeconds) });
 export const invalid = (loc: (string | number)[], msg: string, type = 'value_error') =>
   new ApiError('validation', msg, [{ loc, msg, type }]);
 
@@ -115,6 +120,6 @@ export function respondWithError(c: Context, error: unknown, format: ErrorFormat
   if (apiError.kind === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
   // The unread remainder of an oversize body makes the connection unusable: close it.
   if (apiError.kind === 'payload_too_large') c.header('Connection', 'close');
-  for (const [name, value] of Object.entries(headers ?? {})) c.header(name, value);
+  for (const [name, value] of Object.entries({ ...apiError.headers, ...headers })) c.header(name, value);
   return c.json(body as object, status);
 }

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bearerToken } from '../auth/jwt.ts';
 import { findTenantByApiKey } from '../db/repo/api-keys.ts';
 import { listTenants } from '../db/repo/tenants.ts';
-import { forbidden, unauthorized } from '../errors.ts';
+import { forbidden, rateLimited, unauthorized } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
 export type ApiKeyLocation = 'raw-authorization' | 'any';
@@ -19,9 +19,19 @@ export function requireApiKey(location: ApiKeyLocation): MiddlewareHandler<AppEn
     const key = presentedApiKey(c, location);
     const tenant = key ? await findTenantByApiKey(c.var.services.db, key) : null;
     if (!tenant) throw unauthorized(key ? 'Invalid API key' : 'Not authenticated');
+    takeRequest(c, `key:${key!.slice(0, 19)}`);
     c.set('tenant', tenant);
     await next();
   };
+}
+
+/**
+ * Per-caller rate limit, taken once authentication has succeeded: the bucket of an API key is its
+ * public key id (`hg_<16 hex>`), that of a token its subject within its tenant / partner binding.
+ */
+function takeRequest(c: Context<AppEnv>, caller: string): void {
+  const wait = c.var.rateLimiter.take(caller);
+  if (wait > 0) throw rateLimited(wait);
 }
 
 export const ADMIN_SCOPE = 'webhooks:admin';
@@ -32,6 +42,7 @@ export function requireToken(options: { anyScope?: readonly string[] } = {}): Mi
     const token = bearerToken(c.req.header('Authorization'));
     const claims = token ? await c.var.services.verifyToken(token) : null;
     if (!claims) throw unauthorized(token ? 'Invalid or expired token' : 'Not authenticated');
+    takeRequest(c, `sub:${claims.sub ?? ''}\u0000${claims.tenantId ?? ''}\u0000${claims.partnerOrgId ?? ''}`);
     if (options.anyScope && !options.anyScope.some((scope) => claims.scopes.has(scope))) {
       throw forbidden(`Missing required scope: ${options.anyScope.join(' or ')}`);
     }

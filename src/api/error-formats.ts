@@ -67,6 +67,8 @@ function as2Message(error: ApiError): string {
       return 'No autorizado';
     case 'payload_too_large':
       return 'Cuerpo demasiado grande';
+    case 'rate_limited':
+      return 'Demasiadas solicitudes';
     case 'unsupported_media_type':
       return 'Content-Type debe ser application/json';
     case 'internal':

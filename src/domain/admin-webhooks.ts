@@ -6,6 +6,7 @@ import { invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { eventTypesOf, newSigningSecret, storedEventTypes, toIso } from './endpoint-fields.ts';
+import { assertEndpointRoom } from './endpoint-quota.ts';
 
 /**
  * Page 001 (admin webhooks): any number of endpoints per tenant, each subscribed to a list of
@@ -44,6 +45,7 @@ export interface NewAdminWebhook {
 
 /** Stores a new admin endpoint with its secret encrypted; returns the plaintext secret this once. */
 export async function createAdminWebhook(services: Services, input: NewAdminWebhook): Promise<{ endpoint: Endpoint; secret: string }> {
+  await assertEndpointRoom(services, input.tenant.id);
   const secret = input.secret ?? newSigningSecret();
   const now = services.clock.now();
   const endpoint = await insertEndpoint(services.db, {
@@ -87,10 +89,14 @@ export async function updateAdminWebhook(services: Services, endpoint: Endpoint,
 
 /**
  * Replaces the signing secret. The old one keeps signing alongside the new one for
- * `secretGraceSeconds`, so receivers can switch over without dropping deliveries.
+ * `secretGraceSeconds`, so receivers can switch over without dropping deliveries. The console
+ * passes a secret in the format of the endpoint's own surface (hex for pages 000 and 003).
  */
-export async function rotateAdminSecret(services: Services, endpoint: Endpoint): Promise<{ endpoint: Endpoint; secret: string }> {
-  const secret = newSigningSecret();
+export async function rotateAdminSecret(
+  services: Services,
+  endpoint: Endpoint,
+  secret: string = newSigningSecret(),
+): Promise<{ endpoint: Endpoint; secret: string }> {
   const now = services.clock.now();
   const updated = await updateEndpoint(services.db, endpoint.id, {
     secret_enc: await services.cipher.encrypt(secret),

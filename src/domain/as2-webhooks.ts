@@ -7,6 +7,7 @@ import { ApiError, conflict, invalid, notFound } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from './endpoint-fields.ts';
+import { assertEndpointRoom } from './endpoint-quota.ts';
 
 /**
  * Page 003: one webhook per AS2 trading partner. Events are stored under their canonical
@@ -63,6 +64,7 @@ export async function configureAs2Webhook(services: Services, tenantId: string, 
 
   if (input.webhook_url === undefined) throw invalid(['body', 'webhook_url'], 'Field required', 'missing');
   if (input.webhook_secret === undefined) throw invalid(['body', 'webhook_secret'], 'Field required', 'missing');
+  await assertEndpointRoom(services, tenantId, 'Límite de webhooks alcanzado');
   const now = services.clock.now();
   try {
     return await insertEndpoint(services.db, {

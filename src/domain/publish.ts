@@ -1,7 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import { type EventType, findEventType } from '../catalogue.ts';
 import type { Endpoint, EventRow } from '../db/schema.ts';
-import { invalid } from '../errors.ts';
+import { ApiError, invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { eventTypesOf } from './endpoint-fields.ts';
@@ -71,6 +71,7 @@ async function publishOnce(
     if (!type) throw invalid(['body', index, 'type'], `Unknown event type: ${input.type}`, 'enum');
     return type;
   });
+  const payloads = inputs.map((input, index) => serializedData(services, input.data, index));
   const tenantIds = [...new Set(inputs.map((input) => input.tenantId))];
   const endpoints = options.onlyEndpoint
     ? [options.onlyEndpoint]
@@ -100,7 +101,7 @@ async function publishOnce(
       tenant_id: input.tenantId,
       type: type.name,
       requested_type: input.type,
-      data: JSON.stringify(input.data ?? {}),
+      data: payloads[index]!,
       as2_partner_id: as2PartnerId,
       idempotency_key: input.idempotencyKey ?? null,
       delivery_count: targets.length,
@@ -136,6 +137,15 @@ async function publishOnce(
   }
   if (options.dispatch !== false) services.engine.dispatch(insertedIds);
   return results;
+}
+
+/** An event's data as stored and sent; larger than HOOKGATE_MAX_EVENT_BYTES is a 413. */
+function serializedData(services: Services, data: unknown, index: number): string {
+  const json = JSON.stringify(data ?? {});
+  const bytes = new TextEncoder().encode(json).length;
+  const max = services.config.maxEventBytes;
+  if (bytes > max) throw new ApiError('payload_too_large', `Event ${index} data is ${bytes} bytes as JSON; the limit is ${max}`);
+  return json;
 }
 
 /** Earlier events with the same idempotency keys: within the window they are replays, beyond it they are released. */

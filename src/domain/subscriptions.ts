@@ -4,6 +4,7 @@ import type { AuthMethod, Endpoint } from '../db/schema.ts';
 import { uuid } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { assertTargetUrl, eventTypesOf, newSigningSecret, storedEventTypes, toIso } from './endpoint-fields.ts';
+import { assertEndpointRoom } from './endpoint-quota.ts';
 
 /**
  * Page 002's webhook subscriptions: endpoints with surface 'subscription', owned by one subscriber
@@ -183,6 +184,7 @@ export async function listSubscriptions(services: Services, owner: Subscriber): 
 /** Creates a subscription with its own Standard Webhooks signing secret (never returned). */
 export async function createSubscription(services: Services, owner: Subscriber, input: SubscriptionInput): Promise<SubscriptionView> {
   assertSubscriptionTargets(services, input);
+  await assertEndpointRoom(services, owner.tenantId);
   const now = services.clock.now();
   const endpoint = await insertEndpoint(services.db, {
     id: uuid(),

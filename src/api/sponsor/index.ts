@@ -8,6 +8,7 @@ import { requireApiKey } from '../auth.ts';
 import { fastApiErrors } from '../error-formats.ts';
 import { createSurface } from '../surface.ts';
 import { createWebhook, deleteWebhook, getWebhook, listEventTypes } from './routes.ts';
+import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 
 /** Page 000, mounted at /api/webhooks: one webhook per sponsor (tenant), authenticated by the raw API key in `Authorization`. */
 export function sponsorApi() {
@@ -42,6 +43,7 @@ export function sponsorApi() {
     assertTargetUrl(c.var.services, body.url, ['body', 'url']);
     const events = body.events == null ? null : canonicalSponsorEvents(body.events);
     if (await findSponsorEndpoint(db, c.var.tenant.id)) throw conflict('A webhook already exists for this sponsor');
+    await assertEndpointRoom(c.var.services, c.var.tenant.id);
     const secret = newHexSecret();
     const now = clock.now();
     const endpoint = await insertEndpoint(db, {
