@@ -19,7 +19,10 @@ describe('hookgate CLI', () => {
   it('migrates, then reports ok again idempotently', () => {
     assert.deepEqual(run('migrate').json, { status: 'ok' });
     assert.deepEqual(run('migrate').json, { status: 'ok' });
-    assert.equal(queryStore(env.DATABASE_URL, 'SELECT count(*) AS n FROM d1_migrations')[0].n, 1);
+    assert.deepEqual(
+      queryStore(env.DATABASE_URL, 'SELECT name FROM d1_migrations ORDER BY id').map((row) => row.name),
+      ['0001_init.sql', '0002_endpoint_policies.sql'],
+    );
   });
 
   it('creates a tenant with an API key, then an AS2 partner with an integer id', () => {

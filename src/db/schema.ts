@@ -10,6 +10,7 @@ export interface Database {
   events: EventTable;
   deliveries: DeliveryTable;
   attempts: AttemptTable;
+  recovery_jobs: RecoveryJobTable;
   d1_migrations: MigrationTable;
 }
 
@@ -60,6 +61,34 @@ export interface EndpointTable {
   updated_at: number;
   last_triggered_at: number | null;
   failing_since: number | null;
+  /** `fifo`: deliveries are attempted strictly in event order, one at a time. */
+  ordering: Generated<'none' | 'fifo'>;
+  /** Deliveries per second; null = unlimited. */
+  rate_limit: number | null;
+  /** GCRA theoretical arrival time of the next conforming attempt (ms). */
+  rate_tat: number | null;
+  circuit_state: Generated<CircuitState>;
+  consecutive_failures: Generated<number>;
+  circuit_opened_at: number | null;
+  circuit_retry_at: number | null;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface RecoveryJobTable {
+  id: string;
+  endpoint_id: string;
+  since: number;
+  until: number | null;
+  status_filter: 'failed' | 'succeeded' | 'all';
+  state: 'running' | 'done';
+  total: number;
+  done: Generated<number>;
+  skipped: Generated<number>;
+  /** The highest delivery id handled so far. */
+  cursor: Generated<number>;
+  created_at: number;
+  finished_at: number | null;
 }
 
 export interface EventTable {
@@ -126,3 +155,4 @@ export type EndpointUpdate = Updateable<EndpointTable>;
 export type EventRow = Selectable<EventTable>;
 export type Delivery = Selectable<DeliveryTable>;
 export type Attempt = Selectable<AttemptTable>;
+export type RecoveryJob = Selectable<RecoveryJobTable>;
