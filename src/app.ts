@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
 import { adminApi } from './api/admin/index.ts';
 import { as2Api } from './api/as2/index.ts';
 import { eventsApi } from './api/events/index.ts';
@@ -9,6 +10,7 @@ import { metricsApi } from './api/operator/metrics.ts';
 import { sponsorApi } from './api/sponsor/index.ts';
 import { subscriptionApi } from './api/subscriptions/index.ts';
 import { fastApiErrors } from './api/error-formats.ts';
+import { consoleApp } from './console/index.ts';
 import { respondWithError } from './errors.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
@@ -45,6 +47,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/api/v1/webhooks', as2Api());
   app.route('/api/v1/tenants', operatorApi());
   app.route('/api/v1/events', eventsApi());
+  app.route('/console', consoleApp());
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'hookgate API reference' }));
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
   app.onError((error, c) => respondWithError(c, error, fastApiErrors));
 

@@ -1,0 +1,61 @@
+import type { Hono } from 'hono';
+import { getEndpointDelivery } from '../db/repo/delivery-history.ts';
+import type { Endpoint } from '../db/schema.ts';
+import { rotateAdminSecret, updateAdminWebhook } from '../domain/admin-webhooks.ts';
+import { newHexSecret, newSigningSecret } from '../domain/endpoint-fields.ts';
+import { sendTestEvent } from '../domain/test-event.ts';
+import { ApiError } from '../errors.ts';
+import { endpointInReach } from './access.ts';
+import { page } from './layout.ts';
+import type { NoticeKey } from './notices.ts';
+import { rotatedView } from './pages.ts';
+import type { ConsoleEnv } from './session.ts';
+
+/** Pages 000 and 003 use plain (hex) secrets; pages 001 and 002 Standard Webhooks `whsec_` ones. */
+const freshSecretFor = (endpoint: Endpoint) => (endpoint.surface === 'sponsor' || endpoint.surface === 'as2' ? newHexSecret() : newSigningSecret());
+
+/**
+ * The console's actions, each the same domain call the admin API makes. Each answers with a
+ * redirect to a page (post → redirect → get) carrying a notice key; rotation instead shows the
+ * new secret once, on a page that is never cached.
+ */
+export function registerActions(app: Hono<ConsoleEnv>): void {
+  const to = (path: string, notice: NoticeKey) => `${path}?notice=${notice}`;
+
+  app.post('/endpoints/:endpointId/deliveries/:deliveryId/retry', async (c) => {
+    const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
+    const deliveryId = Number(c.req.param('deliveryId'));
+    if (!Number.isSafeInteger(deliveryId) || !(await getEndpointDelivery(c.var.services.db, endpoint.id, deliveryId))) {
+      throw new ApiError('not_found', 'Delivery not found');
+    }
+    const outcome = await c.var.services.engine.attemptNow(deliveryId, 'manual');
+    const notice: NoticeKey = outcome === null ? 'retry-busy' : outcome.succeeded ? 'retry-succeeded' : 'retry-failed';
+    c.var.services.log({ msg: 'console action', action: 'retry', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, delivery_id: deliveryId, by: c.var.claims.sub });
+    return c.redirect(to(`/console/endpoints/${endpoint.id}/deliveries/${deliveryId}`, notice), 303);
+  });
+
+  app.post('/endpoints/:endpointId/test', async (c) => {
+    const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
+    const { outcome } = await sendTestEvent(c.var.services, endpoint);
+    c.var.services.log({ msg: 'console action', action: 'test', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
+    const base = `/console/endpoints/${endpoint.id}`;
+    if (!outcome) return c.redirect(to(base, 'retry-busy'), 303);
+    return c.redirect(to(`${base}/deliveries/${outcome.delivery_id}`, outcome.succeeded ? 'test-succeeded' : 'test-failed'), 303);
+  });
+
+  for (const action of ['enable', 'disable'] as const) {
+    app.post(`/endpoints/:endpointId/${action}`, async (c) => {
+      const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
+      await updateAdminWebhook(c.var.services, endpoint, { isActive: action === 'enable' });
+      c.var.services.log({ msg: 'console action', action, request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
+      return c.redirect(to(`/console/endpoints/${endpoint.id}`, action === 'enable' ? 'enabled' : 'disabled'), 303);
+    });
+  }
+
+  app.post('/endpoints/:endpointId/rotate-secret', async (c) => {
+    const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
+    const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, freshSecretFor(endpoint));
+    c.var.services.log({ msg: 'console action', action: 'rotate-secret', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
+    return c.html(page({ title: 'New secret', body: rotatedView(rotated, secret, rotated.previous_secret_expires_at), csrf: c.var.session.csrf, signedInAs: c.var.claims.sub ?? 'admin token' }));
+  });
+}

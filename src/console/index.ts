@@ -1,0 +1,151 @@
+import { type Context, Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { getEndpointDelivery, listEndpointDeliveries } from '../db/repo/delivery-history.ts';
+import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-summaries.ts';
+import type { DeliveryStatus } from '../db/schema.ts';
+import { buildPayload } from '../delivery/payload.ts';
+import { ApiError, toApiError } from '../errors.ts';
+import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
+import { registerActions } from './actions.ts';
+import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
+import { NOTICES } from './notices.ts';
+import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
+import { type ConsoleEnv, claimsOf, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, startSession } from './session.ts';
+
+const PER_PAGE = 20;
+const DAY_MS = 86_400_000;
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
+
+const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * The operator console at /console: server-rendered HTML (hono/html), one small script for the
+ * loading state, Web APIs only so it runs on every runtime. Every page needs a session; every
+ * form carries the session's CSRF token, and `hono/csrf` also rejects cross-origin posts.
+ */
+export function consoleApp(): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+
+  app.use(async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', CSP);
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');
+  });
+  app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
+  app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
+  app.use(csrf());
+
+  app.get('/login', async (c) => {
+    if (await readSession(c, c.var.services)) return c.redirect('/console', 303);
+    return loginPage(c);
+  });
+
+  app.post('/login', async (c) => {
+    const services = c.var.services;
+    const form = await c.req.parseBody();
+    if (!loginCsrfMatches(c, form._csrf)) return loginPage(c, 'Your sign-in form expired. Please try again.', 403);
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    if (token) {
+      if (!(await claimsOf(services, 'token', token))) return loginPage(c, 'That token is invalid, expired, or lacks the webhooks:admin scope.', 401);
+      await startSession(c, services, 'token', token);
+      return c.redirect('/console', 303);
+    }
+    const user = typeof form.user === 'string' ? form.user : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    if (!user && !password) return loginPage(c, 'Paste an admin token, or enter the admin user and password.', 400);
+    if (!passwordMatches(services, user, password)) return loginPage(c, 'Wrong user or password.', 401);
+    await startSession(c, services, 'password', user);
+    return c.redirect('/console', 303);
+  });
+
+  app.use(async (c, next) => {
+    const found = await readSession(c, c.var.services);
+    if (!found) {
+      endSession(c);
+      return c.redirect('/console/login', 303);
+    }
+    c.set('session', found.session);
+    c.set('claims', found.claims);
+    if (c.req.method === 'POST' && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
+      throw new ApiError('forbidden', 'The form’s CSRF token does not match your session. Reload the page and try again.');
+    }
+    await next();
+  });
+
+  app.post('/logout', (c) => {
+    endSession(c);
+    return c.redirect('/console/login', 303);
+  });
+
+  app.get('/', async (c) => {
+    const tenants = await tenantsInReach(c);
+    return render(c, 'Tenants', tenantsView(tenants, await endpointCounts(c.var.services.db, tenants.map((tenant) => tenant.id))));
+  });
+
+  app.get('/tenants/:tenantId', async (c) => {
+    const tenant = await tenantInReach(c, c.req.param('tenantId'));
+    const summaries = await tenantEndpointSummaries(c.var.services.db, tenant.id, c.var.services.clock.now() - DAY_MS);
+    return render(c, tenant.name, tenantView(tenant, summaries));
+  });
+
+  app.get('/endpoints/:endpointId', async (c) => {
+    const { endpoint, tenant } = await endpointInReach(c, c.req.param('endpointId'));
+    const status = STATUSES.find((known) => known === c.req.query('status'));
+    const page = Math.max(1, Math.min(1_000_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+    const { items, total } = await listEndpointDeliveries(c.var.services.db, { endpointId: endpoint.id, status, limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
+    const data = { tenant, endpoint, deliveries: items, total, page, perPage: PER_PAGE, status, csrf: c.var.session.csrf, notice: noticeOf(c) };
+    return render(c, endpoint.id, endpointView(data));
+  });
+
+  app.get('/endpoints/:endpointId/deliveries/:deliveryId', async (c) => {
+    const { endpoint, tenant } = await endpointInReach(c, c.req.param('endpointId'));
+    const deliveryId = Number(c.req.param('deliveryId'));
+    const delivery = Number.isSafeInteger(deliveryId) ? await getEndpointDelivery(c.var.services.db, endpoint.id, deliveryId) : undefined;
+    if (!delivery) throw new ApiError('not_found', 'Delivery not found');
+    const event = await c.var.services.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirstOrThrow();
+    const { attempts, ...view } = delivery;
+    const data = { tenant, endpoint, delivery: view, attempts, payload: buildPayload(endpoint, event), csrf: c.var.session.csrf, notice: noticeOf(c) };
+    return render(c, `Delivery #${delivery.id}`, deliveryView(data));
+  });
+
+  registerActions(app);
+
+  app.all('*', () => {
+    throw new ApiError('not_found', 'There is no such console page.');
+  });
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.kind === 'internal') {
+      c.var.services.log({ level: 'error', msg: 'console error', request_id: c.var.requestId, error: error instanceof Error ? error.message : String(error) });
+    }
+    const status = error instanceof ApiError || apiError.kind !== 'internal' ? statusOf(apiError) : 500;
+    const message = apiError.kind === 'internal' ? 'The console could not complete this request. Try again; if it persists, check the server log.' : apiError.message;
+    return c.html(page({ title: 'Error', body: errorView(status, message, c.var.requestId), csrf: c.var.session?.csrf }), status);
+  });
+  return app;
+}
+
+const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 500 => {
+  const map: Partial<Record<ApiError['kind'], 400 | 401 | 403 | 404 | 409>> = { not_found: 404, forbidden: 403, unauthorized: 401, conflict: 409, validation: 400, malformed: 400 };
+  return map[error.kind] ?? 500;
+};
+
+function render(c: Context<ConsoleEnv>, title: string, body: Html, status: 200 = 200) {
+  const { claims } = c.var;
+  const who = claims.sub ?? 'admin token';
+  return c.html(page({ title, body, csrf: c.var.session.csrf, signedInAs: claims.tenantId ? `${who} · tenant ${claims.tenantId}` : who }), status);
+}
+
+function loginPage(c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 401 | 403 = 200) {
+  const body = loginView({ csrf: issueLoginCsrf(c, c.var.services), credentialsEnabled: Boolean(c.var.services.config.consoleAdmin), error });
+  return c.html(page({ title: 'Sign in', body }), status);
+}
+
+/** Notices come as a fixed key in the query after an action (post → redirect → get), never as free text. */
+function noticeOf(c: Context<ConsoleEnv>) {
+  const key = c.req.query('notice');
+  return key && key in NOTICES ? NOTICES[key as keyof typeof NOTICES] : undefined;
+}
