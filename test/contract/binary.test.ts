@@ -1,0 +1,4 @@
+import { contractSuite } from './suite.ts';
+import { startBinary } from './targets.ts';
+
+contractSuite(startBinary);

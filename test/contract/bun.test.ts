@@ -1,0 +1,4 @@
+import { contractSuite } from './suite.ts';
+import { startBun } from './targets.ts';
+
+contractSuite(startBun);

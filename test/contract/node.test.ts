@@ -1,0 +1,4 @@
+import { contractSuite } from './suite.ts';
+import { startNode } from './targets.ts';
+
+contractSuite(startNode);

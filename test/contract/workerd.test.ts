@@ -1,0 +1,4 @@
+import { contractSuite } from './suite.ts';
+import { startWorker } from './targets.ts';
+
+contractSuite(startWorker);
