@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { getEndpointDelivery, listEndpointDeliveries } from '../db/repo/delivery-history.ts';
 import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-summaries.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
@@ -117,11 +118,13 @@ export function consoleApp(): Hono<ConsoleEnv> {
     throw new ApiError('not_found', 'There is no such console page.');
   });
   app.onError((error, c) => {
-    const apiError = toApiError(error);
+    // hono/csrf answers a cross-origin form post with a 403 HTTPException.
+    const crossOrigin = error instanceof HTTPException && error.status === 403;
+    const apiError = crossOrigin ? new ApiError('forbidden', 'Form posts from another origin are refused.') : toApiError(error);
     if (apiError.kind === 'internal') {
       c.var.services.log({ level: 'error', msg: 'console error', request_id: c.var.requestId, error: error instanceof Error ? error.message : String(error) });
     }
-    const status = error instanceof ApiError || apiError.kind !== 'internal' ? statusOf(apiError) : 500;
+    const status = statusOf(apiError);
     const message = apiError.kind === 'internal' ? 'The console could not complete this request. Try again; if it persists, check the server log.' : apiError.message;
     return c.html(page({ title: 'Error', body: errorView(status, message, c.var.requestId), csrf: c.var.session?.csrf }), status);
   });

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Receiver, startReceiver } from './support/receiver.ts';
+import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from './support/server.ts';
+import { queryStore } from './support/store.ts';
+
+const ADMIN = { user: 'ops', password: 'correct-horse-battery-staple' };
+
+/** A browser-like client: keeps cookies, sends a same-origin Origin on posts, never follows redirects. */
+class ConsoleClient {
+  readonly cookies = new Map<string, string>();
+  lastSetCookies: string[] = [];
+  readonly base: string;
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  async request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded', origin: this.base } : {}),
+        ...headers,
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    this.lastSetCookies = response.headers.getSetCookie();
+    for (const cookie of this.lastSetCookies) {
+      const [pair] = cookie.split(';');
+      const [name, ...value] = pair!.split('=');
+      if (/Max-Age=0/i.test(cookie)) this.cookies.delete(name!);
+      else this.cookies.set(name!, value.join('='));
+    }
+    return { status: response.status, location: response.headers.get('location'), html: await response.text(), headers: response.headers };
+  }
+
+  get = (path: string) => this.request('GET', path);
+  post = (path: string, form: Record<string, string>, headers?: Record<string, string>) => this.request('POST', path, form, headers);
+
+  async signIn(fields: Record<string, string>) {
+    const login = await this.get('/console/login');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.html)![1]!;
+    return this.post('/console/login', { _csrf: csrf, ...fields });
+  }
+
+  /** The session's CSRF token, as every page's forms carry it. */
+  async csrfOf(path: string) {
+    return /name="_csrf" value="([^"]+)"/.exec((await this.get(path)).html)![1]!;
+  }
+}
+
+describe('console: sessions, CSRF, reach, every surface', () => {
+  let server: RunningServer;
+  let receiver: Receiver;
+  let tenantA: { id: string; apiKey: string };
+  let tenantB: { id: string; apiKey: string };
+  let sponsorB: string;
+
+  before(async () => {
+    receiver = await startReceiver();
+    server = await startServer({ HOOKGATE_ADMIN_USER: ADMIN.user, HOOKGATE_ADMIN_PASSWORD: ADMIN.password });
+    tenantA = await createTenant(server, 'Tenant A');
+    tenantB = await createTenant(server, 'Tenant B');
+    const partner = await createAs2Partner(server, tenantA.id, 'Globex');
+    const key = { authorization: tenantA.apiKey };
+    assert.equal((await call(server, 'POST', '/api/webhooks', { headers: key, body: { url: `${receiver.url}/sponsor` } })).status, 201);
+    const admin = await call(server, 'POST', '/api/v1/admin/webhooks', {
+      headers: bearer(await adminToken()),
+      body: { tenant_id: tenantA.id, url: `${receiver.url}/admin`, events: ['invoice.status_changed'] },
+    });
+    assert.equal(admin.status, 201);
+    const subscription = await call(server, 'POST', '/subscription-management', {
+      headers: bearer(await token({ sub: 'svc-billing', tenantId: tenantA.id })),
+      body: {
+        notificationUrl: `${receiver.url}/subscription`,
+        eventType: 'INVOICE_STATUS_CHANGED',
+        authentication: { method: 'API_KEY', headerName: 'X-Partner-Key', key: 'my-secret-api-key' },
+      },
+    });
+    assert.equal(subscription.status, 201, subscription.text);
+    const as2 = await call(server, 'POST', '/api/v1/webhooks/configure', {
+      headers: { 'x-api-key': tenantA.apiKey },
+      body: { socio_id: partner, webhook_url: `${receiver.url}/as2`, webhook_secret: 'shared-as2-secret', webhook_eventos: ['mensaje.recibido'] },
+    });
+    assert.equal(as2.status, 200, as2.text);
+    const published = await call(server, 'POST', '/api/v1/events', { headers: key, body: { type: 'invoice.status_changed', data: { invoice_id: 'inv_9' } } });
+    assert.equal(published.body.deliveries, 3);
+    await receiver.waitFor((received) => received.length === 3);
+    const sponsor = await call(server, 'POST', '/api/webhooks', { headers: { authorization: tenantB.apiKey }, body: { url: `${receiver.url}/b` } });
+    sponsorB = sponsor.body.webhook_id;
+  });
+  after(async () => {
+    await server.stop();
+    await receiver.close();
+  });
+
+  it('signs in with the credentials into an HttpOnly, SameSite=Strict session cookie (not Secure in development)', async () => {
+    const client = new ConsoleClient(server.url);
+    const wrong = await client.signIn({ user: ADMIN.user, password: 'not-the-password' });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.html, /Wrong user or password/);
+    assert.equal(client.cookies.has('hookgate_console'), false);
+
+    const signedIn = await client.signIn({ user: ADMIN.user, password: ADMIN.password });
+    assert.equal(signedIn.status, 303);
+    assert.equal(signedIn.location, '/console');
+    const cookie = client.lastSetCookies.find((value) => value.startsWith('hookgate_console='))!;
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\/console/);
+    assert.doesNotMatch(cookie, /Secure/);
+    assert.ok(!cookie.includes(ADMIN.user), 'the session is encrypted');
+    const home = await client.get('/console');
+    assert.equal(home.status, 200);
+    assert.match(home.html, /Tenant A/);
+    assert.match(home.html, /Tenant B/);
+  });
+
+  it('rejects a sign-in form without its CSRF value, and a token lacking the admin scope', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.get('/console/login');
+    assert.equal((await client.post('/console/login', { user: ADMIN.user, password: ADMIN.password })).status, 403);
+    const noScope = await client.signIn({ token: await token({ sub: 'reader' }) });
+    assert.equal(noScope.status, 401);
+    assert.match(noScope.html, /lacks the webhooks:admin scope/);
+  });
+
+  it('lists the endpoints of all four surfaces of a tenant', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.signIn({ user: ADMIN.user, password: ADMIN.password });
+    const page = await client.get(`/console/tenants/${tenantA.id}`);
+    for (const surface of ['Sponsor (000)', 'Admin (001)', 'Subscription (002)', 'AS2 (003)']) assert.ok(page.html.includes(surface), surface);
+    assert.equal((page.html.match(/badge succeeded/g) ?? []).length, 3, 'three endpoints took the event; AS2 did not subscribe to it');
+  });
+
+  it('masks outbound credentials in the attempt’s request headers', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.signIn({ user: ADMIN.user, password: ADMIN.password });
+    const [row] = queryStore(
+      server.dbPath,
+      "SELECT d.id, d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE e.surface = 'subscription'",
+    );
+    const page = await client.get(`/console/endpoints/${row.endpoint_id}/deliveries/${row.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.html, /<th>x-partner-key<\/th><td><code>\*\*\*\*<\/code>/i);
+    assert.ok(!page.html.includes('my-secret-api-key'));
+    assert.match(page.html, /&quot;eventType&quot;: &quot;INVOICE_STATUS_CHANGED&quot;/, 'the payload is the body page 002 receives');
+  });
+
+  it('refuses actions without the session’s CSRF token or from another origin', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.signIn({ user: ADMIN.user, password: ADMIN.password });
+    const path = `/console/endpoints/${sponsorB}/disable`;
+    assert.equal((await client.post(path, {})).status, 403);
+    assert.equal((await client.post(path, { _csrf: 'guessed' })).status, 403);
+    const csrf = await client.csrfOf(`/console/endpoints/${sponsorB}`);
+    assert.equal((await client.post(path, { _csrf: csrf }, { origin: 'https://evil.example' })).status, 403);
+    assert.deepEqual(queryStore(server.dbPath, 'SELECT enabled FROM endpoints WHERE id = ?', sponsorB), [{ enabled: 1 }]);
+    const done = await client.post(path, { _csrf: csrf });
+    assert.equal(done.status, 303);
+    assert.deepEqual(queryStore(server.dbPath, 'SELECT enabled FROM endpoints WHERE id = ?', sponsorB), [{ enabled: 0 }]);
+    await client.post(`/console/endpoints/${sponsorB}/enable`, { _csrf: csrf });
+  });
+
+  it('gives a tenant-bound token only its own tenant; other ids read as not found', async () => {
+    const client = new ConsoleClient(server.url);
+    assert.equal((await client.signIn({ token: await adminToken({ tenantId: tenantB.id }) })).status, 303);
+    const home = await client.get('/console');
+    assert.match(home.html, /Tenant B/);
+    assert.doesNotMatch(home.html, /Tenant A/);
+    assert.equal((await client.get(`/console/tenants/${tenantA.id}`)).status, 404);
+    const [endpointOfA] = queryStore(server.dbPath, 'SELECT id FROM endpoints WHERE tenant_id = ? LIMIT 1', tenantA.id);
+    const foreign = await client.get(`/console/endpoints/${endpointOfA.id}`);
+    assert.equal(foreign.status, 404);
+    assert.match(foreign.html, /Endpoint not found/);
+  });
+
+  it('sends a tampered or missing session back to the sign-in page', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.signIn({ user: ADMIN.user, password: ADMIN.password });
+    const sealed = client.cookies.get('hookgate_console')!;
+    client.cookies.set('hookgate_console', `${sealed.slice(0, -6)}AAAAAA`);
+    const tampered = await client.get('/console');
+    assert.equal(tampered.status, 303);
+    assert.equal(tampered.location, '/console/login');
+    client.cookies.delete('hookgate_console');
+    assert.equal((await client.get(`/console/tenants/${tenantA.id}`)).location, '/console/login');
+  });
+
+  it('marks the session cookie Secure in production', async () => {
+    const production = await startServer({ HOOKGATE_ENV: 'production', HOOKGATE_ADMIN_USER: ADMIN.user, HOOKGATE_ADMIN_PASSWORD: ADMIN.password });
+    try {
+      const client = new ConsoleClient(production.url);
+      assert.equal((await client.signIn({ user: ADMIN.user, password: ADMIN.password })).status, 303);
+      assert.match(client.lastSetCookies.find((value) => value.startsWith('hookgate_console='))!, /; Secure/);
+    } finally {
+      await production.stop();
+    }
+  });
+});
