@@ -3,6 +3,7 @@ import { createTokenVerifier } from '../auth/jwt.ts';
 import { type Env, toConfig } from '../config.ts';
 import { migrate, type StatementBatchRunner } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
+import { createDeliveryMetrics } from '../delivery/metrics.ts';
 import { createDeliveryEngine, type RunningEngine } from '../delivery/sweeper.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { createSecretCipher } from '../lib/cipher.ts';
@@ -40,6 +41,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
   const config = toConfig(env);
   const cipher = await createSecretCipher(env.HOOKGATE_ENCRYPTION_KEY);
   const now = () => systemClock.now();
+  const metrics = createDeliveryMetrics();
   const engine = createDeliveryEngine({
     db: store.db,
     atomic: store.atomic,
@@ -49,6 +51,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
     log,
     transport: parts.transport,
     background: parts.background,
+    metrics,
   });
   const services: Services = {
     db: store.db,
@@ -59,6 +62,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
     verifyToken: createTokenVerifier(config.jwt, now),
     log,
     engine,
+    metrics,
   };
   return { services, engine };
 }
