@@ -1,0 +1,39 @@
+# hookgate on Node (current LTS), self-hosted: one container, SQLite on the /data volume.
+# Build: docker build -t hookgate .      Run: see README "Run with Docker".
+# CI has no Docker engine: scripts/container-check.ts lints this file and follows its steps.
+ARG BASE=node:24-bookworm-slim
+
+# ---- dependencies: production only (better-sqlite3 ships prebuilt binaries for linux x64/arm64)
+FROM ${BASE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# `npm install` with the lockfile installs the locked versions (`npm ci` trips over an npm 11
+# lockfile bug with optional platform packages). The CA secret is only for build proxies; the
+# npm cache stays in this stage.
+RUN --mount=type=secret,id=ca,required=false NODE_EXTRA_CA_CERTS=/run/secrets/ca npm install --omit=dev --no-audit --no-fund --loglevel=error
+
+# ---- runtime: sources run directly by Node (type stripping), as a non-root user
+FROM ${BASE} AS runtime
+ENV NODE_ENV=production \
+    HOOKGATE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    DATABASE_URL=/data/hookgate.db
+WORKDIR /app
+RUN groupadd --system --gid 10001 hookgate \
+ && useradd --system --uid 10001 --gid hookgate --home-dir /app --no-create-home hookgate \
+ && mkdir -p /data \
+ && chown hookgate:hookgate /data
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY migrations ./migrations
+COPY src ./src
+USER hookgate
+VOLUME ["/data"]
+EXPOSE 8080
+# SIGTERM: stop accepting, let in-flight attempts finish (10 s), release the rest, close SQLite.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "src/runtime/node.ts"]
