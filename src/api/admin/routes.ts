@@ -8,7 +8,7 @@ const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema
 const ok = <T extends z.ZodType>(schema: T, description = 'Successful Response') => ({ description, content: json(schema) });
 
 const webhookParam = z.object({ webhook_id: z.string().openapi({ example: 'wh_0123456789abcdef01234567' }) });
-const deliveryParam = webhookParam.extend({ delivery_id: z.coerce.number().int().openapi({ type: 'integer', example: 42 }) });
+const deliveryParam = webhookParam.extend({ delivery_id: z.coerce.number().int().openapi({ type: 'integer', example: 42, param: { required: true } }) });
 const paging = {
   page: z.coerce.number().int().min(1).default(1).openapi({ type: 'integer' }),
   per_page: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: 'integer' }),
