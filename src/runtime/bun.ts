@@ -3,9 +3,10 @@ import { createApp } from '../app.ts';
 import { ConfigError, parseEnv } from '../config.ts';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
 import { createFetchTransport } from '../delivery/transports/fetch.ts';
+import { withResolvingGuard } from '../delivery/transports/resolving-guard.ts';
 import { createLogger } from '../lib/logger.ts';
 import { buildServices, migrateStore } from './build-services.ts';
-import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
+import { databasePath, developmentSecrets, ensureDataDir, resolveAll } from './node-env.ts';
 
 /** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,7 +22,8 @@ export async function startBunServer(source: Record<string, string | undefined> 
   const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
   const store = openBunSqlite(path);
   await migrateStore(store, log);
-  const { services, engine } = await buildServices({ env, store, transport: createFetchTransport(), log });
+  const transport = env.HOOKGATE_ALLOW_PRIVATE_TARGETS ? createFetchTransport() : withResolvingGuard(createFetchTransport(), resolveAll);
+  const { services, engine } = await buildServices({ env, store, transport, log });
   const app = createApp(services);
   const sweeper = new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
     const report = await engine.sweep();
