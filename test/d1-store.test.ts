@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getPlatformProxy } from 'wrangler';
+import { type D1Database, openD1 } from '../src/db/dialects/d1.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { MIGRATIONS } from '../src/db/migrations.generated.ts';
+import { claimDue } from '../src/db/repo/deliveries.ts';
+import type { Store } from '../src/runtime/build-services.ts';
+
+/** The Workers store against a real local D1 (workerd through wrangler's platform proxy). */
+describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
+  const state = mkdtempSync(join(tmpdir(), 'hookgate-d1-store-'));
+  let dispose: () => Promise<void>;
+  let store: Store;
+  const now = Date.now();
+
+  before(async () => {
+    const proxy = await getPlatformProxy<{ DB: D1Database }>({ persist: { path: state } });
+    dispose = proxy.dispose;
+    store = openD1(proxy.env.DB);
+  });
+  after(async () => {
+    await dispose?.();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('applies every migration once, recorded in wrangler’s d1_migrations table', async () => {
+    assert.deepEqual(await migrate(store.db, store.runBatch), MIGRATIONS.map((migration) => migration.name));
+    assert.deepEqual(await migrate(store.db, store.runBatch), []);
+    const recorded = await store.db.selectFrom('d1_migrations').select('name').orderBy('id').execute();
+    assert.deepEqual(recorded.map((row) => row.name), MIGRATIONS.map((migration) => migration.name));
+  });
+
+  it('runs atomic() as one batch: a failing statement leaves nothing of the unit behind', async () => {
+    const tenant = (id: string) => store.db.insertInto('tenants').values({ id, name: id, partner_org_id: null, created_at: now }).compile();
+    await assert.rejects(store.atomic([tenant('ten_a'), tenant('ten_b'), tenant('ten_a')]));
+    assert.equal((await store.db.selectFrom('tenants').select('id').execute()).length, 0);
+    const results = await store.atomic([tenant('ten_a'), store.db.insertInto('tenants').values({ id: 'ten_b', name: 'b', partner_org_id: null, created_at: now }).returning('id').compile()]);
+    assert.deepEqual(results[1]!.rows, [{ id: 'ten_b' }], 'RETURNING rows come back from the batch');
+  });
+
+  it('claims with one UPDATE … RETURNING: two owners claiming at once never share a delivery', async () => {
+    await store.db
+      .insertInto('endpoints')
+      .values({ id: 'ep_1', tenant_id: 'ten_a', surface: 'admin', url: 'https://example.com/hook', enabled: 1, created_at: now, updated_at: now })
+      .execute();
+    await store.db
+      .insertInto('events')
+      .values({ id: 'evt_1', tenant_id: 'ten_a', type: 'invoice.paid', requested_type: 'invoice.paid', data: '{}', delivery_count: 20, occurred_at: now, created_at: now })
+      .execute();
+    const rows = Array.from({ length: 20 }, (_, index) => ({
+      event_id: 'evt_1',
+      endpoint_id: 'ep_1',
+      message_id: `msg_${index}`,
+      status: 'pending' as const,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    }));
+    // D1 binds at most 100 parameters per statement: 10 rows of 7 columns at a time.
+    for (let start = 0; start < rows.length; start += 10) await store.db.insertInto('deliveries').values(rows.slice(start, start + 10)).execute();
+    const [first, second] = await Promise.all([
+      claimDue(store.db, { owner: 'w_one', now: now + 1, leaseMs: 60_000 }, 15),
+      claimDue(store.db, { owner: 'w_two', now: now + 1, leaseMs: 60_000 }, 15),
+    ]);
+    const ids = [...first!, ...second!].map((delivery) => delivery.id);
+    assert.equal(ids.length, 20, 'every delivery claimed');
+    assert.equal(new Set(ids).size, 20, 'none claimed twice');
+    assert.ok(first!.every((delivery) => delivery.lease_owner === 'w_one' && delivery.next_attempt_at === now + 60_001));
+  });
+
+  it('refuses an interactive transaction with a message that names the alternative', async () => {
+    await assert.rejects(
+      store.db.transaction().execute(async () => {}),
+      /no interactive transactions/,
+    );
+  });
+});
