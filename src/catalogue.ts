@@ -33,6 +33,20 @@ const as2 = (name: string, spanishName: string, description: string): EventType 
   exampleData: { message_id: '<20250101120000.1234@as2.example.com>', partner_id: 123, file_name: 'invoice_2025.xml' },
 });
 
+/** hookgate's own events about delivery, for operators: admin webhooks only. */
+const operational = (name: string, description: string): EventType => ({
+  name,
+  description,
+  surfaces: ['admin'],
+  exampleData: {
+    tenant_id: 'ten_0123456789abcdef01234567',
+    endpoint_id: 'wh_0123456789abcdef01234567',
+    event_type: 'invoice.created',
+    delivery_id: 42,
+    delivery_url: '/api/v1/admin/webhooks/wh_0123456789abcdef01234567/deliveries/42',
+  },
+});
+
 /** The French e-invoicing lifecycle (PDP statuses) plus e-reporting, documents and AS2 transport. */
 export const EVENT_TYPES: readonly EventType[] = [
   invoice('invoice.created', 'Triggered when a new invoice is created', 'created'),
@@ -78,6 +92,9 @@ export const EVENT_TYPES: readonly EventType[] = [
   as2('message.sent', 'mensaje.enviado', 'An AS2 message was sent to the trading partner'),
   as2('mdn.received', 'mdn.recibido', 'A message disposition notification (receipt) was received'),
   as2('send.error', 'envio.error', 'Sending an AS2 message to the trading partner failed'),
+  operational('delivery.failed', 'hookgate gave up on a delivery: its retry schedule is exhausted'),
+  operational('endpoint.disabled', 'hookgate disabled an endpoint whose every attempt failed for too long'),
+  operational('endpoint.circuit_opened', 'An endpoint’s circuit opened after a run of failures: deliveries wait for a probe'),
 ];
 
 const byAnyName = new Map<string, EventType>();

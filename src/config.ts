@@ -39,10 +39,15 @@ export const envSchema = z
     HOOKGATE_MAX_BODY_BYTES: duration.default(1_048_576),
     HOOKGATE_CONCURRENCY: duration.default(64),
     HOOKGATE_ENDPOINT_CONCURRENCY: duration.default(8),
+    HOOKGATE_CIRCUIT_FAILURE_THRESHOLD: duration.default(20),
+    HOOKGATE_CIRCUIT_COOLDOWN_SECONDS: duration.default(60),
+    HOOKGATE_OPERATOR_WEBHOOK_URL: z.url().optional(),
+    HOOKGATE_OPERATOR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     HOOKGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
     HOOKGATE_MAX_ENDPOINTS_PER_TENANT: duration.default(500),
     HOOKGATE_MAX_EVENT_BYTES: duration.default(262_144),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    HOOKGATE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     HOOKGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     HOOKGATE_ADMIN_USER: z.string().min(1).optional(),
     HOOKGATE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -75,6 +80,11 @@ export interface Config {
   maxBodyBytes: number;
   concurrency: number;
   endpointConcurrency: number;
+  /** Consecutive failed attempts that open an endpoint's circuit. */
+  circuitFailureThreshold: number;
+  circuitCooldownSeconds: number;
+  /** Where hookgate's own operational events go (besides tenants' admin webhooks that subscribe to them). */
+  operatorWebhook?: { url: string; secret?: string };
   /** Authenticated requests per minute per API key or token subject (a token bucket); 0 turns the limit off. */
   rateLimitPerMinute: number;
   /** Endpoints a tenant may have across all four surfaces. */
@@ -111,6 +121,9 @@ export function toConfig(env: Env): Config {
     maxBodyBytes: env.HOOKGATE_MAX_BODY_BYTES,
     concurrency: env.HOOKGATE_CONCURRENCY,
     endpointConcurrency: env.HOOKGATE_ENDPOINT_CONCURRENCY,
+    circuitFailureThreshold: env.HOOKGATE_CIRCUIT_FAILURE_THRESHOLD,
+    circuitCooldownSeconds: env.HOOKGATE_CIRCUIT_COOLDOWN_SECONDS,
+    operatorWebhook: env.HOOKGATE_OPERATOR_WEBHOOK_URL ? { url: env.HOOKGATE_OPERATOR_WEBHOOK_URL, secret: env.HOOKGATE_OPERATOR_WEBHOOK_SECRET } : undefined,
     rateLimitPerMinute: env.HOOKGATE_RATE_LIMIT_PER_MINUTE,
     maxEndpointsPerTenant: env.HOOKGATE_MAX_ENDPOINTS_PER_TENANT,
     maxEventBytes: env.HOOKGATE_MAX_EVENT_BYTES,

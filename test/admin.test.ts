@@ -10,7 +10,7 @@ import { EVENT_TYPES } from '../src/catalogue.ts';
 import { adminToken, bearer, call, createTenant, JWT_SECRET, type RunningServer, startServer, token } from './support/server.ts';
 
 const BASE = '/api/v1/admin/webhooks';
-const WEBHOOK_KEYS = ['created_at', 'description', 'disabled_reason', 'events', 'id', 'is_active', 'partner_id', 'tenant_id', 'updated_at', 'url'];
+const WEBHOOK_KEYS = ['created_at', 'description', 'disabled_reason', 'events', 'id', 'is_active', 'ordering', 'partner_id', 'rate_limit', 'tenant_id', 'updated_at', 'url'];
 const DELIVERY_KEYS = ['attempt_count', 'completed_at', 'created_at', 'event_id', 'event_type', 'id', 'last_error', 'last_status_code', 'next_attempt_at', 'status', 'updated_at', 'webhook_id'];
 
 interface Received {
@@ -171,7 +171,7 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       const spec = await call(server, 'GET', '/openapi.json');
       const paths = Object.keys(spec.body.paths).filter((path) => path.startsWith(BASE));
       assert.ok(paths.includes(BASE) && !paths.some((path) => path.includes('trailing')), paths.join());
-      assert.equal(paths.length, 9);
+      assert.equal(paths.length, 11, 'the 12 endpoints of page 001 on 9 paths, plus recover and recovery progress');
     });
 
     it('keeps a caller-chosen secret and honours is_active false', async () => {
@@ -434,6 +434,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
         latency_ms: { p50: null, p95: null, p99: null },
         last_success_at: null,
         last_failure_at: null,
+        circuit: { state: 'closed', consecutive_failures: 0, opened_at: null, retry_at: null },
+        ordering: 'none',
+        blocked_by: null,
+        rate_limit: null,
       });
       const base = Date.now() - 60_000;
       withDb((db) => {
@@ -457,6 +461,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
         latency_ms: { p50: 50, p95: 95, p99: 99 },
         last_success_at: new Date(base + 9700).toISOString(),
         last_failure_at: new Date(base + 10_000).toISOString(),
+        circuit: { state: 'closed', consecutive_failures: 0, opened_at: null, retry_at: null },
+        ordering: 'none',
+        blocked_by: null,
+        rate_limit: null,
       });
     });
   });

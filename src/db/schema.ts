@@ -122,6 +122,8 @@ export interface DeliveryTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** The rate-limit slot this delivery reserved when it was postponed (ms), so it reserves only once. */
+  rate_slot_at: number | null;
 }
 
 export interface AttemptTable {

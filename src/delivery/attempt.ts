@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
-import { attemptWrites, failWithoutAttempt } from '../db/repo/deliveries.ts';
+import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/deliveries.ts';
+import { recordEndpointOutcome } from '../db/repo/endpoint-health.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint } from '../db/schema.ts';
 import type { SecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Services } from '../services.ts';
 import { checkTargetUrl } from './address-policy.ts';
 import type { AttemptOutcome } from './engine.ts';
+import { passGates } from './endpoint-gates.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
@@ -27,7 +29,17 @@ export interface AttemptDeps {
   authenticator: OutboundAuthenticator;
   owner: string;
   metrics?: DeliveryMetrics;
+  /** Publishes one of hookgate's own operational events (`endpoint.disabled`, …). */
+  emit?: (event: OperationalEvent) => void;
 }
+
+export interface OperationalEvent {
+  tenantId: string;
+  type: 'endpoint.disabled' | 'endpoint.circuit_opened' | 'delivery.failed';
+  data: Record<string, unknown>;
+}
+
+const isOperational = (type: string) => type.startsWith('endpoint.') || type.startsWith('delivery.');
 
 const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
 
@@ -43,6 +55,18 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     const reason = !endpoint || !event ? 'endpoint deleted' : `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`;
     await failWithoutAttempt(deps.db, delivery.id, deps.owner, deps.now(), reason);
     return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: reason, duration_ms: 0 });
+  }
+
+  if (automatic) {
+    const gate = await passGates(deps.db, endpoint, delivery, {
+      now: deps.now(),
+      probeLeaseMs: deps.config.attemptTimeoutMs + 10_000,
+      probeWaitMs: Math.min(deps.config.circuitCooldownSeconds * 1000, 5000),
+    });
+    if (!gate.proceed) {
+      await postponeDelivery(deps.db, delivery.id, deps.owner, gate.until, gate.rateSlot);
+      return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: gate.reason, duration_ms: 0 });
+    }
   }
 
   const body = buildPayload(endpoint, event);
@@ -110,7 +134,19 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
       { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
     ),
   );
-  await recordEndpointHealth(deps, endpoint, succeeded, finished);
+  const health = await recordEndpointOutcome(deps.db, endpoint.id, succeeded, finished, {
+    circuitFailureThreshold: deps.config.circuitFailureThreshold,
+    circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
+    disableAfterMs: deps.config.disableAfterSeconds * 1000,
+  });
+  if (!isOperational(event.type)) {
+    const context = { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, surface: endpoint.surface, event_type: event.type, event_id: event.id };
+    const link = { delivery_id: delivery.id, delivery_url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}` };
+    if (status === 'failed' && trigger !== 'test') deps.emit?.({ tenantId: endpoint.tenant_id, type: 'delivery.failed', data: { ...context, ...link, attempts: attemptNumber, last_status_code: statusCode, last_error: errorMessage } });
+    if (health.disabled) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.disabled', data: { ...context, ...link, reason: 'every delivery attempt failed for too long' } });
+    if (health.circuitOpened) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.circuit_opened', data: { ...context, ...link, retry_after_seconds: deps.config.circuitCooldownSeconds } });
+  }
+  if (health.disabled) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id });
   const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: finished - started });
   const outcomeName = succeeded ? 'succeeded' : status === 'pending' ? 'retry_scheduled' : 'failed';
   deps.metrics?.attemptFinished(outcomeName, trigger, outcome.duration_ms);
@@ -157,30 +193,4 @@ function maskCredentials(headers: Record<string, string>, credentialNames: reado
     masked[name] = scheme ? `${scheme} ****` : '****';
   }
   return masked;
-}
-
-/**
- * An endpoint's health: the last attempt time (page 000's `last_triggered_at`), and the start of a
- * failing streak. An endpoint that has failed every attempt for `disableAfterSeconds` is disabled
- * with a reason; an update that re-enables it clears the streak.
- */
-async function recordEndpointHealth(deps: AttemptDeps, endpoint: Endpoint, succeeded: boolean, now: number): Promise<void> {
-  if (succeeded) {
-    await deps.db.updateTable('endpoints').set({ last_triggered_at: now, failing_since: null }).where('id', '=', endpoint.id).execute();
-    return;
-  }
-  const failingSince = endpoint.failing_since ?? now;
-  const disable = endpoint.enabled === 1 && now - failingSince >= deps.config.disableAfterSeconds * 1000;
-  await deps.db
-    .updateTable('endpoints')
-    .set({
-      last_triggered_at: now,
-      failing_since: failingSince,
-      ...(disable
-        ? { enabled: 0, disabled_reason: `Every delivery attempt failed since ${new Date(failingSince).toISOString()}`, updated_at: now }
-        : {}),
-    })
-    .where('id', '=', endpoint.id)
-    .execute();
-  if (disable) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id });
 }

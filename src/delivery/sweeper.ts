@@ -6,6 +6,8 @@ import type { AttemptOutcome, DeliveryEngine } from './engine.ts';
 import { Limiter } from './limiter.ts';
 import { OutboundAuthenticator } from './outbound-auth.ts';
 import { pruneHistory } from './retention.ts';
+import { createOperationalEmitter } from '../domain/operational-events.ts';
+import { advanceRecoveries } from '../domain/recovery.ts';
 
 export type EngineDeps = Omit<AttemptDeps, 'owner' | 'authenticator'> & {
   /** Given each detached fast-path task, so a runtime can keep it alive (Workers: `ctx.waitUntil`). */
@@ -40,6 +42,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
     ...deps,
     owner,
     authenticator: new OutboundAuthenticator(deps.transport, deps.now, deps.config.attemptTimeoutMs),
+    emit: (event) => emit(event),
   };
   const limiter = new Limiter(deps.config.concurrency, deps.config.endpointConcurrency);
   // Long enough for a queued attempt to start and finish; short enough that a crashed owner's work is soon due again.
@@ -77,6 +80,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
   async function sweepOnce(): Promise<SweepReport> {
     const started = deps.now();
     let claimed = 0;
+    await advanceRecoveries(deps.db, started);
     while (!stopping) {
       const room = capacity();
       if (room === 0) {
@@ -99,7 +103,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
     return report;
   }
 
-  return {
+  const engine: RunningEngine = {
     owner,
     dispatch(ids) {
       if (stopping || ids.length === 0 || capacity() < ids.length) return; // the sweeper will take them
@@ -129,4 +133,6 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
       await deps.transport.close?.();
     },
   };
+  const emit = deps.emit ?? createOperationalEmitter({ ...deps, clock: { now: deps.now }, engine });
+  return engine;
 }

@@ -1,6 +1,6 @@
 import type { EndpointDeliveryStats } from '../db/repo/delivery-stats.ts';
 import type { DeliveryView } from '../db/repo/delivery-history.ts';
-import type { Attempt } from '../db/schema.ts';
+import type { Attempt, Endpoint } from '../db/schema.ts';
 import type { AttemptOutcome } from '../delivery/engine.ts';
 import { toIso } from './endpoint-fields.ts';
 
@@ -50,10 +50,10 @@ export const toAttemptJson = (attempt: Attempt) => ({
   response_body: attempt.response_body,
 });
 
-export const toStatsJson = (webhookId: string, stats: EndpointDeliveryStats) => {
+export const toStatsJson = (endpoint: Endpoint, stats: EndpointDeliveryStats, blockedBy: number | null) => {
   const finished = stats.byStatus.succeeded + stats.byStatus.failed;
   return {
-    webhook_id: webhookId,
+    webhook_id: endpoint.id,
     total: stats.total,
     by_status: stats.byStatus,
     success_rate: finished === 0 ? null : stats.byStatus.succeeded / finished,
@@ -61,6 +61,15 @@ export const toStatsJson = (webhookId: string, stats: EndpointDeliveryStats) => 
     latency_ms: stats.latencyMs,
     last_success_at: toIso(stats.lastSuccessAt),
     last_failure_at: toIso(stats.lastFailureAt),
+    circuit: {
+      state: endpoint.circuit_state,
+      consecutive_failures: endpoint.consecutive_failures,
+      opened_at: toIso(endpoint.circuit_opened_at),
+      retry_at: toIso(endpoint.circuit_state === 'closed' ? null : endpoint.circuit_retry_at),
+    },
+    ordering: endpoint.ordering,
+    blocked_by: blockedBy,
+    rate_limit: endpoint.rate_limit,
   };
 };
 

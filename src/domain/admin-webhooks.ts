@@ -41,6 +41,9 @@ export interface NewAdminWebhook {
   isActive: boolean;
   /** A caller-chosen secret; otherwise a fresh `whsec_` one. */
   secret: string | null;
+  ordering?: 'none' | 'fifo';
+  /** Deliveries per second; null = unlimited. */
+  rateLimit?: number | null;
 }
 
 /** Stores a new admin endpoint with its secret encrypted; returns the plaintext secret this once. */
@@ -56,6 +59,8 @@ export async function createAdminWebhook(services: Services, input: NewAdminWebh
     description: input.description,
     event_types: storedEventTypes(input.events),
     enabled: input.isActive ? 1 : 0,
+    ordering: input.ordering ?? 'none',
+    rate_limit: input.rateLimit ?? null,
     secret_enc: await services.cipher.encrypt(secret),
     created_at: now,
     updated_at: now,
@@ -69,6 +74,8 @@ export interface AdminWebhookPatch {
   events?: string[];
   description?: string | null;
   isActive?: boolean;
+  ordering?: 'none' | 'fifo';
+  rateLimit?: number | null;
 }
 
 /**
@@ -81,6 +88,8 @@ export async function updateAdminWebhook(services: Services, endpoint: Endpoint,
   if (patch.url !== undefined) changes.url = patch.url;
   if (patch.events !== undefined) changes.event_types = storedEventTypes(patch.events);
   if (patch.description !== undefined) changes.description = patch.description;
+  if (patch.ordering !== undefined) changes.ordering = patch.ordering;
+  if (patch.rateLimit !== undefined) Object.assign(changes, { rate_limit: patch.rateLimit, rate_tat: null });
   if (patch.isActive === true) Object.assign(changes, { enabled: 1, disabled_reason: null, failing_since: null });
   if (patch.isActive === false) changes.enabled = 0;
   if (Object.keys(changes).length === 0) return endpoint;
@@ -125,6 +134,8 @@ export function toWebhookJson(endpoint: Endpoint, partnerId: string | null) {
     description: endpoint.description,
     is_active: endpoint.enabled === 1,
     disabled_reason: endpoint.disabled_reason,
+    ordering: endpoint.ordering,
+    rate_limit: endpoint.rate_limit,
     created_at: toIso(endpoint.created_at)!,
     updated_at: toIso(endpoint.updated_at)!,
   };

@@ -4,6 +4,9 @@ import type { Endpoint, EventRow } from '../db/schema.ts';
 import { ApiError, invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
+
+/** What publishing needs: the store, the clock, limits, and the engine to hand new deliveries to. */
+export type PublishServices = Pick<Services, 'db' | 'atomic' | 'clock' | 'config' | 'engine'>;
 import { eventTypesOf } from './endpoint-fields.ts';
 
 export interface PublishInput {
@@ -46,7 +49,7 @@ interface Planned {
  * deliveries at once; the sweeper catches whatever that fast path does not finish.
  */
 export async function publishEvents(
-  services: Services,
+  services: PublishServices,
   inputs: readonly PublishInput[],
   options: { onlyEndpoint?: Endpoint; dispatch?: boolean } = {},
 ): Promise<PublishResult[]> {
@@ -60,7 +63,7 @@ export async function publishEvents(
 }
 
 async function publishOnce(
-  services: Services,
+  services: PublishServices,
   inputs: readonly PublishInput[],
   options: { onlyEndpoint?: Endpoint; dispatch?: boolean },
 ): Promise<PublishResult[]> {
@@ -140,7 +143,7 @@ async function publishOnce(
 }
 
 /** An event's data as stored and sent; larger than HOOKGATE_MAX_EVENT_BYTES is a 413. */
-function serializedData(services: Services, data: unknown, index: number): string {
+function serializedData(services: PublishServices, data: unknown, index: number): string {
   const json = JSON.stringify(data ?? {});
   const bytes = new TextEncoder().encode(json).length;
   const max = services.config.maxEventBytes;
@@ -149,7 +152,7 @@ function serializedData(services: Services, data: unknown, index: number): strin
 }
 
 /** Earlier events with the same idempotency keys: within the window they are replays, beyond it they are released. */
-async function findIdempotent(services: Services, inputs: readonly PublishInput[]): Promise<Map<string, PublishResult>> {
+async function findIdempotent(services: PublishServices, inputs: readonly PublishInput[]): Promise<Map<string, PublishResult>> {
   const keyed = inputs.filter((input) => input.idempotencyKey);
   const found = new Map<string, PublishResult>();
   if (keyed.length === 0) return found;

@@ -15,6 +15,7 @@ import {
   updateAdminWebhook,
 } from '../../domain/admin-webhooks.ts';
 import { assertTargetUrl, toIso } from '../../domain/endpoint-fields.ts';
+import { blockingHead, countRecoverable, findRecovery, startRecovery, toRecoveryJson } from '../../domain/recovery.ts';
 import { sendTestEvent } from '../../domain/test-event.ts';
 import { conflict, notFound } from '../../errors.ts';
 import { ADMIN_SCOPE, adminReach, narrowReach, requireToken } from '../auth.ts';
@@ -37,6 +38,8 @@ interface CreateBody {
   description?: string | null;
   is_active?: boolean;
   secret?: string | null;
+  ordering?: 'none' | 'fifo';
+  rate_limit?: number | null;
 }
 
 /**
@@ -70,6 +73,8 @@ export function adminApi() {
       events: body.events === undefined ? undefined : canonicalAdminEvents(body.events),
       description: body.description,
       isActive: body.is_active,
+      ordering: body.ordering,
+      rateLimit: body.rate_limit,
     });
     return c.json(await render(c, updated), 200);
   });
@@ -117,7 +122,25 @@ export function adminApi() {
 
   app.openapi(routes.getStats, async (c) => {
     const endpoint = await webhookInReach(c, c.req.valid('param').webhook_id);
-    return c.json(toStatsJson(endpoint.id, await endpointDeliveryStats(c.var.services.db, endpoint.id)), 200);
+    const [stats, head] = await Promise.all([endpointDeliveryStats(c.var.services.db, endpoint.id), blockingHead(c.var.services.db, endpoint)]);
+    return c.json(toStatsJson(endpoint, stats, head), 200);
+  });
+
+  app.openapi(routes.recoverDeliveries, async (c) => {
+    const endpoint = await webhookInReach(c, c.req.valid('param').webhook_id);
+    const body = c.req.valid('json');
+    const range = { since: Date.parse(body.since), until: body.until ? Date.parse(body.until) : null, status: body.status };
+    if (body.dry_run) return c.json({ dry_run: true as const, count: await countRecoverable(c.var.services.db, endpoint.id, range) }, 200);
+    const job = await startRecovery(c.var.services.db, endpoint, range, c.var.services.clock.now());
+    return c.json(toRecoveryJson(job), 202);
+  });
+
+  app.openapi(routes.getRecovery, async (c) => {
+    const { webhook_id, job_id } = c.req.valid('param');
+    const endpoint = await webhookInReach(c, webhook_id);
+    const job = await findRecovery(c.var.services.db, endpoint.id, job_id);
+    if (!job) throw notFound('Recovery not found');
+    return c.json(toRecoveryJson(job), 200);
   });
 
   app.openapi(routes.testWebhook, async (c) => {
@@ -160,6 +183,8 @@ async function create(c: Context<AppEnv>, body: CreateBody) {
     description: body.description ?? null,
     isActive: body.is_active ?? true,
     secret: body.secret ?? null,
+    ordering: body.ordering,
+    rateLimit: body.rate_limit ?? null,
   });
   return c.json({ ...toWebhookJson(endpoint, tenant.partner_org_id), secret }, 201);
 }

@@ -19,6 +19,8 @@ const pageOf = <T extends z.ZodType>(item: T) =>
 const url = z.string().min(1).max(2083).pipe(z.url()).openapi({ example: 'https://api.example.com/webhooks' });
 const events = z.array(z.string()).min(1).openapi({ example: ['invoice.created', 'INVOICE_STATUS_CHANGED'], description: 'Any catalogue name; stored canonical' });
 const description = z.string().max(1000).nullish();
+const ordering = z.enum(['none', 'fifo']).optional().openapi({ description: '`fifo`: strictly in event order; a failing head blocks the rest' });
+const rateLimit = z.number().positive().max(10_000).nullish().openapi({ description: 'Deliveries per second; null removes the limit' });
 
 export const Webhook = z
   .object({
@@ -30,6 +32,8 @@ export const Webhook = z
     description: z.string().nullable(),
     is_active: z.boolean(),
     disabled_reason: z.string().nullable(),
+    ordering: z.enum(['none', 'fifo']).openapi({ description: '`fifo`: deliveries are attempted strictly in event order' }),
+    rate_limit: z.number().nullable().openapi({ description: 'Deliveries per second the engine sends at most; null = unlimited' }),
     created_at: dateTime,
     updated_at: dateTime,
   })
@@ -118,6 +122,8 @@ export const createWebhook = createRoute({
             description,
             is_active: z.boolean().optional().openapi({ default: true }),
             secret: z.string().min(16).max(256).nullish().openapi({ description: 'Your own signing secret; generated (whsec_…) when absent' }),
+            ordering,
+            rate_limit: rateLimit,
           })
           .openapi('AdminWebhookCreate'),
       ),
@@ -162,7 +168,11 @@ export const updateWebhook = createRoute({
     params: webhookParam,
     body: {
       required: true,
-      content: json(z.object({ url: url.optional(), events: events.optional(), description, is_active: z.boolean().optional() }).openapi('AdminWebhookUpdate')),
+      content: json(
+        z
+          .object({ url: url.optional(), events: events.optional(), description, is_active: z.boolean().optional(), ordering, rate_limit: rateLimit })
+          .openapi('AdminWebhookUpdate'),
+      ),
     },
   },
   responses: { 200: ok(Webhook), ...errorResponses },
@@ -247,6 +257,19 @@ export const getStats = createRoute({
         latency_ms: z.object({ p50: nullableMs, p95: nullableMs, p99: nullableMs }),
         last_success_at: dateTime.nullable(),
         last_failure_at: dateTime.nullable(),
+        circuit: z.object({
+          state: z.enum(['closed', 'open', 'half_open']),
+          consecutive_failures: z.number().int(),
+          opened_at: dateTime.nullable(),
+          retry_at: dateTime.nullable().openapi({ description: 'When the next probe may be sent' }),
+        }),
+        ordering: z.enum(['none', 'fifo']),
+        blocked_by: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: 'fifo only: the delivery at the head that the others wait for, while it is being retried' }),
+        rate_limit: z.number().nullable(),
       }),
     ),
     ...errorResponses,
@@ -285,3 +308,60 @@ export const testWebhook = createRoute({
 const TRAILING_SLASH = '/:trailing_slash{.{0}}';
 export const listWebhooksSlash = { ...listWebhooks, path: TRAILING_SLASH, hide: true } as const;
 export const createWebhookSlash = { ...createWebhook, path: TRAILING_SLASH, hide: true } as const;
+
+const RecoveryJob = z
+  .object({
+    id: z.string(),
+    webhook_id: z.string(),
+    state: z.enum(['running', 'done']),
+    since: dateTime,
+    until: dateTime.nullable(),
+    status: z.enum(['failed', 'succeeded', 'all']),
+    total: z.number().int(),
+    done: z.number().int().openapi({ description: 'Deliveries re-scheduled so far' }),
+    skipped: z.number().int().openapi({ description: 'Matching deliveries already scheduled or in flight: left alone' }),
+    created_at: dateTime,
+    finished_at: dateTime.nullable(),
+  })
+  .openapi('RecoveryJob');
+
+export const recoverDeliveries = createRoute({
+  method: 'post',
+  path: '/{webhook_id}/recover',
+  tags,
+  summary: 'Recover Webhook Deliveries',
+  description:
+    'Re-schedules every delivery of this webhook created in [since, until) with the given status (default `failed`). `dry_run` answers the count only. Deliveries already scheduled or in flight are skipped, never attempted twice.',
+  security,
+  request: {
+    params: webhookParam,
+    body: {
+      required: true,
+      content: json(
+        z
+          .object({
+            since: z.iso.datetime({ offset: true }),
+            until: z.iso.datetime({ offset: true }).nullish(),
+            status: z.enum(['failed', 'succeeded', 'all']).default('failed'),
+            dry_run: z.boolean().default(false),
+          })
+          .openapi('RecoveryRequest'),
+      ),
+    },
+  },
+  responses: {
+    200: ok(z.object({ dry_run: z.literal(true), count: z.number().int() }), 'Dry run: how many deliveries would be re-scheduled'),
+    202: ok(RecoveryJob, 'Recovery started'),
+    ...errorResponses,
+  },
+});
+
+export const getRecovery = createRoute({
+  method: 'get',
+  path: '/{webhook_id}/recoveries/{job_id}',
+  tags,
+  summary: 'Get Recovery Progress',
+  security,
+  request: { params: webhookParam.extend({ job_id: z.string().max(64) }) },
+  responses: { 200: ok(RecoveryJob), ...errorResponses },
+});

@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
 import type { AttemptTable, Database, Delivery, DeliveryStatus } from '../schema.ts';
 import type { Insertable } from 'kysely';
 
@@ -14,12 +14,22 @@ export interface Lease {
   leaseMs: number;
 }
 
+/**
+ * Ordered (`fifo`) endpoints: only their oldest unfinished delivery may be claimed, so a failing
+ * head blocks the deliveries behind it until it succeeds or is given up.
+ */
+const inEventOrder = sql<SqlBool>`NOT EXISTS (
+  SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.ordering = 'fifo' AND EXISTS (
+    SELECT 1 FROM deliveries older
+    WHERE older.endpoint_id = deliveries.endpoint_id AND older.status = 'pending' AND older.id < deliveries.id))`;
+
 export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number, excludeEndpoints: readonly string[] = []): Promise<Delivery[]> {
   let due = db
     .selectFrom('deliveries')
     .select('id')
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', lease.now)
+    .where(inEventOrder)
     .orderBy('next_attempt_at')
     .limit(limit);
   if (excludeEndpoints.length) due = due.where('endpoint_id', 'not in', excludeEndpoints);
@@ -40,6 +50,7 @@ export async function claimIds(db: Kysely<Database>, lease: Lease, ids: readonly
     .where('id', 'in', ids)
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', lease.now)
+    .where(inEventOrder)
     .returningAll()
     .execute();
 }
@@ -79,6 +90,7 @@ export function attemptWrites(db: Kysely<Database>, attempt: Insertable<AttemptT
         attempt_count: sql`attempt_count + 1`,
         next_attempt_at: result.nextAttemptAt,
         lease_owner: null,
+        rate_slot_at: null,
         last_status_code: result.statusCode,
         last_error: result.error,
         updated_at: result.now,
@@ -99,6 +111,16 @@ export async function releaseLeases(db: Kysely<Database>, owner: string, ids: re
     .where('id', 'in', ids)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Gives a leased delivery back without an attempt, due again at `until` (circuit open, rate limit). */
+export async function postponeDelivery(db: Kysely<Database>, id: number, owner: string, until: number, rateSlot: number | null): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ lease_owner: null, next_attempt_at: until, rate_slot_at: rateSlot })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
     .execute();
 }
 

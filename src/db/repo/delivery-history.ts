@@ -18,6 +18,7 @@ const deliveryColumns = [
   'deliveries.created_at',
   'deliveries.updated_at',
   'deliveries.completed_at',
+  'deliveries.rate_slot_at',
   'events.type as event_type',
   'events.requested_type',
 ] as const;

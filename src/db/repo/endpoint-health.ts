@@ -1,0 +1,57 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../schema.ts';
+
+export interface HealthSettings {
+  /** Consecutive failures that open the circuit. */
+  circuitFailureThreshold: number;
+  circuitCooldownMs: number;
+  /** An endpoint failing every attempt this long is disabled. */
+  disableAfterMs: number;
+}
+
+export interface HealthChange {
+  /** The endpoint was disabled by this outcome. */
+  disabled: boolean;
+  /** The circuit went from closed to open with this outcome. */
+  circuitOpened: boolean;
+}
+
+/**
+ * Records one attempt's outcome on its endpoint in a single UPDATE evaluated on the current row
+ * (so concurrent attempts never lose a count): last attempt time (page 000's `last_triggered_at`),
+ * the failing streak that disables an endpoint, and the circuit breaker. A success closes the
+ * circuit; a run of failures, or a failed probe, opens it for the cool-down.
+ */
+export async function recordEndpointOutcome(
+  db: Kysely<Database>,
+  endpointId: string,
+  succeeded: boolean,
+  now: number,
+  settings: HealthSettings,
+): Promise<HealthChange> {
+  const ok = succeeded ? 1 : 0;
+  const trips = sql`(${ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${settings.circuitFailureThreshold})))`;
+  const opens = sql`(${ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${settings.circuitFailureThreshold})`;
+  const disables = sql`(${ok} = 0 AND enabled = 1 AND ${now} - coalesce(failing_since, ${now}) >= ${settings.disableAfterMs})`;
+  const row = await db
+    .updateTable('endpoints')
+    .set({
+      last_triggered_at: now,
+      failing_since: sql`CASE WHEN ${ok} = 1 THEN NULL ELSE coalesce(failing_since, ${now}) END`,
+      consecutive_failures: sql`CASE WHEN ${ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
+      circuit_state: sql`CASE WHEN ${ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
+      circuit_opened_at: sql`CASE WHEN ${ok} = 1 THEN NULL WHEN ${opens} THEN ${now} ELSE circuit_opened_at END`,
+      circuit_retry_at: sql`CASE WHEN ${ok} = 1 THEN NULL WHEN ${trips} THEN ${now + settings.circuitCooldownMs} ELSE circuit_retry_at END`,
+      enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
+      disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || strftime('%Y-%m-%dT%H:%M:%fZ', coalesce(failing_since, ${now}) / 1000.0, 'unixepoch') ELSE disabled_reason END`,
+      updated_at: sql`CASE WHEN ${disables} THEN ${now} ELSE updated_at END`,
+    })
+    .where('id', '=', endpointId)
+    .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at'])
+    .executeTakeFirst();
+  if (!row) return { disabled: false, circuitOpened: false };
+  return {
+    disabled: !succeeded && row.enabled === 0 && row.updated_at === now,
+    circuitOpened: row.circuit_state === 'open' && row.circuit_opened_at === now,
+  };
+}

@@ -1,0 +1,58 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, Delivery, Endpoint } from '../db/schema.ts';
+
+/**
+ * What an endpoint's policies say about an automatic attempt, before it is made:
+ * - the circuit breaker: while open, deliveries wait for the cool-down; then exactly one probe goes;
+ * - the rate limit (deliveries per second): each delivery reserves one slot of the endpoint's
+ *   schedule (GCRA, stored on the endpoint row so every process and Workers invocation shares it);
+ *   a delivery whose slot is in the future waits for it. Waiting is never a failure.
+ * Every transition is one conditional UPDATE, so concurrent sweepers agree.
+ */
+export type GateDecision = { proceed: true; probe: boolean } | { proceed: false; until: number; rateSlot: number | null; reason: string };
+
+export interface GateSettings {
+  now: number;
+  /** How long a probe may take before another may be sent (attempt timeout + margin). */
+  probeLeaseMs: number;
+  /** How long deliveries wait while another attempt probes the endpoint. */
+  probeWaitMs: number;
+}
+
+export async function passGates(db: Kysely<Database>, endpoint: Endpoint, delivery: Delivery, settings: GateSettings): Promise<GateDecision> {
+  const { now } = settings;
+  let probe = false;
+  if (endpoint.circuit_state !== 'closed') {
+    if ((endpoint.circuit_retry_at ?? 0) > now) {
+      const probing = endpoint.circuit_state === 'half_open';
+      return { proceed: false, until: probing ? now + settings.probeWaitMs : endpoint.circuit_retry_at!, rateSlot: null, reason: probing ? 'circuit probe in flight' : 'circuit open' };
+    }
+    const won = await db
+      .updateTable('endpoints')
+      .set({ circuit_state: 'half_open', circuit_retry_at: now + settings.probeLeaseMs })
+      .where('id', '=', endpoint.id)
+      .where('circuit_state', '!=', 'closed')
+      .where('circuit_retry_at', '<=', now)
+      .executeTakeFirst();
+    if (won.numUpdatedRows === 0n) return { proceed: false, until: now + settings.probeWaitMs, rateSlot: null, reason: 'circuit probe in flight' };
+    probe = true;
+  }
+  if (endpoint.rate_limit !== null && endpoint.rate_limit > 0) {
+    const slot = delivery.rate_slot_at ?? (await reserveRateSlot(db, endpoint.id, endpoint.rate_limit, now));
+    if (slot > now) return { proceed: false, until: slot, rateSlot: slot, reason: 'rate limited' };
+  }
+  return { proceed: true, probe };
+}
+
+/** Reserves the endpoint's next free slot; returns its start time. */
+async function reserveRateSlot(db: Kysely<Database>, endpointId: string, perSecond: number, now: number): Promise<number> {
+  const interval = 1000 / perSecond;
+  const row = await db
+    .updateTable('endpoints')
+    .set({ rate_tat: sql<number>`max(coalesce(rate_tat, ${now}), ${now}) + ${interval}` })
+    .where('id', '=', endpointId)
+    .returning('rate_tat')
+    .executeTakeFirstOrThrow();
+  return Math.ceil(row.rate_tat! - interval);
+}
+
