@@ -19,7 +19,7 @@ import type { Services } from './services.ts';
 /** The whole service as one Hono app; each runtime entry point supplies the services. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  const rateLimiter = createRateLimiter(services.config.rateLimitPerMinute, () => services.clock.now());
+  const rateLimiter = services.rateLimiter ?? createRateLimiter(services.config.rateLimitPerMinute, () => services.clock.now());
 
   app.use(async (c, next) => {
     const requestId = c.req.header('X-Request-Id')?.slice(0, 64) || randomHex(8);

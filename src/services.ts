@@ -6,6 +6,7 @@ import type { DeliveryEngine } from './delivery/engine.ts';
 import type { DeliveryMetrics } from './delivery/metrics.ts';
 import type { SecretCipher } from './lib/cipher.ts';
 import type { Logger } from './lib/logger.ts';
+import type { RateLimiter } from './lib/rate-limiter.ts';
 
 export interface Clock {
   now(): number;
@@ -26,4 +27,6 @@ export interface Services {
   engine: DeliveryEngine;
   /** In-memory counters for /metrics; absent where nothing scrapes them (e.g. the CLI). */
   metrics?: DeliveryMetrics;
+  /** The API's rate limiter, when the entry point keeps one longer than the app (Workers: per isolate). */
+  rateLimiter?: RateLimiter;
 }

@@ -25,6 +25,8 @@ export interface ServiceParts {
   log: Logger;
   /** Keeps detached work (the fast path) alive on runtimes that would otherwise drop it (Workers' waitUntil). */
   background?: (task: Promise<unknown>) => void;
+  /** In-memory state that outlives one set of services (Workers build services per invocation). */
+  shared?: Pick<Services, 'metrics' | 'rateLimiter'>;
 }
 
 /** Applies pending migrations and logs what ran. */
@@ -41,7 +43,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
   const config = toConfig(env);
   const cipher = await createSecretCipher(env.HOOKGATE_ENCRYPTION_KEY);
   const now = () => systemClock.now();
-  const metrics = createDeliveryMetrics();
+  const metrics = parts.shared?.metrics ?? createDeliveryMetrics();
   const engine = createDeliveryEngine({
     db: store.db,
     atomic: store.atomic,
@@ -63,6 +65,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
     log,
     engine,
     metrics,
+    rateLimiter: parts.shared?.rateLimiter,
   };
   return { services, engine };
 }

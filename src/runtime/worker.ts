@@ -1,9 +1,12 @@
 import { createApp } from '../app.ts';
-import { ConfigError, type Env, parseEnv } from '../config.ts';
+import { ConfigError, type Env, parseEnv, toConfig } from '../config.ts';
 import { type D1Database, openD1 } from '../db/dialects/d1.ts';
 import { pendingMigrations } from '../db/migrate.ts';
+import { createDeliveryMetrics } from '../delivery/metrics.ts';
 import { createFetchTransport } from '../delivery/transports/fetch.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createRateLimiter } from '../lib/rate-limiter.ts';
+import { type Services, systemClock } from '../services.ts';
 import { buildServices, migrateStore, type Store } from './build-services.ts';
 
 /** The bindings and vars wrangler.toml declares; secrets arrive as vars too. */
@@ -21,11 +24,14 @@ interface ScheduledController {
 }
 
 let migrated = false;
+/** Pure in-memory state kept per isolate (no I/O, no promises, so safe across requests). */
+let shared: Pick<Services, 'metrics' | 'rateLimiter'> | null = null;
 
 /**
  * Cloudflare Workers entry point: bindings → D1 store → migrations (once per isolate) → app.
  * Services are built per invocation so every promise and fetch belongs to the request (or cron
  * run) that started it; the fast path after ingestion runs under that request's `waitUntil`.
+ * Only the rate limiter and the metrics counters live per isolate.
  */
 async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
   const env = readEnv(bindings);
@@ -35,7 +41,8 @@ async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
     await migrateOnce(store, log);
     migrated = true;
   }
-  return buildServices({ env, store, transport: createFetchTransport(), log, background: (task) => ctx.waitUntil(task) });
+  shared ??= { metrics: createDeliveryMetrics(), rateLimiter: createRateLimiter(toConfig(env).rateLimitPerMinute, () => systemClock.now()) };
+  return buildServices({ env, store, transport: createFetchTransport(), log, shared, background: (task) => ctx.waitUntil(task) });
 }
 
 function readEnv(bindings: WorkerBindings): Env {
