@@ -37,7 +37,10 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   });
   const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs.join('\n')}`));
+    }, 15_000);
     let buffered = '';
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
