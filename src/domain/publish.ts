@@ -2,6 +2,7 @@ import type { CompiledQuery } from 'kysely';
 import { type EventType, findEventType } from '../catalogue.ts';
 import type { Endpoint, EventRow } from '../db/schema.ts';
 import { ApiError, invalid } from '../errors.ts';
+import { chunked, MAX_BOUND_PARAMETERS } from '../db/limits.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 
@@ -78,7 +79,11 @@ async function publishOnce(
   const tenantIds = [...new Set(inputs.map((input) => input.tenantId))];
   const endpoints = options.onlyEndpoint
     ? [options.onlyEndpoint]
-    : await db.selectFrom('endpoints').selectAll().where('tenant_id', 'in', tenantIds).where('enabled', '=', 1).execute();
+    : (
+        await Promise.all(
+          chunked(tenantIds, MAX_BOUND_PARAMETERS - 1).map((ids) => db.selectFrom('endpoints').selectAll().where('tenant_id', 'in', ids).where('enabled', '=', 1).execute()),
+        )
+      ).flat();
   const earlier = await findIdempotent(services, inputs);
 
   const results: PublishResult[] = [];
@@ -122,7 +127,10 @@ async function publishOnce(
         created_at: now,
         updated_at: now,
       }));
-      queries.push(db.insertInto('deliveries').values(rows).returning('id').compile());
+      // One statement per run of rows that D1 can bind (7 parameters a row); ids come back in order.
+      for (const run of chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / Object.keys(rows[0]!).length))) {
+        queries.push(db.insertInto('deliveries').values(run).returning('id').compile());
+      }
     }
     plans.push({ event, endpoints: targets });
     const result: PublishResult = { event_id: event.id, deliveries: targets.length, delivery_ids: [], replayed: false };
@@ -156,12 +164,19 @@ async function findIdempotent(services: PublishServices, inputs: readonly Publis
   const keyed = inputs.filter((input) => input.idempotencyKey);
   const found = new Map<string, PublishResult>();
   if (keyed.length === 0) return found;
-  const rows = await services.db
-    .selectFrom('events')
-    .select(['id', 'tenant_id', 'idempotency_key', 'delivery_count', 'created_at'])
-    .where('tenant_id', 'in', [...new Set(keyed.map((input) => input.tenantId))])
-    .where('idempotency_key', 'in', [...new Set(keyed.map((input) => input.idempotencyKey!))])
-    .execute();
+  const keysByTenant = new Map<string, Set<string>>();
+  for (const input of keyed) keysByTenant.set(input.tenantId, (keysByTenant.get(input.tenantId) ?? new Set()).add(input.idempotencyKey!));
+  const lookups = [...keysByTenant].flatMap(([tenantId, keys]) =>
+    chunked([...keys], MAX_BOUND_PARAMETERS - 1).map((run) =>
+      services.db
+        .selectFrom('events')
+        .select(['id', 'tenant_id', 'idempotency_key', 'delivery_count', 'created_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('idempotency_key', 'in', run)
+        .execute(),
+    ),
+  );
+  const rows = (await Promise.all(lookups)).flat();
   const windowStart = services.clock.now() - IDEMPOTENCY_WINDOW_MS;
   for (const row of rows) {
     found.set(`${row.tenant_id}\u0000${row.idempotency_key}`, {

@@ -193,5 +193,30 @@ export function contractSuite(start: () => Promise<Target>): void {
       assert.deepEqual(good.body.events.map((event: { deliveries: number }) => event.deliveries), [2, 2]);
       await receiver.waitFor((list) => list.length === before + 4, 20_000);
     });
+
+    it('fans one event out to 16 endpoints and takes a batch of 120 keyed events, within every store’s limits', async () => {
+      const wide = await call(target, 'POST', '/api/v1/tenants', { headers: admin, body: { name: 'Wide' } });
+      for (let index = 0; index < 16; index++) {
+        const created = await call(target, 'POST', '/api/v1/admin/webhooks', {
+          headers: admin,
+          body: { tenant_id: wide.body.tenant_id, url: `${receiver.url}/wide/${index}`, events: ['invoice.cancelled'] },
+        });
+        assert.equal(created.status, 201, created.text);
+      }
+      const key = { authorization: wide.body.api_key };
+      const published = await call(target, 'POST', '/api/v1/events', { headers: key, body: { type: 'invoice.cancelled', data: {} } });
+      assert.equal(published.status, 202, published.text);
+      assert.equal(published.body.deliveries, 16);
+      await receiver.waitFor(() => receiver.received.filter((request) => request.path.startsWith('/wide/')).length === 16, 30_000);
+
+      const events = Array.from({ length: 120 }, (_, index) => ({ type: 'message.sent', data: { n: index }, idempotency_key: `k-${index}` }));
+      const first = await call(target, 'POST', '/api/v1/events/batch', { headers: key, body: { events } });
+      assert.equal(first.status, 202, first.text);
+      const again = await call(target, 'POST', '/api/v1/events/batch', { headers: key, body: { events } });
+      assert.equal(again.status, 202, again.text);
+      const ids = (response: typeof first) => response.body.events.map((event: { event_id: string }) => event.event_id);
+      assert.equal(new Set(ids(first)).size, 120);
+      assert.deepEqual(ids(again), ids(first), 'the same keys answer with the same events');
+    });
   });
 }

@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
+import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import type { AttemptTable, Database, Delivery, DeliveryStatus } from '../schema.ts';
 import type { Insertable } from 'kysely';
 
@@ -43,16 +44,21 @@ export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number
 
 /** Claims specific deliveries if they are due and not leased (the fast path right after ingestion). */
 export async function claimIds(db: Kysely<Database>, lease: Lease, ids: readonly number[]): Promise<Delivery[]> {
-  if (ids.length === 0) return [];
-  return db
-    .updateTable('deliveries')
-    .set({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now })
-    .where('id', 'in', ids)
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', lease.now)
-    .where(inEventOrder)
-    .returningAll()
-    .execute();
+  const claimed: Delivery[] = [];
+  // Room for the lease's own parameters next to the ids (D1 binds at most 100 per statement).
+  for (const run of chunked(ids, MAX_BOUND_PARAMETERS - 10)) {
+    const rows = await db
+      .updateTable('deliveries')
+      .set({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now })
+      .where('id', 'in', run)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', lease.now)
+      .where(inEventOrder)
+      .returningAll()
+      .execute();
+    claimed.push(...rows);
+  }
+  return claimed;
 }
 
 /**
