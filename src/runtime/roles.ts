@@ -1,0 +1,34 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../api/context.ts';
+import { healthApi } from '../api/operator/health.ts';
+import { metricsApi } from '../api/operator/metrics.ts';
+import { createApp } from '../app.ts';
+import type { Env } from '../config.ts';
+import type { Services } from '../services.ts';
+
+export type Role = Env['HOOKGATE_ROLE'];
+
+/**
+ * What one process does (`HOOKGATE_ROLE`), for scaling out over one store:
+ * - `all` (default): the HTTP API, the fast path right after ingestion, and the sweeper;
+ * - `api`: the HTTP API only; accepted events wait in the store for a worker (explicit manual
+ *   retries and test sends are still attempted by the process that answers them);
+ * - `worker`: the sweeper only, with `/health`, `/ready` and `/metrics` on the HTTP port.
+ */
+export function appForRole(role: Role, services: Services): { app: OpenAPIHono<AppEnv>; sweeps: boolean } {
+  if (role === 'worker') return { app: createWorkerApp(services), sweeps: true };
+  if (role === 'api') return { app: createApp({ ...services, engine: { ...services.engine, dispatch: () => {} } }), sweeps: false };
+  return { app: createApp(services), sweeps: true };
+}
+
+function createWorkerApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(async (c, next) => {
+    c.set('services', services);
+    await next();
+  });
+  app.route('/', healthApi());
+  app.route('/', metricsApi());
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  return app;
+}
