@@ -1,0 +1,104 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/**
+ * How the bench shares the machine's two cores, the same in every run: the server under test (or
+ * the raw baseline standing in for it) on core 0; the load generator, which is this process, and
+ * the receiver on core 1. Without `taskset` (util-linux) everything runs unpinned, and the results
+ * say so.
+ */
+export const SERVER_CORE = '0';
+export const CLIENT_CORE = '1';
+const CLOCK_TICKS = 100;
+
+let taskset: boolean | null = null;
+export function hasTaskset(): boolean {
+  if (taskset === null) {
+    try {
+      execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+      taskset = true;
+    } catch {
+      taskset = false;
+    }
+  }
+  return taskset;
+}
+
+/** Pins this process (all its threads) to the client core. */
+export function pinSelf(): boolean {
+  if (!hasTaskset()) return false;
+  execFileSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+  return true;
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  output: string[];
+  stop(): Promise<void>;
+  /** Peak resident set size (VmHWM) in bytes, read from /proc while the process runs. */
+  peakRss(): number | null;
+  /** CPU time (user + system, all threads) used so far, in seconds; from /proc, 10 ms resolution. */
+  cpuSeconds(): number;
+}
+
+/** Starts `command args` pinned to `core`; stdout and stderr are kept (last 200 lines) for errors. */
+export function spawnPinned(core: string, command: string, args: string[], env: Record<string, string>): Spawned {
+  const [file, argv] = hasTaskset() ? ['taskset', ['-c', core, command, ...args]] : [command, args];
+  const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(...chunk.toString().split('\n').filter(Boolean));
+    if (output.length > 200) output.splice(0, output.length - 200);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output,
+    peakRss: () => {
+      const status = `/proc/${child.pid}/status`;
+      if (!existsSync(status)) return null;
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(status, 'utf8'));
+      return match ? Number(match[1]) * 1024 : null;
+    },
+    cpuSeconds: () => {
+      const stat = `/proc/${child.pid}/stat`;
+      if (!existsSync(stat)) return Number.NaN;
+      const fields = readFileSync(stat, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls `url` until it answers 200, or throws with the process output after `timeoutMs`. */
+export async function waitHealthy(url: string, spawned: Spawned, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (spawned.child.exitCode !== null) throw new Error(`process exited with ${spawned.child.exitCode}:\n${spawned.output.join('\n')}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${url} not healthy after ${timeoutMs} ms:\n${spawned.output.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

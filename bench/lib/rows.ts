@@ -1,0 +1,84 @@
+import type { DeliveryResults, IngestResults, LatencyResults, Throughput } from './phases.ts';
+import { mb, perSecond, type Row } from './report.ts';
+import { round } from './stats.ts';
+
+export interface SweepResults {
+  history: number;
+  due: number;
+  repetitions: number;
+  buildSeconds: number;
+  empty: { firstMs: number; medianMs: number };
+  withHistory: { firstMs: number; medianMs: number };
+  ratio: number;
+  dueSweep: { ms: number; claimed: number; perSecond: number };
+}
+
+export interface Figures {
+  batchSize: number;
+  rawIngest: Throughput;
+  rawUndici: Throughput | null;
+  rawFetch: Throughput;
+  ingest: IngestResults;
+  delivery: DeliveryResults;
+  latency: LatencyResults;
+  sweep: SweepResults;
+  peakRss: number | null;
+}
+
+const ratio = (value: number, base: number) => `${round(value / base, 2)}`;
+const cpu = (value: Throughput, base?: Throughput) => `${value.cpuMicros}${base ? ` (${base.cpuMicros})` : ''}`;
+
+/** The printed table: each hookgate figure beside its raw baseline from the same run. */
+export function buildRows(figures: Figures): Row[] {
+  const { rawIngest, ingest, delivery, latency, sweep } = figures;
+  const rawDelivery = figures.rawUndici ?? figures.rawFetch;
+  const againstIngest = (figure: string, value: Throughput, target = ''): Row => ({
+    figure,
+    hookgate: perSecond(value.perSecond),
+    baseline: perSecond(rawIngest.perSecond),
+    ratio: ratio(value.perSecond, rawIngest.perSecond),
+    cpu: cpu(value, rawIngest),
+    target,
+    met: target ? value.perSecond / rawIngest.perSecond >= 0.5 : null,
+  });
+  const blank = { baseline: '', ratio: '', cpu: '', target: '', met: null };
+  return [
+    againstIngest('ingest, single, fan-out 1', ingest.single1, '>= 0.5'),
+    againstIngest('ingest, single, fan-out 10', ingest.single10),
+    againstIngest(`ingest, batch of ${figures.batchSize}, fan-out 1`, ingest.batch1),
+    againstIngest(`ingest, batch of ${figures.batchSize}, fan-out 10`, ingest.batch10),
+    againstIngest('ingest, single, fan-out 1, 16 KB data', ingest.largePayload1),
+    {
+      figure: `delivery (signed ${Math.round(delivery.signedShare * 100)} %, attempts recorded: ${delivery.attemptsRecorded ? 'yes' : 'NO'})`,
+      hookgate: perSecond(delivery.perSecond),
+      baseline: `${perSecond(rawDelivery.perSecond)} (${figures.rawUndici ? 'undici.request' : 'fetch'})`,
+      ratio: ratio(delivery.perSecond, rawDelivery.perSecond),
+      cpu: cpu(delivery, rawDelivery),
+      target: '>= 0.3',
+      met: delivery.perSecond / rawDelivery.perSecond >= 0.3,
+    },
+    ...(figures.rawUndici
+      ? [{ ...blank, figure: 'raw POST loop with fetch', hookgate: '', baseline: perSecond(figures.rawFetch.perSecond), ratio: `${ratio(figures.rawFetch.perSecond, figures.rawUndici.perSecond)} of undici`, cpu: cpu(figures.rawFetch) }]
+      : []),
+    ...latency.runs.map((run) => ({
+      ...blank,
+      figure: `e2e latency at ${run.offered}/s (${run.delivered}/${run.accepted} delivered${run.sustained ? '' : ', NOT sustained'})`,
+      hookgate: `p50 ${run.p50} / p95 ${run.p95} / p99 ${run.p99} / max ${run.max} ms`,
+      target: run.offered === 1000 ? 'p99 <= 50 ms' : '',
+      met: run.offered === 1000 ? run.sustained && run.p99 <= 50 : null,
+    })),
+    { ...blank, figure: 'highest sustained rate found', hookgate: latency.highestSustained ? perSecond(latency.highestSustained) : 'none' },
+    { ...blank, figure: `sweep, empty store (median of ${sweep.repetitions})`, hookgate: `${sweep.empty.medianMs} ms` },
+    {
+      ...blank,
+      figure: `sweep, ${sweep.history.toLocaleString('en-US')} delivered in history`,
+      hookgate: `${sweep.withHistory.medianMs} ms`,
+      baseline: `${sweep.empty.medianMs} ms (empty)`,
+      ratio: `${sweep.ratio}`,
+      target: '<= 1.2',
+      met: sweep.ratio <= 1.2,
+    },
+    { ...blank, figure: `sweep, ${sweep.due.toLocaleString('en-US')} due (one endpoint)`, hookgate: `${sweep.dueSweep.ms} ms (${perSecond(sweep.dueSweep.perSecond)})` },
+    { ...blank, figure: 'peak RSS of the server', hookgate: mb(figures.peakRss), target: '<= 200 MB', met: figures.peakRss === null ? null : figures.peakRss <= 200 * 1024 * 1024 },
+  ];
+}

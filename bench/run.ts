@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { freshDataDir, type Runtime, runtimeCommand } from './lib/hookgate.ts';
+import { deliver, ingest, latency, type Plan, rawIngest, type Receiver, type Throughput } from './lib/phases.ts';
+import { CLIENT_CORE, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
+import { countAttempts } from './lib/raw-store.ts';
+import { renderTable, writeResults } from './lib/report.ts';
+import { buildRows, type SweepResults } from './lib/rows.ts';
+import { round } from './lib/stats.ts';
+
+/**
+ * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile]`: hookgate against this machine's
+ * raw limits, measured in the same run. See docs/performance.md for the method.
+ */
+const { values: options } = parseArgs({
+  options: {
+    runtime: { type: 'string', default: 'node' },
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const runtime = options.runtime as Runtime;
+if (runtime !== 'node' && runtime !== 'bun') throw new Error('--runtime is node or bun');
+const quick = options.quick;
+const plan: Plan = {
+  runtime,
+  quick,
+  throughputMs: quick ? 1000 : 5000,
+  latencyMs: quick ? 3000 : 30_000,
+  history: quick ? 100_000 : 1_000_000,
+  due: quick ? 1000 : 10_000,
+  payloadBytes: 256,
+  batchSize: 100,
+  concurrency: 64,
+  nodeFlags: options.profile && runtime === 'node' ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
+};
+
+const startedAt = new Date();
+const pinned = pinSelf();
+const loadBefore = loadavg();
+const log = (message: string) => process.stderr.write(`[bench ${round((Date.now() - startedAt.getTime()) / 1000)}s] ${message}\n`);
+
+async function startReceiver(): Promise<Receiver & { stop(): Promise<void> }> {
+  const spawned = spawnPinned(CLIENT_CORE, process.execPath, ['bench/receiver.ts'], { BENCH_PORTS: '10' });
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    spawned.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports));
+    spawned.child.once('exit', (code) => reject(new Error(`receiver exited with ${code}: ${spawned.output.join('\n')}`)));
+  });
+  const origin = `http://127.0.0.1:${ports[0]}`;
+  return {
+    origin,
+    ports,
+    collect: async () => (await fetch(`${origin}/__bench/collect`)).json() as ReturnType<Receiver['collect']>,
+    total: async () => ((await (await fetch(`${origin}/__bench/total`)).json()) as { total: number }).total,
+    stop: () => spawned.stop(),
+  };
+}
+
+/** A raw keep-alive POST loop to the receiver, on the server core (where hookgate's delivery runs). */
+async function rawPostLoop(transport: 'undici' | 'fetch', receiver: Receiver): Promise<Throughput> {
+  const data = `{"n":0,"pad":"${'x'.repeat(Math.max(0, plan.payloadBytes - 40))}"}`;
+  const body = `{"event_id":"evt_0123456789abcdef01234567","event_type":"invoice.created","timestamp":"2026-01-01T00:00:00.000Z","tenant_id":"tnt_0123456789abcdef","data":${data}}`;
+  const [command, args] = runtimeCommand(runtime, 'bench/raw-post-loop.ts');
+  const spawned = spawnPinned(SERVER_CORE, command, args, {
+    BENCH_URL: `${receiver.origin}/raw`,
+    BENCH_TRANSPORT: transport,
+    BENCH_CONCURRENCY: String(plan.concurrency),
+    BENCH_DURATION_MS: String(plan.throughputMs),
+    BENCH_BODY: body,
+  });
+  const exit = await new Promise<number | null>((resolve) => spawned.child.once('exit', resolve));
+  const line = spawned.output.find((text) => text.startsWith('{"count"'));
+  if (exit !== 0 || !line) throw new Error(`raw POST loop failed: ${spawned.output.join('\n')}`);
+  const result = JSON.parse(line) as { count: number; durationMs: number; cpuMicros: number };
+  return { perSecond: Math.round(result.count / (result.durationMs / 1000)), cpuMicros: result.cpuMicros };
+}
+
+async function sweepCost(receiver: Receiver) {
+  const [command, args] = runtimeCommand(runtime, 'bench/sweep-cost.ts');
+  const spawned = spawnPinned(SERVER_CORE, command, args, {
+    BENCH_RECEIVER: `http://127.0.0.1:${receiver.ports[1]}`,
+    BENCH_HISTORY: String(plan.history),
+    BENCH_DUE: String(plan.due),
+  });
+  const exit = await new Promise<number | null>((resolve) => spawned.child.once('exit', resolve));
+  const line = spawned.output.find((text) => text.startsWith('{"history"'));
+  if (exit !== 0 || !line) throw new Error(`sweep cost failed: ${spawned.output.join('\n')}`);
+  return JSON.parse(line) as SweepResults;
+}
+
+
+const receiver = await startReceiver();
+try {
+  log(`runtime ${runtime}${quick ? ' (quick)' : ''}; cores pinned: ${pinned ? `server ${SERVER_CORE}, load generator + receiver ${CLIENT_CORE}` : 'no (taskset missing)'}`);
+  log('raw Hono + SQLite ingest baseline');
+  const rawIngestRate = await rawIngest(plan);
+  log('raw keep-alive POST loops');
+  const rawUndici = runtime === 'node' ? await rawPostLoop('undici', receiver) : null;
+  const rawFetch = await rawPostLoop('fetch', receiver);
+  log('hookgate ingest (HOOKGATE_ROLE=api)');
+  const dataDir = freshDataDir();
+  const ingested = await ingest(plan, receiver, dataDir);
+  log('hookgate delivery (HOOKGATE_ROLE=worker draining the ingest backlog)');
+  const delivered = await deliver(plan, receiver, dataDir, countAttempts);
+  const estimate = 0.8 / (1 / ingested.single1.perSecond + 1 / delivered.perSecond);
+  log(`end-to-end latency (HOOKGATE_ROLE=all), estimate of the highest sustained rate ${Math.round(estimate)}/s`);
+  const latencies = await latency(plan, receiver, estimate);
+  log('sweep cost vs history');
+  const sweep = await sweepCost(receiver);
+  const loadAfter = loadavg();
+
+  const peakRss = Math.max(ingested.peakRss ?? 0, delivered.peakRss ?? 0, latencies.peakRss ?? 0) || null;
+  const rows = buildRows({ batchSize: plan.batchSize, rawIngest: rawIngestRate, rawUndici, rawFetch, ingest: ingested, delivery: delivered, latency: latencies, sweep, peakRss });
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryMb: Math.round(totalmem() / 1024 / 1024),
+    loadAverageBefore: loadBefore.map((value) => round(value, 2)),
+    loadAverageAfter: loadAfter.map((value) => round(value, 2)),
+    pinned: pinned ? { server: SERVER_CORE, loadGeneratorAndReceiver: CLIENT_CORE } : null,
+    node: process.version,
+    bun: runtime === 'bun' ? readFileSync('node_modules/bun/package.json', 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] : undefined,
+  };
+  const results = {
+    date: startedAt.toISOString(),
+    runtime,
+    quick,
+    seconds: round((Date.now() - startedAt.getTime()) / 1000),
+    machine,
+    plan: { ...plan, nodeFlags: undefined },
+    raw: { ingest: rawIngestRate, postLoopUndici: rawUndici, postLoopFetch: rawFetch },
+    ingest: ingested,
+    delivery: delivered,
+    latency: latencies,
+    sweep,
+    peakRss,
+    targets: rows.filter((row) => row.met !== null).map((row) => ({ figure: row.figure, ratio: row.ratio, value: row.hookgate, target: row.target, met: row.met })),
+  };
+  process.stdout.write(`\nhookgate bench, ${runtime}${quick ? ' (quick)' : ''}, ${startedAt.toISOString()}, ${results.seconds} s\n`);
+  process.stdout.write(`machine: ${machine.cpus} cores (${machine.cpuModel}), load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${pinned ? `server on core ${SERVER_CORE}, load generator + receiver on core ${CLIENT_CORE}` : 'unpinned'}\n\n`);
+  process.stdout.write(`${renderTable(rows)}\n`);
+  if (!options['no-write']) process.stdout.write(`\nwrote ${writeResults(results, { runtime, quick, date: startedAt })}\n`);
+} finally {
+  await receiver.stop();
+}

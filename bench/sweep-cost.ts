@@ -1,0 +1,137 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv, toConfig } from '../src/config.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { createDeliveryEngine, type RunningEngine } from '../src/delivery/sweeper.ts';
+import type { Transport } from '../src/delivery/transport.ts';
+import { createTenantWithKey } from '../src/domain/tenants.ts';
+import { createSecretCipher } from '../src/lib/cipher.ts';
+import { silentLogger } from '../src/lib/logger.ts';
+import type { Store } from '../src/runtime/build-services.ts';
+import { median, round } from './lib/stats.ts';
+
+/**
+ * Sweep cost against history, in-process on the server core: one sweep on an empty store, on the
+ * same store with `BENCH_HISTORY` delivered deliveries (each with its event and attempt, written by
+ * bulk inserts straight into the file), and one sweep that finds `BENCH_DUE` due deliveries and
+ * sends them to the receiver at BENCH_RECEIVER. Prints one JSON line.
+ * Node: better-sqlite3 and undici; Bun: bun:sqlite and fetch, as each runtime's server uses.
+ */
+interface RawDb {
+  exec(sql: string): void;
+  prepare(sql: string): { run(...parameters: (string | number | null)[]): unknown };
+  close(): void;
+}
+
+const isBun = 'Bun' in globalThis;
+const history = Number(process.env.BENCH_HISTORY ?? 1_000_000);
+const due = Number(process.env.BENCH_DUE ?? 10_000);
+const repetitions = Number(process.env.BENCH_REPETITIONS ?? 50);
+const receiver = process.env.BENCH_RECEIVER!;
+const path = join(mkdtempSync(join(tmpdir(), 'hookgate-sweep-')), 'sweep.db');
+const key = Buffer.alloc(32, 9).toString('base64');
+
+async function openStore(): Promise<Store & { close(): Promise<void>; raw: RawDb; transport: () => Transport }> {
+  if (isBun) {
+    const { openBunSqlite } = await import('../src/db/dialects/bun-sqlite.ts');
+    const { createFetchTransport } = await import('../src/delivery/transports/fetch.ts');
+    const { Database } = await import('bun:sqlite');
+    return { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb, transport: createFetchTransport };
+  }
+  const { openBetterSqlite } = await import('../src/db/dialects/better-sqlite3.ts');
+  const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');
+  const { default: Database } = await import('better-sqlite3');
+  return { ...openBetterSqlite(path), raw: new Database(path) as unknown as RawDb, transport: () => createUndiciTransport({ allowPrivateTargets: true }) };
+}
+
+const store = await openStore();
+await migrate(store.db, store.runBatch);
+const config = toConfig(parseEnv({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', HOOKGATE_ENCRYPTION_KEY: key }));
+const cipher = await createSecretCipher(key);
+const now = Date.now();
+const { tenant } = await createTenantWithKey(store.db, { name: 'sweep', partnerOrgId: null, now });
+const endpointId = 'wh_sweep';
+await store.db
+  .insertInto('endpoints')
+  .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32)), created_at: now, updated_at: now })
+  .execute();
+
+const newEngine = (): RunningEngine =>
+  createDeliveryEngine({ db: store.db, atomic: store.atomic, now: () => Date.now(), config, cipher, log: silentLogger, transport: store.transport() });
+
+/** The first sweep of a fresh engine (it also prunes history), then the median of steady sweeps. */
+async function timeSweeps(): Promise<{ firstMs: number; medianMs: number }> {
+  const engine = newEngine();
+  let started = performance.now();
+  await engine.sweep();
+  const firstMs = performance.now() - started;
+  const times: number[] = [];
+  for (let index = 0; index < repetitions; index++) {
+    started = performance.now();
+    await engine.sweep();
+    times.push(performance.now() - started);
+  }
+  await engine.shutdown(1000);
+  return { firstMs: round(firstMs, 3), medianMs: round(median(times), 3) };
+}
+
+/** Bulk-inserts `count` events, each with one delivery in status `status` (and one attempt when delivered). */
+function bulkInsert(count: number, status: 'succeeded' | 'pending', offset: number): void {
+  const raw = store.raw;
+  const event = raw.prepare(
+    "INSERT INTO events (id, tenant_id, type, requested_type, data, delivery_count, occurred_at, created_at) VALUES (?, ?, 'invoice.created', 'invoice.created', ?, 1, ?, ?)",
+  );
+  const delivery = raw.prepare(
+    'INSERT INTO deliveries (id, event_id, endpoint_id, message_id, status, attempt_count, next_attempt_at, last_status_code, created_at, updated_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const attempt = raw.prepare(
+    "INSERT INTO attempts (delivery_id, attempt_number, trigger, started_at, duration_ms, succeeded, status_code, request_url, request_headers, response_headers, response_body) VALUES (?, 1, 'fast_path', ?, 2, 1, 200, ?, '{}', '{}', 'ok')",
+  );
+  const url = `${receiver}/hook/sweep`;
+  const CHUNK = 50_000;
+  for (let start = 0; start < count; start += CHUNK) {
+    raw.exec('BEGIN');
+    for (let index = start; index < Math.min(count, start + CHUNK); index++) {
+      const id = offset + index + 1;
+      // History spreads over the last 7 days (inside the 30-day retention, so nothing is pruned).
+      const at = status === 'pending' ? now : now - 7 * 86_400_000 + Math.floor((index / count) * 7 * 86_400_000);
+      const eventId = `evt_${id.toString(16).padStart(24, '0')}`;
+      event.run(eventId, tenant.id, `{"seq":${id}}`, at, at);
+      if (status === 'succeeded') {
+        delivery.run(id, eventId, endpointId, `msg_${id}`, 'succeeded', 1, null, 200, at, at, at);
+        attempt.run(id, at, url);
+      } else {
+        delivery.run(id, eventId, endpointId, `msg_${id}`, 'pending', 0, now, null, now, now, null);
+      }
+    }
+    raw.exec('COMMIT');
+  }
+}
+
+const empty = await timeSweeps();
+let started = performance.now();
+bulkInsert(history, 'succeeded', 0);
+const buildSeconds = (performance.now() - started) / 1000;
+const withHistory = await timeSweeps();
+bulkInsert(due, 'pending', history);
+const engine = newEngine();
+started = performance.now();
+const report = await engine.sweep();
+const dueMs = performance.now() - started;
+await engine.shutdown(1000);
+store.raw.close();
+await store.close();
+process.stdout.write(
+  `${JSON.stringify({
+    history,
+    due,
+    repetitions,
+    buildSeconds: round(buildSeconds),
+    empty,
+    withHistory,
+    ratio: round(withHistory.medianMs / empty.medianMs, 2),
+    dueSweep: { ms: round(dueMs), claimed: report.claimed, perSecond: Math.round(report.claimed / (dueMs / 1000)) },
+  })}\n`,
+);
+process.exit(0);
