@@ -6,36 +6,15 @@ import { createAs2Partner, findAs2Partner } from '../db/repo/as2-partners.ts';
 import { getTenant } from '../db/repo/tenants.ts';
 import { publishEvents } from '../domain/publish.ts';
 import { createTenantWithKey } from '../domain/tenants.ts';
-import { type NodeRuntime, setUpNode } from '../runtime/node-setup.ts';
+import { type Command, ExitWith, required, UsageError, withRuntime } from './command.ts';
+import { deliveryCommands } from './deliveries.ts';
+import { tailCommand } from './tail.ts';
 
 /**
  * `hookgate <command>`: every command prints one JSON document on stdout and exits 0, or prints
- * `{"error":"…"}` on stderr and exits 1 (2 for a usage error).
+ * `{"error":"…"}` on stderr and exits 1 (2 for a usage error). Commands with a table form print it
+ * instead when stdout is a terminal, unless `--json` is given. `tail` prints one line per attempt.
  */
-interface Command {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
-  run(values: Record<string, string | boolean | undefined>): Promise<unknown>;
-}
-
-class UsageError extends Error {}
-
-const required = (values: Record<string, unknown>, name: string): string => {
-  const value = values[name];
-  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required`);
-  return value;
-};
-
-async function withRuntime<T>(action: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
-  const runtime = await setUpNode();
-  try {
-    return await action(runtime);
-  } finally {
-    await runtime.store.close();
-  }
-}
-
 const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'Start the HTTP server and the delivery sweeper',
@@ -131,12 +110,14 @@ const COMMANDS: Record<string, Command> = {
         return { token, access_token: token, token_type: 'Bearer', expires_in: ttl };
       }),
   },
+  ...deliveryCommands,
+  tail: tailCommand,
 };
 
 function helpText(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return `Usage: hookgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun hookgate <command> --help for a command's options. Output is JSON on stdout.\n`;
+  return `Usage: hookgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun hookgate <command> --help for a command's options. Output is JSON on stdout (a table on a terminal where a command has one; --json forces JSON).\nExit codes: 0 ok, 1 failure, 2 usage or configuration error.\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -154,10 +135,19 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { values } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
-    const result = await command.run(values);
-    if (result !== undefined) process.stdout.write(`${JSON.stringify(result)}\n`);
-    return 0;
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: command.positionals === true,
+    });
+    const result = await command.run(values, positionals);
+    const { output, code } = result instanceof ExitWith ? result : { output: result, code: 0 };
+    if (output !== undefined) {
+      const asTable = command.table && process.stdout.isTTY && values.json !== true;
+      process.stdout.write(asTable ? command.table!(output as never) : `${JSON.stringify(output)}\n`);
+    }
+    return code;
   } catch (error) {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = error instanceof Error ? error.message : String(error);

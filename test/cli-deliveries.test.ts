@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { main } from '../src/cli/main.ts';
+import { formatTable } from '../src/cli/table.ts';
+import { answer, type Receiver, startReceiver } from './support/receiver.ts';
+import { call, createTenant, type RunningServer, startServer } from './support/server.ts';
+
+describe('hookgate deliveries list|show|retry and tail, against a running server’s store', () => {
+  let server: RunningServer;
+  let receiver: Receiver;
+  let tenant: { id: string; apiKey: string };
+  let deliveryId: number;
+  /** Runs the CLI asynchronously: the receiver lives in this process and must keep answering meanwhile. */
+  const run = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string; json: any }>((resolve) => {
+      const child = spawn(process.execPath, ['bin/hookgate.js', ...args], { env: { ...server.env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once('close', (code) => {
+        let json: any = null;
+        try {
+          json = JSON.parse(stdout);
+        } catch {}
+        resolve({ code, stdout, stderr, json });
+      });
+    });
+
+  before(async () => {
+    receiver = await startReceiver(answer(500, 'down'));
+    // A one-hour retry delay: after its first failure the delivery waits, untouched by the sweeper.
+    server = await startServer({ HOOKGATE_RETRY_SCHEDULE: '3600' });
+    tenant = await createTenant(server, 'CLI');
+    await call(server, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: `${receiver.url}/cli` } });
+    const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.paid', data: { invoice_id: 'inv_cli' } } });
+    assert.equal(published.status, 202);
+    await receiver.waitFor((received) => received.length === 1);
+  });
+  after(async () => {
+    await server.stop();
+    await receiver.close();
+  });
+
+  it('lists a tenant’s deliveries by status as JSON', async () => {
+    // The attempt is recorded just after the receiver answered.
+    let listed = await run('deliveries', 'list', '--tenant', tenant.id, '--status', 'pending');
+    for (let tries = 0; listed.json?.items[0]?.attempt_count !== 1 && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      listed = await run('deliveries', 'list', '--tenant', tenant.id, '--status', 'pending');
+    }
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.json.total, 1);
+    const [item] = listed.json.items;
+    assert.equal(item.status, 'pending');
+    assert.equal(item.surface, 'sponsor');
+    assert.equal(item.last_status_code, 500);
+    assert.equal(item.event_type, 'invoice.paid');
+    deliveryId = item.id;
+    assert.deepEqual((await run('deliveries', 'list', '--tenant', tenant.id, '--status', 'succeeded')).json.items, []);
+  });
+
+  it('shows a delivery with its payload and attempts', async () => {
+    const shown = await run('deliveries', 'show', String(deliveryId));
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(shown.json.id, deliveryId);
+    assert.equal(shown.json.payload.data.invoice_id, 'inv_cli');
+    assert.equal(shown.json.attempts.length, 1);
+    assert.equal(shown.json.attempts[0].status_code, 500);
+    assert.equal(shown.json.attempts[0].response_body, 'down');
+  });
+
+  it('retries: exit 1 with the outcome while the receiver fails, exit 0 once it answers 200; tail follows both', async () => {
+    const tail = spawn(process.execPath, ['bin/hookgate.js', 'tail', '--tenant', tenant.id, '--count', '2', '--interval', '100'], {
+      env: { ...server.env, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tailed = '';
+    tail.stdout.on('data', (chunk: Buffer) => {
+      tailed += chunk.toString();
+    });
+    const tailExit = new Promise<number | null>((resolve) => tail.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // tail starts from the newest attempt at launch
+
+    try {
+      const failed = await run('deliveries', 'retry', String(deliveryId));
+      assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+      assert.equal(failed.json.succeeded, false);
+      assert.equal(failed.json.status_code, 500, failed.stdout);
+
+      receiver.respond = answer(200, 'ok');
+      const retried = await run('deliveries', 'retry', String(deliveryId));
+      assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+      assert.equal(retried.json.succeeded, true);
+      assert.equal(retried.json.attempt_number, 3);
+      assert.equal((await run('deliveries', 'show', String(deliveryId))).json.status, 'succeeded');
+      const timer = setTimeout(() => tail.kill(), 20_000);
+      assert.equal(await tailExit, 0);
+      clearTimeout(timer);
+    } finally {
+      if (tail.exitCode === null) tail.kill();
+    }
+    const lines = tailed.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(
+      lines.map((line) => [line.delivery_id, line.attempt, line.trigger, line.outcome, line.status]),
+      [
+        [deliveryId, 2, 'manual', 'failed', 500],
+        [deliveryId, 3, 'manual', 'succeeded', 200],
+      ],
+    );
+    assert.ok(!tailed.includes('inv_cli'), 'tail never prints payloads');
+  });
+
+  it('answers usage errors with exit 2 and a JSON error', async () => {
+    const missing = await run('deliveries', 'show', '999999');
+    assert.equal(missing.code, 2);
+    assert.match(JSON.parse(missing.stderr).error, /does not exist/);
+    assert.equal((await run('deliveries', 'list', '--status', 'lost')).code, 2);
+    assert.equal((await run('deliveries', 'retry', 'abc')).code, 2);
+  });
+
+  it('has --help for every command', async () => {
+    // In-process: main() is what bin/hookgate.js runs; spawning a process per command would be slow.
+    const help = await captured(['--help']);
+    assert.equal(help.code, 0);
+    const commands = [...help.stdout.matchAll(/^ {2}(\S+(?: [a-z]\S*)?) {2,}/gm)].map((match) => match[1]!);
+    for (const expected of ['deliveries list', 'deliveries show', 'deliveries retry', 'tail', 'events send', 'tenant create']) assert.ok(commands.includes(expected), expected);
+    for (const command of commands) {
+      const result = await captured([...command.split(' '), '--help']);
+      assert.equal(result.code, 0, command);
+      assert.match(result.stdout, new RegExp(`^Usage: hookgate ${command}`), command);
+    }
+    assert.equal((await captured(['no-such-command'])).code, 2);
+  });
+});
+
+/** Runs the CLI's main() with stdout and stderr captured. */
+async function captured(argv: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string) => {
+    stdout += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), stdout };
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+  }
+}
+
+describe('terminal tables', () => {
+  it('pads columns under upper-case headers and shows missing values as -', () => {
+    assert.equal(
+      formatTable(
+        [
+          { id: 1, status: 'failed', code: 500 },
+          { id: 22, status: 'succeeded', code: null },
+        ],
+        ['id', 'status', 'code'],
+      ),
+      'ID  STATUS     CODE\n1   failed     500\n22  succeeded  -\n',
+    );
+    assert.equal(formatTable([], ['id']), '(none)\n');
+  });
+});
