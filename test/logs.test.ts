@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Receiver, startReceiver } from './support/receiver.ts';
+import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
+
+describe('structured logs: one JSON line per request and per attempt, no secrets or payloads', () => {
+  let server: RunningServer;
+  let receiver: Receiver;
+  let tenant: { id: string; apiKey: string };
+  let secret: string;
+  let webhookId: string;
+  let eventId: string;
+  const lines = () => server.logs.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
+
+  before(async () => {
+    receiver = await startReceiver();
+    server = await startServer();
+    tenant = await createTenant(server, 'Logs');
+    const created = await call(server, 'POST', '/api/v1/admin/webhooks', {
+      headers: bearer(await adminToken()),
+      body: { tenant_id: tenant.id, url: `${receiver.url}/logs`, events: ['invoice.created'] },
+    });
+    secret = created.body.secret;
+    webhookId = created.body.id;
+    const published = await call(server, 'POST', '/api/v1/events', {
+      headers: { authorization: tenant.apiKey, 'x-request-id': 'req-logs-1' },
+      body: { type: 'invoice.created', data: { invoice_id: 'inv_private_payload_marker' } },
+    });
+    eventId = published.body.event_id;
+    await receiver.waitFor((received) => received.length === 1);
+  });
+  after(async () => {
+    await server.stop();
+    await receiver.close();
+  });
+
+  it('logs the request with its request id, tenant, status and duration', async () => {
+    const deadline = Date.now() + 5000;
+    let line: Record<string, unknown> | undefined;
+    while (!(line = lines().find((entry) => entry.msg === 'request' && entry.request_id === 'req-logs-1')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(line, 'request line present');
+    assert.equal(line.tenant_id, tenant.id);
+    assert.equal(line.status, 202);
+    assert.equal(line.method, 'POST');
+    assert.equal(line.path, '/api/v1/events');
+    assert.equal(typeof line.duration_ms, 'number');
+  });
+
+  it('logs the attempt with tenant, endpoint, delivery, status and duration', async () => {
+    const deadline = Date.now() + 5000;
+    let line: Record<string, unknown> | undefined;
+    while (!(line = lines().find((entry) => entry.msg === 'delivery attempt' && entry.endpoint_id === webhookId)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(line, 'attempt line present');
+    assert.equal(line.tenant_id, tenant.id);
+    assert.equal(typeof line.delivery_id, 'number');
+    assert.equal(line.status, 200);
+    assert.equal(line.outcome, 'succeeded');
+    assert.equal(typeof line.duration_ms, 'number');
+  });
+
+  it('never writes a secret, credential or payload body', () => {
+    const text = server.logs.join('\n');
+    assert.ok(text.length > 0);
+    for (const secretValue of [secret, tenant.apiKey, 'inv_private_payload_marker']) assert.ok(!text.includes(secretValue), `logs must not contain ${secretValue.slice(0, 12)}…`);
+    assert.ok(text.includes(eventId) || text.includes(webhookId), 'ids are logged, values are not');
+  });
+});
