@@ -11,6 +11,15 @@ describe('structured logs: one JSON line per request and per attempt, no secrets
   let webhookId: string;
   let eventId: string;
   const lines = () => server.logs.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
+  /** The first log line matching, waiting up to 5 s for it to be written. */
+  const logLine = async (matches: (entry: Record<string, unknown>) => boolean) => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const found = lines().find(matches);
+      if (found || Date.now() > deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
 
   before(async () => {
     receiver = await startReceiver();
@@ -35,11 +44,7 @@ describe('structured logs: one JSON line per request and per attempt, no secrets
   });
 
   it('logs the request with its request id, tenant, status and duration', async () => {
-    const deadline = Date.now() + 5000;
-    let line: Record<string, unknown> | undefined;
-    while (!(line = lines().find((entry) => entry.msg === 'request' && entry.request_id === 'req-logs-1')) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const line = await logLine((entry) => entry.msg === 'request' && entry.request_id === 'req-logs-1');
     assert.ok(line, 'request line present');
     assert.equal(line.tenant_id, tenant.id);
     assert.equal(line.status, 202);
@@ -49,11 +54,7 @@ describe('structured logs: one JSON line per request and per attempt, no secrets
   });
 
   it('logs the attempt with tenant, endpoint, delivery, status and duration', async () => {
-    const deadline = Date.now() + 5000;
-    let line: Record<string, unknown> | undefined;
-    while (!(line = lines().find((entry) => entry.msg === 'delivery attempt' && entry.endpoint_id === webhookId)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const line = await logLine((entry) => entry.msg === 'delivery attempt' && entry.endpoint_id === webhookId);
     assert.ok(line, 'attempt line present');
     assert.equal(line.tenant_id, tenant.id);
     assert.equal(typeof line.delivery_id, 'number');
