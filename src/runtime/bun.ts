@@ -1,5 +1,4 @@
 import { Cron } from 'croner';
-import { createApp } from '../app.ts';
 import { ConfigError, parseEnv } from '../config.ts';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
 import { createFetchTransport } from '../delivery/transports/fetch.ts';
@@ -7,6 +6,7 @@ import { withResolvingGuard } from '../delivery/transports/resolving-guard.ts';
 import { createLogger } from '../lib/logger.ts';
 import { buildServices, migrateStore } from './build-services.ts';
 import { databasePath, developmentSecrets, ensureDataDir, resolveAll } from './node-env.ts';
+import { appForRole } from './roles.ts';
 
 /** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,20 +24,22 @@ export async function startBunServer(source: Record<string, string | undefined> 
   await migrateStore(store, log);
   const transport = env.HOOKGATE_ALLOW_PRIVATE_TARGETS ? createFetchTransport() : withResolvingGuard(createFetchTransport(), resolveAll);
   const { services, engine } = await buildServices({ env, store, transport, log });
-  const app = createApp(services);
-  const sweeper = new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
-    const report = await engine.sweep();
-    if (report.claimed || report.pruned) log({ msg: 'sweep', ...report });
-  });
+  const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
+  const sweeper = sweeps
+    ? new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
+        const report = await engine.sweep();
+        if (report.claimed || report.pruned) log({ msg: 'sweep', ...report });
+      })
+    : null;
   const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: app.fetch });
-  log({ msg: 'listening', port: server.port, host: env.HOST, env: env.HOOKGATE_ENV, runtime: `bun ${Bun.version}` });
+  log({ msg: 'listening', port: server.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE, runtime: `bun ${Bun.version}` });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log({ msg: 'shutting down', signal });
-    sweeper.stop();
+    sweeper?.stop();
     await server.stop();
     await engine.shutdown(SHUTDOWN_GRACE_MS);
     await store.close();
