@@ -46,7 +46,8 @@ type Loc = (field: string, index: number) => (string | number)[];
 async function toPublishInputs(c: Context<AppEnv>, events: EventInput[], loc: Loc): Promise<PublishInput[]> {
   const keyTenant = c.get('tenant');
   const reach = keyTenant ? [keyTenant.id] : await adminReach(c);
-  const known = new Set<string>();
+  // An API key's tenant was read together with the key: it exists, and is the only one in reach.
+  const known = new Set<string>(keyTenant ? [keyTenant.id] : []);
   const inputs: PublishInput[] = [];
   for (const [index, event] of events.entries()) {
     if (!findEventType(event.type)) throw invalid(loc('type', index), `Unknown event type: ${event.type}`, 'enum');
