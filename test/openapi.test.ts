@@ -86,7 +86,7 @@ describe('OpenAPI 3.1 document at /openapi.json', () => {
     }
   });
 
-  it('declares security on every non-public operation, with schemes that exist, and documents 401', () => {
+  it('declares security on every non-public operation, with schemes that exist, and documents 401 and 429', () => {
     for (const { key, op } of operations()) {
       if (PUBLIC.has(key)) continue;
       assert.ok(op.security?.length, `${key} declares its security`);
@@ -94,6 +94,8 @@ describe('OpenAPI 3.1 document at /openapi.json', () => {
         for (const scheme of Object.keys(requirement)) assert.ok(spec.components.securitySchemes[scheme], `${key}: scheme ${scheme} is defined`);
       }
       assert.ok(op.responses['401'], `${key} documents 401`);
+      // Every authenticated caller is rate-limited (HOOKGATE_RATE_LIMIT_PER_MINUTE); /metrics has its own token.
+      if (key !== 'GET /metrics') assert.ok(op.responses['429'], `${key} documents 429`);
     }
   });
 

@@ -11,6 +11,7 @@ const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 /** The error answers every Bearer-JWT admin route can give. */
 export const errorResponses = {
   401: { description: 'Missing, invalid or expired token', content: json(ErrorDetail) },
+  429: { description: 'Rate limit exceeded; retry after `Retry-After` seconds', content: json(ErrorDetail) },
   403: { description: 'The token lacks the webhooks:admin scope', content: json(ErrorDetail) },
   404: { description: 'Unknown id, or outside the token’s tenants', content: json(ErrorDetail) },
   422: { description: 'Validation Error', content: json(HTTPValidationError) },

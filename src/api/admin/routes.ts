@@ -143,6 +143,7 @@ export const listSupportedEvents = createRoute({
     200: ok(z.object({ events: z.array(z.object({ event_type: z.string(), description: z.string(), aliases: z.array(z.string()) })) })),
     401: errorResponses[401],
     403: errorResponses[403],
+    429: errorResponses[429],
   },
 });
 

@@ -89,6 +89,7 @@ const errors = {
   400: { description: 'Missing or invalid field, e.g. `Campo requerido: socio_id`, `Evento no válido: x`', content: json(As2Error) },
   401: { description: '`No autorizado`: missing or unknown API key', content: json(As2Error) },
   404: { description: '`Socio no encontrado` (not in the current site) or `Webhook no configurado`', content: json(As2Error) },
+  429: { description: '`Demasiadas solicitudes`: rate limit exceeded; retry after `Retry-After` seconds', content: json(As2Error) },
 } as const;
 
 const dateTime = z.string().openapi({ format: 'date-time' });

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ErrorDetail, errorResponses as fastApiErrorResponses } from '../fastapi-schemas.ts';
 
 const detail = ErrorDetail;
-const errorResponses = { 401: fastApiErrorResponses[401], 422: fastApiErrorResponses[422] };
+const errorResponses = { 401: fastApiErrorResponses[401], 422: fastApiErrorResponses[422], 429: fastApiErrorResponses[429] };
 
 const security = [{ APIKeyHeader: [] }];
 
@@ -34,6 +34,7 @@ export const listEventTypes = createRoute({
       },
     },
     401: errorResponses[401],
+    429: errorResponses[429],
   },
 });
 
@@ -57,6 +58,7 @@ export const getWebhook = createRoute({
   responses: {
     200: { description: 'Successful Response', content: { 'application/json': { schema: WebhookResponse } } },
     401: errorResponses[401],
+    429: errorResponses[429],
     404: { description: 'No webhook configured', content: { 'application/json': { schema: detail } } },
   },
 });
@@ -111,6 +113,7 @@ export const deleteWebhook = createRoute({
   responses: {
     204: { description: 'Successful Response' },
     401: errorResponses[401],
+    429: errorResponses[429],
     404: { description: 'No webhook configured', content: { 'application/json': { schema: detail } } },
   },
 });

@@ -16,6 +16,7 @@ export const SubscriptionError = z
 const error = (description: string) => ({ description, content: { 'application/json': { schema: SubscriptionError } } });
 const unauthorized = error('Missing, invalid or expired token, or a token without sub or tenant_id');
 const notFound = error('Subscription not found (or owned by another subscriber)');
+const rateLimited = error('Rate limit exceeded; retry after `Retry-After` seconds');
 
 /** Any 8-4-4-4-12 hexadecimal UUID; anything else is a 400 before the lookup. */
 const UUID_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -121,6 +122,7 @@ export const listSubscriptions = createRoute({
   responses: {
     200: { description: 'List of subscriptions', content: json(z.array(WebhookSubscriptionResponse)) },
     401: unauthorized,
+    429: rateLimited,
   },
 });
 
@@ -135,6 +137,7 @@ export const getSubscription = createRoute({
     200: { description: 'Subscription found', content: json(WebhookSubscriptionResponse) },
     400: error('Invalid subscription ID format'),
     401: unauthorized,
+    429: rateLimited,
     404: notFound,
   },
 });
@@ -150,6 +153,7 @@ export const createSubscription = createRoute({
     201: { description: 'Subscription created', content: json(WebhookSubscriptionResponse) },
     400: error('Invalid request parameters'),
     401: unauthorized,
+    429: rateLimited,
   },
 });
 
@@ -164,6 +168,7 @@ export const updateSubscription = createRoute({
     200: { description: 'Subscription updated', content: json(WebhookSubscriptionResponse) },
     400: error('Invalid request parameters'),
     401: unauthorized,
+    429: rateLimited,
     404: notFound,
   },
 });
@@ -179,6 +184,7 @@ export const deleteSubscription = createRoute({
     204: { description: 'Subscription deleted' },
     400: error('Invalid subscription ID format'),
     401: unauthorized,
+    429: rateLimited,
     404: notFound,
   },
 });
