@@ -118,6 +118,12 @@ describe('console: sessions, CSRF, reach, every surface', () => {
     assert.match(home.html, /Tenant B/);
   });
 
+  it('refuses an oversize form before reading it', async () => {
+    const client = new ConsoleClient(server.url);
+    const response = await client.signIn({ token: 'x'.repeat(64 * 1024) });
+    assert.equal(response.status, 413);
+  });
+
   it('rejects a sign-in form without its CSRF value, and a token lacking the admin scope', async () => {
     const client = new ConsoleClient(server.url);
     await client.get('/console/login');

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { getEndpointDelivery, listEndpointDeliveries } from '../db/repo/delivery-history.ts';
@@ -38,6 +39,11 @@ export function consoleApp(): Hono<ConsoleEnv> {
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
   app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
   app.use(csrf());
+  // Console forms are a few fields; nothing larger is read, signed in or not.
+  const formTooLarge = () => {
+    throw new ApiError('payload_too_large', 'Form too large');
+  };
+  app.use(bodyLimit({ maxSize: 16 * 1024, onError: formTooLarge }));
 
   app.get('/login', async (c) => {
     if (await readSession(c, c.var.services)) return c.redirect('/console', 303);
@@ -131,8 +137,16 @@ export function consoleApp(): Hono<ConsoleEnv> {
   return app;
 }
 
-const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 500 => {
-  const map: Partial<Record<ApiError['kind'], 400 | 401 | 403 | 404 | 409>> = { not_found: 404, forbidden: 403, unauthorized: 401, conflict: 409, validation: 400, malformed: 400 };
+const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 => {
+  const map: Partial<Record<ApiError['kind'], 400 | 401 | 403 | 404 | 409 | 413>> = {
+    not_found: 404,
+    forbidden: 403,
+    unauthorized: 401,
+    conflict: 409,
+    validation: 400,
+    malformed: 400,
+    payload_too_large: 413,
+  };
   return map[error.kind] ?? 500;
 };
 
