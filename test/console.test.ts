@@ -195,12 +195,20 @@ describe('console: sessions, CSRF, reach, every surface', () => {
     assert.equal((await client.get(`/console/tenants/${tenantA.id}`)).location, '/console/login');
   });
 
-  it('marks the session cookie Secure in production', async () => {
+  it('marks the session cookie Secure in production, and throttles credential sign-ins', async () => {
     const production = await startServer({ HOOKGATE_ENV: 'production', HOOKGATE_ADMIN_USER: ADMIN.user, HOOKGATE_ADMIN_PASSWORD: ADMIN.password });
     try {
       const client = new ConsoleClient(production.url);
       assert.equal((await client.signIn({ user: ADMIN.user, password: ADMIN.password })).status, 303);
       assert.match(client.lastSetCookies.find((value) => value.startsWith('hookgate_console='))!, /; Secure/);
+      // Credential sign-ins are throttled (10 a minute); the first one above used one of them.
+      const guesser = new ConsoleClient(production.url);
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 10; attempt++) statuses.push((await guesser.signIn({ user: ADMIN.user, password: 'guess-guess-guess' })).status);
+      assert.deepEqual(statuses, [...Array(9).fill(401), 429]);
+      const throttled = await guesser.signIn({ user: ADMIN.user, password: ADMIN.password });
+      assert.equal(throttled.status, 429, 'even the right password waits');
+      assert.ok(Number(throttled.headers.get('retry-after')) > 0);
     } finally {
       await production.stop();
     }

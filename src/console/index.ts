@@ -7,6 +7,7 @@ import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-sum
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError, toApiError } from '../errors.ts';
+import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
@@ -15,6 +16,8 @@ import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantVi
 import { type ConsoleEnv, claimsOf, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, startSession } from './session.ts';
 
 const PER_PAGE = 20;
+/** Credential sign-ins per minute, all users together (in memory, per process or isolate); pasted tokens are not limited. */
+const PASSWORD_SIGN_INS_PER_MINUTE = 10;
 const DAY_MS = 86_400_000;
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
@@ -27,6 +30,7 @@ const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 's
  */
 export function consoleApp(): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
+  let signIns: RateLimiter | undefined;
 
   app.use(async (c, next) => {
     await next();
@@ -63,6 +67,12 @@ export function consoleApp(): Hono<ConsoleEnv> {
     const user = typeof form.user === 'string' ? form.user : '';
     const password = typeof form.password === 'string' ? form.password : '';
     if (!user && !password) return loginPage(c, 'Paste an admin token, or enter the admin user and password.', 400);
+    signIns ??= createRateLimiter(PASSWORD_SIGN_INS_PER_MINUTE, () => services.clock.now());
+    const wait = signIns.take('password');
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      return loginPage(c, `Too many sign-in attempts. Try again in ${wait} s, or paste an admin token.`, 429);
+    }
     if (!passwordMatches(services, user, password)) return loginPage(c, 'Wrong user or password.', 401);
     await startSession(c, services, 'password', user);
     return c.redirect('/console', 303);
@@ -156,7 +166,7 @@ function render(c: Context<ConsoleEnv>, title: string, body: Html, status: 200 =
   return c.html(page({ title, body, csrf: c.var.session.csrf, signedInAs: claims.tenantId ? `${who} · tenant ${claims.tenantId}` : who }), status);
 }
 
-function loginPage(c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 401 | 403 = 200) {
+function loginPage(c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 401 | 403 | 429 = 200) {
   const body = loginView({ csrf: issueLoginCsrf(c, c.var.services), credentialsEnabled: Boolean(c.var.services.config.consoleAdmin), error });
   return c.html(page({ title: 'Sign in', body }), status);
 }
