@@ -12,10 +12,10 @@ import type { Store } from '../src/runtime/build-services.ts';
 import { median, round } from './lib/stats.ts';
 
 /**
- * Sweep cost against history, in-process on the server core: one sweep on an empty store, on the
- * same store with `BENCH_HISTORY` delivered deliveries (each with its event and attempt, written by
- * bulk inserts straight into the file), and one sweep that finds `BENCH_DUE` due deliveries and
- * sends them to the receiver at BENCH_RECEIVER. Prints one JSON line.
+ * Sweep cost against history, in-process on the server core: sweeps of an empty store alternate
+ * with sweeps of a store holding `BENCH_HISTORY` delivered deliveries (each with its event and
+ * attempt, written by bulk inserts straight into the file); then one sweep of that store finds
+ * `BENCH_DUE` due deliveries and sends them to the receiver at BENCH_RECEIVER. Prints one JSON line.
  * Node: better-sqlite3 and undici; Bun: bun:sqlite and fetch, as each runtime's server uses.
  */
 interface RawDb {
@@ -27,57 +27,50 @@ interface RawDb {
 const isBun = 'Bun' in globalThis;
 const history = Number(process.env.BENCH_HISTORY ?? 1_000_000);
 const due = Number(process.env.BENCH_DUE ?? 10_000);
-const repetitions = Number(process.env.BENCH_REPETITIONS ?? 50);
+const repetitions = Number(process.env.BENCH_REPETITIONS ?? 200);
 const receiver = process.env.BENCH_RECEIVER!;
-const path = join(mkdtempSync(join(tmpdir(), 'hookgate-sweep-')), 'sweep.db');
 const key = Buffer.alloc(32, 9).toString('base64');
+const config = toConfig(parseEnv({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', HOOKGATE_ENCRYPTION_KEY: key }));
+const cipher = await createSecretCipher(key);
+const now = Date.now();
+const endpointId = 'wh_sweep';
 
-async function openStore(): Promise<Store & { close(): Promise<void>; raw: RawDb; transport: () => Transport }> {
+type BenchStore = Store & { close(): Promise<void>; raw: RawDb; transport: () => Transport; tenantId: string };
+
+async function openStore(): Promise<BenchStore> {
+  const path = join(mkdtempSync(join(tmpdir(), 'hookgate-sweep-')), 'sweep.db');
+  let store: Omit<BenchStore, 'tenantId'>;
   if (isBun) {
     const { openBunSqlite } = await import('../src/db/dialects/bun-sqlite.ts');
     const { createFetchTransport } = await import('../src/delivery/transports/fetch.ts');
     const { Database } = await import('bun:sqlite');
-    return { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb, transport: createFetchTransport };
+    store = { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb, transport: createFetchTransport };
+  } else {
+    const { openBetterSqlite } = await import('../src/db/dialects/better-sqlite3.ts');
+    const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');
+    const { default: Database } = await import('better-sqlite3');
+    store = { ...openBetterSqlite(path), raw: new Database(path) as unknown as RawDb, transport: () => createUndiciTransport({ allowPrivateTargets: true }) };
   }
-  const { openBetterSqlite } = await import('../src/db/dialects/better-sqlite3.ts');
-  const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');
-  const { default: Database } = await import('better-sqlite3');
-  return { ...openBetterSqlite(path), raw: new Database(path) as unknown as RawDb, transport: () => createUndiciTransport({ allowPrivateTargets: true }) };
+  await migrate(store.db, store.runBatch);
+  const { tenant } = await createTenantWithKey(store.db, { name: 'sweep', partnerOrgId: null, now });
+  await store.db
+    .insertInto('endpoints')
+    .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32)), created_at: now, updated_at: now })
+    .execute();
+  return { ...store, tenantId: tenant.id };
 }
 
-const store = await openStore();
-await migrate(store.db, store.runBatch);
-const config = toConfig(parseEnv({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', HOOKGATE_ENCRYPTION_KEY: key }));
-const cipher = await createSecretCipher(key);
-const now = Date.now();
-const { tenant } = await createTenantWithKey(store.db, { name: 'sweep', partnerOrgId: null, now });
-const endpointId = 'wh_sweep';
-await store.db
-  .insertInto('endpoints')
-  .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32)), created_at: now, updated_at: now })
-  .execute();
-
-const newEngine = (): RunningEngine =>
+const newEngine = (store: BenchStore): RunningEngine =>
   createDeliveryEngine({ db: store.db, atomic: store.atomic, now: () => Date.now(), config, cipher, log: silentLogger, transport: store.transport() });
 
-/** The first sweep of a fresh engine (it also prunes history), then the median of steady sweeps. */
-async function timeSweeps(): Promise<{ firstMs: number; medianMs: number }> {
-  const engine = newEngine();
-  let started = performance.now();
+async function timed(engine: RunningEngine): Promise<number> {
+  const started = performance.now();
   await engine.sweep();
-  const firstMs = performance.now() - started;
-  const times: number[] = [];
-  for (let index = 0; index < repetitions; index++) {
-    started = performance.now();
-    await engine.sweep();
-    times.push(performance.now() - started);
-  }
-  await engine.shutdown(1000);
-  return { firstMs: round(firstMs, 3), medianMs: round(median(times), 3) };
+  return performance.now() - started;
 }
 
 /** Bulk-inserts `count` events, each with one delivery in status `status` (and one attempt when delivered). */
-function bulkInsert(count: number, status: 'succeeded' | 'pending', offset: number): void {
+function bulkInsert(store: BenchStore, count: number, status: 'succeeded' | 'pending', offset: number): void {
   const raw = store.raw;
   const event = raw.prepare(
     "INSERT INTO events (id, tenant_id, type, requested_type, data, delivery_count, occurred_at, created_at) VALUES (?, ?, 'invoice.created', 'invoice.created', ?, 1, ?, ?)",
@@ -97,7 +90,7 @@ function bulkInsert(count: number, status: 'succeeded' | 'pending', offset: numb
       // History spreads over the last 7 days (inside the 30-day retention, so nothing is pruned).
       const at = status === 'pending' ? now : now - 7 * 86_400_000 + Math.floor((index / count) * 7 * 86_400_000);
       const eventId = `evt_${id.toString(16).padStart(24, '0')}`;
-      event.run(eventId, tenant.id, `{"seq":${id}}`, at, at);
+      event.run(eventId, store.tenantId, `{"seq":${id}}`, at, at);
       if (status === 'succeeded') {
         delivery.run(id, eventId, endpointId, `msg_${id}`, 'succeeded', 1, null, 200, at, at, at);
         attempt.run(id, at, url);
@@ -109,29 +102,46 @@ function bulkInsert(count: number, status: 'succeeded' | 'pending', offset: numb
   }
 }
 
-const empty = await timeSweeps();
-let started = performance.now();
-bulkInsert(history, 'succeeded', 0);
+// Two stores, one empty and one with the history; their sweeps alternate, so a change in the
+// machine's load during the measurement hits both sides alike.
+const empty = await openStore();
+const full = await openStore();
+const started = performance.now();
+bulkInsert(full, history, 'succeeded', 0);
 const buildSeconds = (performance.now() - started) / 1000;
-const withHistory = await timeSweeps();
-bulkInsert(due, 'pending', history);
-const engine = newEngine();
-started = performance.now();
-const report = await engine.sweep();
-const dueMs = performance.now() - started;
-await engine.shutdown(1000);
-store.raw.close();
-await store.close();
+const emptyEngine = newEngine(empty);
+const fullEngine = newEngine(full);
+// The first sweep of an engine also prunes expired history (then once an hour).
+const firstEmpty = await timed(emptyEngine);
+const firstFull = await timed(fullEngine);
+const emptyTimes: number[] = [];
+const fullTimes: number[] = [];
+for (let index = 0; index < repetitions; index++) {
+  emptyTimes.push(await timed(emptyEngine));
+  fullTimes.push(await timed(fullEngine));
+}
+await emptyEngine.shutdown(1000);
+
+bulkInsert(full, due, 'pending', history);
+const dueMs = await timed(fullEngine);
+const claimed = due;
+await fullEngine.shutdown(1000);
+for (const store of [empty, full]) {
+  store.raw.close();
+  await store.close();
+}
+const emptyMedian = median(emptyTimes);
+const fullMedian = median(fullTimes);
 process.stdout.write(
   `${JSON.stringify({
     history,
     due,
     repetitions,
     buildSeconds: round(buildSeconds),
-    empty,
-    withHistory,
-    ratio: round(withHistory.medianMs / empty.medianMs, 2),
-    dueSweep: { ms: round(dueMs), claimed: report.claimed, perSecond: Math.round(report.claimed / (dueMs / 1000)) },
+    empty: { firstMs: round(firstEmpty, 3), medianMs: round(emptyMedian, 3) },
+    withHistory: { firstMs: round(firstFull, 3), medianMs: round(fullMedian, 3) },
+    ratio: round(fullMedian / emptyMedian, 2),
+    dueSweep: { ms: round(dueMs), claimed, perSecond: Math.round(claimed / (dueMs / 1000)) },
   })}\n`,
 );
 process.exit(0);

@@ -130,6 +130,7 @@ export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, c
   const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *' } });
   let received = 0;
   let cpu = 0;
+  let peakRss: number | null = null;
   let window: Awaited<ReturnType<Receiver['collect']>>;
   try {
     while ((await receiver.total()) === before) await sleep(20);
@@ -142,6 +143,7 @@ export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, c
     cpu = server.process.cpuSeconds() - cpuBefore;
     window.first = started;
     window.last = clock();
+    peakRss = server.process.peakRss();
   } finally {
     await server.process.stop();
     received = (await receiver.total()) - before;
@@ -154,7 +156,7 @@ export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, c
     attemptsRecorded: attempts === received,
     received,
     attempts,
-    peakRss: server.process.peakRss(),
+    peakRss,
   };
 }
 
@@ -164,12 +166,38 @@ export interface LatencyRun extends Distribution {
   delivered: number;
   sustained: boolean;
   seconds: number;
+  /** Highest resident set size of the server sampled (every 250 ms) during this run, in bytes. */
+  peakRss: number | null;
   generatorLagMs: number;
 }
 
-async function latencyAt(pool: Pool, target: PostTarget, receiver: Receiver, rate: number, durationMs: number, firstSeq: number, payloadBytes: number): Promise<LatencyRun> {
+/** Waits (up to a minute) until the receiver has had nothing new for a second: a backlog from an overloaded run is gone. */
+async function quiesce(receiver: Receiver): Promise<void> {
+  const deadline = clock() + 60_000;
+  let seen = await receiver.total();
+  while (clock() < deadline) {
+    await sleep(1000);
+    const now = await receiver.total();
+    if (now === seen) return;
+    seen = now;
+  }
+}
+
+async function latencyAt(
+  server: Hookgate,
+  pool: Pool,
+  target: PostTarget,
+  receiver: Receiver,
+  run: { rate: number; durationMs: number; firstSeq: number; payloadBytes: number },
+): Promise<LatencyRun> {
+  const { rate, durationMs, firstSeq, payloadBytes } = run;
+  await quiesce(receiver);
   await receiver.collect();
-  const sent: OpenLoopResult = await openLoop(pool, target, { rate, durationMs, firstSeq, body: (seq) => eventBody(seq, payloadBytes) });
+  let peakRss = server.process.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss ?? 0, server.process.rss() ?? 0) || null;
+  }, 250);
+  const sent: OpenLoopResult = await openLoop(pool, target, { rate, durationMs, firstSeq, body: (seq) => eventBody(seq, payloadBytes) }).finally(() => clearInterval(sampler));
   // Drain: wait (up to 10 s) for the stragglers.
   const arrivals = new Map<number, number>();
   const deadline = clock() + 10_000;
@@ -192,6 +220,7 @@ async function latencyAt(pool: Pool, target: PostTarget, receiver: Receiver, rat
     // Sustained: the generator kept its schedule, every event was accepted and delivered, the tail stayed under a second.
     sustained: sent.accepted === sent.offered && delivered === sent.accepted && sent.maxLagMs < 100 && spread.p99 < 1000,
     seconds: round(sent.seconds),
+    peakRss,
     generatorLagMs: round(sent.maxLagMs),
     p50: round(spread.p50),
     p95: round(spread.p95),
@@ -218,12 +247,12 @@ export async function latency(plan: Plan, receiver: Receiver, estimate: number, 
     const pool = createClient(server.url, plan.concurrency);
     const target: PostTarget = { origin: server.url, path: '/api/v1/events', headers: { authorization: tenant.apiKey } };
     let seq = 1;
-    const at = async (rate: number) => {
-      const run = await latencyAt(pool, target, receiver, rate, plan.latencyMs, seq, plan.payloadBytes);
-      seq += run.offered * Math.ceil(plan.latencyMs / 1000) + 1;
+    const at = async (rate: number, durationMs = plan.latencyMs) => {
+      const run = await latencyAt(server, pool, target, receiver, { rate, durationMs, firstSeq: seq, payloadBytes: plan.payloadBytes });
+      seq += run.offered * Math.ceil(durationMs / 1000) + 1;
       return run;
     };
-    await at(200); // warm-up, not reported
+    await at(200, Math.min(plan.latencyMs, 5000)); // warm-up, not reported
     const runs = [await at(100), await at(1000)];
     let highestSustained: number | null = runs[1]!.sustained ? 1000 : runs[0]!.sustained ? 100 : null;
     let rate = Math.max(100, Math.floor(estimate / 100) * 100);

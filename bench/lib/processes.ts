@@ -38,6 +38,8 @@ export interface Spawned {
   stop(): Promise<void>;
   /** Peak resident set size (VmHWM) in bytes, read from /proc while the process runs. */
   peakRss(): number | null;
+  /** Resident set size now, in bytes. */
+  rss(): number | null;
   /** CPU time (user + system, all threads) used so far, in seconds; from /proc, 10 ms resolution. */
   cpuSeconds(): number;
 }
@@ -57,12 +59,8 @@ export function spawnPinned(core: string, command: string, args: string[], env: 
   return {
     child,
     output,
-    peakRss: () => {
-      const status = `/proc/${child.pid}/status`;
-      if (!existsSync(status)) return null;
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(status, 'utf8'));
-      return match ? Number(match[1]) * 1024 : null;
-    },
+    peakRss: () => procStatus(child.pid, 'VmHWM'),
+    rss: () => procStatus(child.pid, 'VmRSS'),
     cpuSeconds: () => {
       const stat = `/proc/${child.pid}/stat`;
       if (!existsSync(stat)) return Number.NaN;
@@ -78,6 +76,13 @@ export function spawnPinned(core: string, command: string, args: string[], env: 
       }
     },
   };
+}
+
+function procStatus(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
+  const status = `/proc/${pid}/status`;
+  if (!existsSync(status)) return null;
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(status, 'utf8'));
+  return match ? Number(match[1]) * 1024 : null;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
