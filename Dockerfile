@@ -3,14 +3,15 @@
 # CI has no Docker engine: scripts/container-check.ts lints this file and follows its steps.
 ARG BASE=node:24-bookworm-slim
 
-# ---- dependencies: production only (better-sqlite3 ships prebuilt binaries for linux x64/arm64)
+# ---- dependencies: production only. No install scripts: better-sqlite3 loads the prebuilt binary
+# it ships (linux x64/arm64, glibc and musl), so nothing is compiled and no toolchain is needed.
 FROM ${BASE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # `npm install` with the lockfile installs the locked versions (`npm ci` trips over an npm 11
 # lockfile bug with optional platform packages). The CA secret is only for build proxies; the
 # npm cache stays in this stage.
-RUN --mount=type=secret,id=ca,required=false NODE_EXTRA_CA_CERTS=/run/secrets/ca npm install --omit=dev --no-audit --no-fund --loglevel=error
+RUN --mount=type=secret,id=ca,required=false NODE_EXTRA_CA_CERTS=/run/secrets/ca npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 # ---- runtime: sources run directly by Node (type stripping), as a non-root user
 FROM ${BASE} AS runtime
