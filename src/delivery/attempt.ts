@@ -39,6 +39,13 @@ export interface OperationalEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * How long an attempt may wait in-process for its rate-limit slot. It fits inside the lease
+ * (attempt timeout + 10 s) and is at least the default sweep interval, so a delivery given back
+ * until `slot - RATE_SLOT_WAIT_MS` is claimed again before its slot and sent on time.
+ */
+const RATE_SLOT_WAIT_MS = 5000;
+
 const isOperational = (type: string) => type.startsWith('endpoint.') || type.startsWith('delivery.');
 
 const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
@@ -64,8 +71,16 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
       probeWaitMs: Math.min(deps.config.circuitCooldownSeconds * 1000, 5000),
     });
     if (!gate.proceed) {
-      await postponeDelivery(deps.db, delivery.id, deps.owner, gate.until, gate.rateSlot);
-      return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: gate.reason, duration_ms: 0 });
+      const wait = gate.until - deps.now();
+      if (gate.rateSlot !== null && wait <= RATE_SLOT_WAIT_MS) {
+        // Our slot is near: wait for it here, so sends keep the limit's spacing instead of bunching at a sweep.
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      } else {
+        // Come back shortly before the slot (a sweep interval early at most), then wait for it as above.
+        const back = gate.rateSlot === null ? gate.until : Math.max(deps.now(), gate.until - RATE_SLOT_WAIT_MS);
+        await postponeDelivery(deps.db, delivery.id, deps.owner, back, gate.rateSlot);
+        return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: gate.reason, duration_ms: 0 });
+      }
     }
   }
 
