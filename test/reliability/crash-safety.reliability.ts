@@ -38,7 +38,7 @@ describe('crash safety: SIGKILL at random points under a steady load of events',
       ['/admin', ['invoice.created']],
       ['/unmatched', ['invoice.paid']],
     ] as const) {
-      const created = await call(server, 'POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}${path}`, events } });
+      const created: { status: number } = await call(server, 'POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}${path}`, events } });
       assert.equal(created.status, 201);
     }
     const matching = ['/sponsor', '/admin'];
