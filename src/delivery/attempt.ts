@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/deliveries.ts';
-import { recordEndpointOutcome } from '../db/repo/endpoint-health.ts';
+import { endpointOutcomeQuery, healthChange } from '../db/repo/endpoint-health.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint } from '../db/schema.ts';
 import type { SecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -128,8 +128,14 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     nextAttemptAt = delay === null ? null : finished + delay;
   }
 
-  await deps.atomic(
-    attemptWrites(
+  // The attempt row, the delivery's new state and the endpoint's health commit together.
+  const settings = {
+    circuitFailureThreshold: deps.config.circuitFailureThreshold,
+    circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
+    disableAfterMs: deps.config.disableAfterSeconds * 1000,
+  };
+  const written = await deps.atomic([
+    ...attemptWrites(
       deps.db,
       {
         delivery_id: delivery.id,
@@ -148,12 +154,9 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
       },
       { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
     ),
-  );
-  const health = await recordEndpointOutcome(deps.db, endpoint.id, succeeded, finished, {
-    circuitFailureThreshold: deps.config.circuitFailureThreshold,
-    circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
-    disableAfterMs: deps.config.disableAfterSeconds * 1000,
-  });
+    endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings),
+  ]);
+  const health = healthChange(written.at(-1)?.rows ?? [], succeeded, finished);
   if (!isOperational(event.type)) {
     const context = { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, surface: endpoint.surface, event_type: event.type, event_id: event.id };
     const link = { delivery_id: delivery.id, delivery_url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}` };

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../schema.ts';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import type { Database, Endpoint } from '../schema.ts';
 
 export interface HealthSettings {
   /** Consecutive failures that open the circuit. */
@@ -29,11 +29,26 @@ export async function recordEndpointOutcome(
   now: number,
   settings: HealthSettings,
 ): Promise<HealthChange> {
+  const result = await db.executeQuery(endpointOutcomeQuery(db, endpointId, succeeded, now, settings));
+  return healthChange(result.rows, succeeded, now);
+}
+
+/**
+ * The UPDATE … RETURNING of `recordEndpointOutcome`, compiled, so an attempt can run it in the
+ * same atomic unit as its attempt row (one commit instead of two); read its rows with `healthChange`.
+ */
+export function endpointOutcomeQuery(
+  db: Kysely<Database>,
+  endpointId: string,
+  succeeded: boolean,
+  now: number,
+  settings: HealthSettings,
+): CompiledQuery<OutcomeRow> {
   const ok = succeeded ? 1 : 0;
   const trips = sql`(${ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${settings.circuitFailureThreshold})))`;
   const opens = sql`(${ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${settings.circuitFailureThreshold})`;
   const disables = sql`(${ok} = 0 AND enabled = 1 AND ${now} - coalesce(failing_since, ${now}) >= ${settings.disableAfterMs})`;
-  const row = await db
+  return db
     .updateTable('endpoints')
     .set({
       last_triggered_at: now,
@@ -48,7 +63,14 @@ export async function recordEndpointOutcome(
     })
     .where('id', '=', endpointId)
     .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at'])
-    .executeTakeFirst();
+    .compile();
+}
+
+type OutcomeRow = Pick<Endpoint, 'enabled' | 'updated_at' | 'circuit_state' | 'circuit_opened_at'>;
+
+/** What the outcome UPDATE changed, from its RETURNING row (none when the endpoint is gone). */
+export function healthChange(rows: readonly unknown[], succeeded: boolean, now: number): HealthChange {
+  const row = rows[0] as OutcomeRow | undefined;
   if (!row) return { disabled: false, circuitOpened: false };
   return {
     disabled: !succeeded && row.enabled === 0 && row.updated_at === now,
