@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
+import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from '../support/server.ts';
+import { queryStore } from '../support/store.ts';
+import { errorShapeProblem, formatOfPath } from './support/error-shapes.ts';
+
+const FAKE_DNS = fileURLToPath(new URL('./support/fake-dns.ts', import.meta.url));
+
+/** The delivery-engine issue's matrix: every spelling of a private, loopback, link-local or local target. */
+const REFUSED = [
+  'http://127.0.0.1/',
+  'http://localhost/',
+  'http://api.localhost/',
+  'http://[::1]/',
+  'http://0.0.0.0/',
+  'http://10.1.2.3/',
+  'http://172.16.0.1/',
+  'http://192.168.1.1/',
+  'http://169.254.169.254/latest/meta-data',
+  'http://100.64.0.1/',
+  'http://2130706433/',
+  'http://0x7f000001/',
+  'http://017700000001/',
+  'http://127.1/',
+  'http://[::ffff:127.0.0.1]/',
+  'http://[::ffff:a9fe:a9fe]/',
+  'http://[fd00::1]/',
+  'http://[fe80::1]/',
+  'http://224.0.0.1/',
+  'http://metadata.google.internal/',
+  'http://intranet/',
+  'file:///etc/passwd',
+  'gopher://example.com/',
+  'http://user:pass@example.com/',
+];
+
+describe('SSRF: private targets refused on every surface, at configuration and at connect time', () => {
+  let server: RunningServer;
+  let receiver: Receiver;
+  let tenant: { id: string; apiKey: string };
+
+  before(async () => {
+    receiver = await startReceiver();
+    server = await startServer({
+      HOOKGATE_ALLOW_PRIVATE_TARGETS: 'false',
+      HOOKGATE_RETRY_SCHEDULE: '1',
+      HOOKGATE_SWEEP_CRON: '* * * * * *',
+      HOOKGATE_RATE_LIMIT_PER_MINUTE: '0',
+      NODE_OPTIONS: `--import ${FAKE_DNS}`,
+    });
+    tenant = await createTenant(server, 'Targets');
+  });
+  after(async () => {
+    await server.stop();
+    await receiver.close();
+  });
+
+  it(`refuses all ${REFUSED.length} URLs of the matrix on each of the four surfaces, in the surface’s format, storing nothing`, async () => {
+    const admin = bearer(await adminToken());
+    const subscriber = bearer(await token({ sub: 'ssrf-subscriber', tenantId: tenant.id }));
+    const partner = await createAs2Partner(server, tenant.id);
+    const attempts: [string, Record<string, string>, (url: string) => unknown][] = [
+      ['/api/webhooks', { authorization: tenant.apiKey }, (url) => ({ url })],
+      ['/api/v1/admin/webhooks', admin, (url) => ({ tenant_id: tenant.id, url, events: ['invoice.created'] })],
+      [
+        '/subscription-management',
+        subscriber,
+        (url) => ({ notificationUrl: url, eventType: 'INVOICE_STATUS_CHANGED', authentication: { method: 'API_KEY', headerName: 'X-Key', key: 'k' } }),
+      ],
+      [
+        '/subscription-management',
+        subscriber,
+        (url) => ({
+          notificationUrl: 'https://receiver.example.com/hook',
+          eventType: 'INVOICE_STATUS_CHANGED',
+          authentication: { method: 'OAUTH2', clientId: 'id', clientSecret: 'secret', tokenUrl: url },
+        }),
+      ],
+      ['/api/v1/webhooks/configure', { authorization: `Bearer ${tenant.apiKey}` }, (url) => ({ partner_id: partner, webhook_url: url, webhook_secret: 's' })],
+    ];
+    let requests = 0;
+    for (const [path, headers, body] of attempts) {
+      for (const url of REFUSED) {
+        const response = await call(server, 'POST', path, { headers, body: body(url) });
+        requests++;
+        assert.ok(response.status === 400 || response.status === 422, `${path} ${url}: ${response.status} ${response.text}`);
+        assert.equal(errorShapeProblem(formatOfPath(path), response), null, `${path} ${url}: ${response.text}`);
+      }
+    }
+    assert.equal(queryStore(server.dbPath, 'SELECT count(*) AS n FROM endpoints')[0].n, 0);
+    console.log(`# ssrf: ${requests} configuration requests with ${REFUSED.length} URLs refused on ${attempts.length} target fields; 0 endpoints stored`);
+  });
+
+  it('refuses at connect time a name that passed configuration but resolves to a loopback address (DNS rebinding)', async () => {
+    // `hook.rebind.test` looks public to the configuration-time check (which never resolves names);
+    // the server's resolver answers 127.0.0.1, and only the connect-time lookup can catch it.
+    const port = new URL(receiver.url).port;
+    const created = await call(server, 'POST', '/api/v1/admin/webhooks', {
+      headers: bearer(await adminToken()),
+      body: { tenant_id: tenant.id, url: `http://hook.rebind.test:${port}/rebound`, events: ['invoice.created'] },
+    });
+    assert.equal(created.status, 201, 'the name passes the configuration-time check');
+    const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: {} } });
+    assert.equal(published.status, 202);
+    const deadline = Date.now() + 15_000;
+    let attempts: { error_class: string; error_message: string }[] = [];
+    while (attempts.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      attempts = queryStore(server.dbPath, 'SELECT a.error_class, a.error_message FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?', created.body.id);
+    }
+    assert.equal(attempts.length, 2, 'the first attempt and its retry were both made');
+    for (const attempt of attempts) {
+      assert.equal(attempt.error_class, 'blocked_address', attempt.error_message);
+      assert.match(attempt.error_message, /hook\.rebind\.test resolves only to private/, 'refused by the connect-time lookup');
+    }
+    assert.equal(receiver.received.length, 0, 'nothing reached the loopback receiver');
+  });
+});
