@@ -32,6 +32,7 @@ export async function startHookgate(options: {
   role: Role;
   dataDir: string;
   env?: Record<string, string>;
+  /** V8 flags for the Node server (ignored on Bun). */
   nodeFlags?: string[];
 }): Promise<Hookgate> {
   const port = await freePort();
