@@ -9,9 +9,9 @@ import { healthApi } from './api/operator/health.ts';
 import { metricsApi } from './api/operator/metrics.ts';
 import { sponsorApi } from './api/sponsor/index.ts';
 import { subscriptionApi } from './api/subscriptions/index.ts';
-import { fastApiErrors } from './api/error-formats.ts';
+import { errorFormatForPath, fastApiErrors } from './api/error-formats.ts';
 import { consoleApp } from './console/index.ts';
-import { respondWithError } from './errors.ts';
+import { ApiError, respondWithError } from './errors.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
 import type { Services } from './services.ts';
@@ -49,7 +49,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/api/v1/events', eventsApi());
   app.route('/console', consoleApp());
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'hookgate API reference' }));
-  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  // A mounted sub-app's notFound is never consulted, so unknown paths under a surface's prefix are answered here in its format.
+  app.notFound((c) => respondWithError(c, new ApiError('not_found', 'Not Found'), errorFormatForPath(c.req.path)));
   app.onError((error, c) => respondWithError(c, error, fastApiErrors));
 
   app.doc31('/openapi.json', {

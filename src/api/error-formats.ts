@@ -77,3 +77,10 @@ function as2Message(error: ApiError): string {
       return error.message;
   }
 }
+
+/** The error format of the surface mounted at a path's prefix (for paths no route matched). */
+export function errorFormatForPath(path: string): ErrorFormatter {
+  if (/^\/subscription-management(\/|$)/.test(path)) return subscriptionErrors;
+  if (/^\/api\/v1\/webhooks(\/|$)/.test(path)) return as2Errors;
+  return fastApiErrors;
+}

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { adminToken, bearer, type JsonResponse, token } from '../support/server.ts';
 import { queryStore } from '../support/store.ts';
+import { claimsFor, credentialsFor } from './support/callers.ts';
 import { type Caller, MISSING, ROUTES, type Route } from './support/catalogue.ts';
 import { errorShapeProblem, formatOfPath } from './support/error-shapes.ts';
 import { forgedTokens, MALFORMED, rsToken } from './support/forged-credentials.ts';
@@ -11,20 +12,6 @@ import { buildWorld, METRICS_TOKEN, type TenantWorld, type World } from './suppo
 
 const JWT_CALLERS: readonly Caller[] = ['admin', 'operator', 'subscriber', 'publisher'];
 const KEY_CALLERS: readonly Caller[] = ['sponsor-key', 'as2-key', 'publisher'];
-
-/** The claims a route's rightful caller in tenant `t` carries. */
-function claimsFor(caller: Caller, t: TenantWorld) {
-  if (caller === 'subscriber') return { sub: t.subscriber, tenantId: t.id };
-  if (caller === 'publisher') return { sub: `publisher-${t.id}`, scope: 'events:publish', tenantId: t.id };
-  return { sub: `admin-${t.id}`, scope: 'webhooks:admin', tenantId: t.id };
-}
-
-/** The rightful credentials of tenant `t` for a route. */
-async function credentialsFor(caller: Caller, t: TenantWorld): Promise<Record<string, string>> {
-  if (caller === 'sponsor-key' || caller === 'publisher') return { authorization: t.apiKey };
-  if (caller === 'as2-key') return { authorization: `Bearer ${t.apiKey}` };
-  return bearer(await token(claimsFor(caller, t)));
-}
 
 describe('isolation, authentication and secrets across every endpoint of every surface', () => {
   let world: World;
@@ -42,7 +29,7 @@ describe('isolation, authentication and secrets across every endpoint of every s
   before(async () => {
     world = await buildWorld();
   });
-  after(() => world.close());
+  after(() => world?.close());
 
   it('accepts a correctly signed RS256 token from the JWKS (the control for the confusion cases)', async () => {
     const rs = await rsToken({ sub: 'rs-admin', scope: 'webhooks:admin' }, world.rsa.privateKey, world.rsa.kid);

@@ -80,8 +80,13 @@ export async function buildWorld(extraEnv: Record<string, string> = {}): Promise
     await receiver.close();
     await new Promise((resolve) => jwks.close(resolve));
   };
-  world.a = await buildTenant(world, 'Tenant A', 'alice');
-  world.b = await buildTenant(world, 'Tenant B', 'bob');
+  try {
+    world.a = await buildTenant(world, 'Tenant A', 'alice');
+    world.b = await buildTenant(world, 'Tenant B', 'bob');
+  } catch (error) {
+    await world.close();
+    throw error;
+  }
   return world;
 }
 
