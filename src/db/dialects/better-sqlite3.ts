@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, type QueryResult, SqliteDialect } from 'kysely';
+import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
 import type { StatementBatchRunner } from '../migrate.ts';
 import type { Database } from '../schema.ts';
 
@@ -25,47 +26,7 @@ export function openBetterSqlite(path: string): SqliteStore {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => connection.close() } }) });
   return {
     db,
-    runBatch: async (statements) => {
-      connection.transaction(() => {
-        for (const statement of statements) connection.prepare(statement).run();
-      })();
-    },
-    // better-sqlite3 is synchronous: the whole unit runs in one transaction without yielding.
-    // hookgate never opens Kysely transactions, so this cannot nest inside one.
-    atomic: async (queries) =>
-      connection.transaction(() =>
-        queries.map((query): QueryResult<unknown> => {
-          const statement = prepare(query.sql);
-          const parameters = query.parameters as unknown[];
-          if (statement.reader) return { rows: statement.all(...parameters) };
-          const { changes } = statement.run(...parameters);
-          return { rows: [], numAffectedRows: BigInt(changes) };
-        }),
-      )(),
+    ...synchronousUnits(connection, prepare, (statement) => statement.reader),
     close: () => db.destroy(),
-  };
-}
-
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Prepared statements, reused by SQL text: preparing was the largest single cost of a request and of
- * a delivery attempt (about 14 % of the server's CPU under load). Least recently used statements
- * are dropped beyond STATEMENT_CACHE_SIZE (texts with `IN (?, ?, …)` lists vary with their length).
- * Reuse is safe because better-sqlite3 runs each statement to completion synchronously; hookgate
- * never streams (`iterate`) a query.
- */
-function cachedPrepare(connection: SQLite.Database): (sql: string) => SQLite.Statement {
-  const cache = new Map<string, SQLite.Statement>();
-  return (sql) => {
-    let statement = cache.get(sql);
-    if (statement) {
-      cache.delete(sql);
-    } else {
-      statement = connection.prepare(sql);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(sql, statement);
-    return statement;
   };
 }

@@ -1,8 +1,8 @@
 import { Database as BunDatabase, type Statement } from 'bun:sqlite';
-import { Kysely, type QueryResult, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
-import { Lru } from '../../lib/lru.ts';
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import type { Store } from '../../runtime/build-services.ts';
 import type { Database } from '../schema.ts';
+import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
 
 export interface BunSqliteStore extends Store {
   close(): Promise<void>;
@@ -23,22 +23,7 @@ export function openBunSqlite(path: string): BunSqliteStore {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: asKyselyDatabase(connection, prepare) }) });
   return {
     db,
-    runBatch: async (statements) => {
-      connection.transaction(() => {
-        for (const statement of statements) connection.prepare(statement).run();
-      })();
-    },
-    // bun:sqlite is synchronous, like better-sqlite3: the unit runs in one transaction without yielding.
-    atomic: async (queries) =>
-      connection.transaction(() =>
-        queries.map((query): QueryResult<unknown> => {
-          const statement = prepare(query.sql);
-          const parameters = query.parameters as BindValue[];
-          if (isReader(statement)) return { rows: statement.all(...parameters) };
-          const { changes } = statement.run(...parameters);
-          return { rows: [], numAffectedRows: BigInt(changes) };
-        }),
-      )(),
+    ...synchronousUnits(connection, prepare, isReader),
     close: () => db.destroy(),
   };
 }
@@ -47,22 +32,6 @@ type BindValue = string | number | bigint | boolean | null | Uint8Array;
 
 /** A statement returns rows when it has result columns (SELECT, or any statement with RETURNING). */
 const isReader = (statement: Statement): boolean => statement.columnNames.length > 0;
-
-/**
- * Prepared statements, reused by SQL text (as the better-sqlite3 store does): preparing per query
- * was the largest single cost there. Least recently used beyond 500 (`IN (…)` texts vary in length).
- */
-function cachedPrepare(connection: BunDatabase): (sql: string) => Statement {
-  const cache = new Lru<string, Statement>(500);
-  return (sql) => {
-    let statement = cache.get(sql);
-    if (!statement) {
-      statement = connection.prepare(sql);
-      cache.set(sql, statement);
-    }
-    return statement;
-  };
-}
 
 function asKyselyDatabase(connection: BunDatabase, prepare: (sql: string) => Statement): SqliteDatabase {
   return {
