@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
 import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
 import { signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
+import { REFUSED_TARGETS } from './support/ssrf-targets.ts';
 
 const SVIX_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
@@ -68,30 +69,7 @@ describe('signatures', () => {
 
 describe('SSRF guard on target URLs', () => {
   const policy = { allowPrivateTargets: false, requireHttps: false };
-  const refused = [
-    'http://127.0.0.1/',
-    'http://localhost/',
-    'http://api.localhost/',
-    'http://[::1]/',
-    'http://0.0.0.0/',
-    'http://10.1.2.3/',
-    'http://172.16.0.1/',
-    'http://172.31.255.255/',
-    'http://192.168.1.1/',
-    'http://169.254.169.254/latest/meta-data',
-    'http://100.64.0.1/',
-    'http://2130706433/',
-    'http://0x7f000001/',
-    'http://017700000001/',
-    'http://127.1/',
-    'http://[::ffff:127.0.0.1]/',
-    'http://[::ffff:a9fe:a9fe]/',
-    'http://[fd00::1]/',
-    'http://[fe80::1]/',
-    'http://224.0.0.1/',
-    'http://metadata.google.internal/',
-    'http://intranet/',
-  ];
+  const refused = REFUSED_TARGETS;
   for (const url of refused) {
     it(`refuses ${url}`, () => assert.notEqual(checkTargetUrl(url, policy), null));
   }

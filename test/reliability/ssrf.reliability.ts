@@ -3,38 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from '../support/server.ts';
+import { REFUSED_TARGETS as REFUSED } from '../support/ssrf-targets.ts';
 import { queryStore } from '../support/store.ts';
 import { errorShapeProblem, formatOfPath } from './support/error-shapes.ts';
 
 const FAKE_DNS = fileURLToPath(new URL('./support/fake-dns.ts', import.meta.url));
-
-/** The delivery-engine issue's matrix: every spelling of a private, loopback, link-local or local target. */
-const REFUSED = [
-  'http://127.0.0.1/',
-  'http://localhost/',
-  'http://api.localhost/',
-  'http://[::1]/',
-  'http://0.0.0.0/',
-  'http://10.1.2.3/',
-  'http://172.16.0.1/',
-  'http://192.168.1.1/',
-  'http://169.254.169.254/latest/meta-data',
-  'http://100.64.0.1/',
-  'http://2130706433/',
-  'http://0x7f000001/',
-  'http://017700000001/',
-  'http://127.1/',
-  'http://[::ffff:127.0.0.1]/',
-  'http://[::ffff:a9fe:a9fe]/',
-  'http://[fd00::1]/',
-  'http://[fe80::1]/',
-  'http://224.0.0.1/',
-  'http://metadata.google.internal/',
-  'http://intranet/',
-  'file:///etc/passwd',
-  'gopher://example.com/',
-  'http://user:pass@example.com/',
-];
 
 describe('SSRF: private targets refused on every surface, at configuration and at connect time', () => {
   let server: RunningServer;
