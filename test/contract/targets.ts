@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { waitForLine } from '../support/child-lines.ts';
 import { ENCRYPTION_KEY, JWT_SECRET } from '../support/server.ts';
 
 /**
@@ -44,7 +45,7 @@ async function spawnListening(name: string, command: string, args: string[], opt
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  const port = await waitForLine(child, logs, /"msg":"listening","port":(\d+)/, 60_000);
+  const port = await waitForLine(child, logs, /"msg":"listening","port":(\d+)/, 60_000, 500);
   return {
     name,
     url: `http://127.0.0.1:${port}`,
@@ -89,7 +90,7 @@ export async function startWorker(): Promise<Target> {
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   const logs: string[] = [];
-  await waitForLine(child, logs, /Ready on (http:\/\/\S+)/, 120_000);
+  await waitForLine(child, logs, /Ready on (http:\/\/\S+)/, 120_000, 500);
   const url = `http://127.0.0.1:${port}`;
   return {
     name: 'workerd',
@@ -113,32 +114,6 @@ export async function startExternal(): Promise<Target> {
   return { name: `external ${url}`, url: url.replace(/\/$/, ''), sweep: tick, stop: async () => {} };
 }
 
-function waitForLine(child: ChildProcess, logs: string[], pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolveLine, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start within ${timeoutMs} ms:\n${logs.join('\n')}`)), timeoutMs);
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        logs.push(line);
-        if (logs.length > 500) logs.shift();
-        const match = pattern.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolveLine(match[1]!);
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${logs.join('\n')}`));
-    });
-  });
-}
 
 /** SIGTERM (the whole process group for wrangler, which runs workerd as a child), SIGKILL after 15 s. */
 async function terminate(child: ChildProcess, group = false): Promise<void> {

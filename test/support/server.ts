@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDevToken } from '../../src/auth/sign-token.ts';
+import { waitForLine } from './child-lines.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -36,29 +37,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${logs.join('\n')}`));
-    }, 15_000);
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        logs.push(line);
-        const match = /"msg":"listening","port":(\d+)/.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${logs.join('\n')}`)));
-  });
+  const port = Number(await waitForLine(child, logs, /"msg":"listening","port":(\d+)/, 15_000));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `http://127.0.0.1:${port}`,
