@@ -55,8 +55,11 @@ const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
  * delivery's next state (succeeded, retry at a time, or failed) and the endpoint's health.
  */
 export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger): Promise<AttemptOutcome> {
-  const endpoint = await deps.db.selectFrom('endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst();
-  const event = await deps.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst();
+  // Independent reads: issued together (one round trip's wait instead of two on D1).
+  const [endpoint, event] = await Promise.all([
+    deps.db.selectFrom('endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst(),
+    deps.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst(),
+  ]);
   const automatic = trigger === 'fast_path' || trigger === 'sweep';
   if (!endpoint || !event || (automatic && endpoint.enabled !== 1)) {
     const reason = !endpoint || !event ? 'endpoint deleted' : `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`;
