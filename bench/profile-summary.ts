@@ -19,7 +19,7 @@ interface Profile {
 const args = process.argv.slice(2);
 const topIndex = args.indexOf('--top');
 const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
-const files = args.filter((arg, index) => !arg.startsWith('--') && index !== topIndex + 1);
+const files = args.filter((arg, index) => !arg.startsWith('--') && (topIndex < 0 || index !== topIndex + 1));
 
 function where(url: string): string {
   if (!url) return '(native)';

@@ -203,7 +203,7 @@ async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: De
   const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
   const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!) : null;
   const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
-  return { ...headers, ...(await signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature)) };
+  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature) };
 }
 
 /** Credentials never reach the attempt log: `Basic ****`, `Bearer ****`, or `****`. */
