@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openBetterSqlite, type SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { firstRow, prepared } from '../src/db/prepared.ts';
+import { sql } from 'kysely';
 
 /** Node's SQLite store on a real file: atomic units and their group commit. */
 describe('SQLite store (better-sqlite3, group commit)', () => {
@@ -55,5 +57,20 @@ describe('SQLite store (better-sqlite3, group commit)', () => {
     await Promise.all([first, second]);
     const ids = await tenantIds();
     assert.ok(ids.includes('ten_late1') && ids.includes('ten_late2'));
+  });
+
+  it('runs a prepared query with new values each time, compiled once', async () => {
+    const byName = prepared((db, v: { name: string }) => db.selectFrom('tenants').select('id').where('name', '=', v.name).where('id', 'like', 'ten_%'));
+    assert.equal((await firstRow(store.db, byName(store.db, { name: 'ten_a1' })))?.id, 'ten_a1');
+    const again = byName(store.db, { name: 'ten_c1' });
+    assert.equal((await firstRow(store.db, again))?.id, 'ten_c1');
+    assert.deepEqual(again.parameters, ['ten_c1', 'ten_%'], 'constants of the query stay in place');
+  });
+
+  it('refuses a prepared query that computes with a value or inlines it into its SQL', () => {
+    const computes = prepared((db, v: { now: number }) => db.selectFrom('tenants').select('id').where('created_at', '>', (v.now as number) + 1000));
+    assert.throws(() => computes(store.db, { now: 1 }), /computes with a value/);
+    const inlines = prepared((db, v: { name: string }) => db.selectFrom('tenants').select('id').where('name', '=', sql.lit(v.name)));
+    assert.throws(() => inlines(store.db, { name: 'x' }), /inlines a value/);
   });
 });

@@ -1,5 +1,7 @@
 import { getEndpointDelivery } from '../db/repo/delivery-history.ts';
 import { type DeliveryRow, searchDeliveries } from '../db/repo/delivery-search.ts';
+import { getEndpoint } from '../db/repo/endpoints.ts';
+import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { toAttemptJson, toDeliveryJson } from '../domain/admin-views.ts';
@@ -31,8 +33,8 @@ async function showDelivery(services: Services, id: number) {
   const located = await services.db.selectFrom('deliveries').select('endpoint_id').where('id', '=', id).executeTakeFirst();
   const delivery = located ? await getEndpointDelivery(services.db, located.endpoint_id, id) : undefined;
   if (!delivery) throw new UsageError(`delivery ${id} does not exist`);
-  const endpoint = await services.db.selectFrom('endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirstOrThrow();
-  const event = await services.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirstOrThrow();
+  const [endpoint, event] = await Promise.all([getEndpoint(services.db, delivery.endpoint_id), getEvent(services.db, delivery.event_id)]);
+  if (!endpoint || !event) throw new UsageError(`delivery ${id} does not exist`);
   return {
     ...toDeliveryJson(delivery),
     endpoint_id: endpoint.id,

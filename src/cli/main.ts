@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../auth/sign-token.ts';
-import { ConfigError } from '../config.ts';
 import { findEventType } from '../catalogue.ts';
+import { ConfigError } from '../config.ts';
 import { createAs2Partner, findAs2Partner } from '../db/repo/as2-partners.ts';
 import { getTenant } from '../db/repo/tenants.ts';
 import { publishEvents } from '../domain/publish.ts';

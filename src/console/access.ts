@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { adminReach } from '../api/auth.ts';
 import type { AppEnv } from '../api/context.ts';
+import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getTenant, listTenants } from '../db/repo/tenants.ts';
 import type { Endpoint, Tenant } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
@@ -27,7 +28,7 @@ export async function tenantInReach(c: Context<ConsoleEnv>, tenantId: string): P
 
 /** An endpoint of any surface, with its tenant, if the session may see it. */
 export async function endpointInReach(c: Context<ConsoleEnv>, endpointId: string): Promise<{ endpoint: Endpoint; tenant: Tenant }> {
-  const endpoint = await c.var.services.db.selectFrom('endpoints').selectAll().where('id', '=', endpointId).executeTakeFirst();
+  const endpoint = await getEndpoint(c.var.services.db, endpointId);
   if (!endpoint) throw notFound('Endpoint not found');
   const tenant = await tenantInReach(c, endpoint.tenant_id).catch(() => {
     throw notFound('Endpoint not found');

@@ -4,6 +4,7 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { getEndpointDelivery, listEndpointDeliveries } from '../db/repo/delivery-history.ts';
 import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-summaries.ts';
+import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError, toApiError } from '../errors.ts';
@@ -122,7 +123,8 @@ export function consoleApp(): Hono<ConsoleEnv> {
     const deliveryId = Number(c.req.param('deliveryId'));
     const delivery = Number.isSafeInteger(deliveryId) ? await getEndpointDelivery(c.var.services.db, endpoint.id, deliveryId) : undefined;
     if (!delivery) throw new ApiError('not_found', 'Delivery not found');
-    const event = await c.var.services.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirstOrThrow();
+    const event = await getEvent(c.var.services.db, delivery.event_id);
+    if (!event) throw new ApiError('not_found', 'Delivery not found');
     const { attempts, ...view } = delivery;
     const data = { tenant, endpoint, delivery: view, attempts, payload: buildPayload(endpoint, event), csrf: c.var.session.csrf, notice: noticeOf(c) };
     return render(c, `Delivery #${delivery.id}`, deliveryView(data));

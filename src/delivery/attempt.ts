@@ -2,13 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/deliveries.ts';
 import { endpointOutcomeQuery, healthChange } from '../db/repo/endpoint-health.ts';
+import { getEndpoint } from '../db/repo/endpoints.ts';
+import { getEvent } from '../db/repo/events.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint } from '../db/schema.ts';
 import type { SecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Services } from '../services.ts';
 import { checkTargetUrl } from './address-policy.ts';
-import type { AttemptOutcome } from './engine.ts';
 import { passGates } from './endpoint-gates.ts';
+import type { AttemptOutcome } from './engine.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
@@ -57,8 +59,8 @@ const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
 export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger): Promise<AttemptOutcome> {
   // Independent reads: issued together (one round trip's wait instead of two on D1).
   const [endpoint, event] = await Promise.all([
-    deps.db.selectFrom('endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst(),
-    deps.db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst(),
+    getEndpoint(deps.db, delivery.endpoint_id),
+    getEvent(deps.db, delivery.event_id),
   ]);
   const automatic = trigger === 'fast_path' || trigger === 'sweep';
   if (!endpoint || !event || (automatic && endpoint.enabled !== 1)) {

@@ -1,13 +1,13 @@
 import { claimDue, claimForManualAttempt, claimIds, type Lease, releaseLeases } from '../db/repo/deliveries.ts';
 import type { Delivery } from '../db/schema.ts';
+import { createOperationalEmitter } from '../domain/operational-events.ts';
+import { advanceRecoveries } from '../domain/recovery.ts';
 import { randomHex } from '../lib/random.ts';
 import { type AttemptDeps, type AttemptTrigger, runAttempt } from './attempt.ts';
 import type { AttemptOutcome, DeliveryEngine } from './engine.ts';
 import { Limiter } from './limiter.ts';
 import { OutboundAuthenticator } from './outbound-auth.ts';
 import { pruneHistory } from './retention.ts';
-import { createOperationalEmitter } from '../domain/operational-events.ts';
-import { advanceRecoveries } from '../domain/recovery.ts';
 
 export type EngineDeps = Omit<AttemptDeps, 'owner' | 'authenticator'> & {
   /** Given each detached fast-path task, so a runtime can keep it alive (Workers: `ctx.waitUntil`). */

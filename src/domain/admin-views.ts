@@ -1,5 +1,5 @@
-import type { EndpointDeliveryStats } from '../db/repo/delivery-stats.ts';
 import type { DeliveryView } from '../db/repo/delivery-history.ts';
+import type { EndpointDeliveryStats } from '../db/repo/delivery-stats.ts';
 import type { Attempt, Endpoint } from '../db/schema.ts';
 import type { AttemptOutcome } from '../delivery/engine.ts';
 import { toIso } from './endpoint-fields.ts';

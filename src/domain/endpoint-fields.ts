@@ -1,8 +1,8 @@
+import type { Endpoint } from '../db/schema.ts';
+import { checkTargetUrl } from '../delivery/address-policy.ts';
+import { invalid } from '../errors.ts';
 import { bytesToBase64 } from '../lib/encoding.ts';
 import { randomBytes, randomHex } from '../lib/random.ts';
-import type { Endpoint } from '../db/schema.ts';
-import { invalid } from '../errors.ts';
-import { checkTargetUrl } from '../delivery/address-policy.ts';
 import type { Services } from '../services.ts';
 
 /** Page 000's secret: 64 hex characters. */

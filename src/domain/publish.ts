@@ -1,13 +1,14 @@
 import type { CompiledQuery } from 'kysely';
 import { type EventType, findEventType } from '../catalogue.ts';
+import { chunked, MAX_BOUND_PARAMETERS } from '../db/limits.ts';
 import type { Endpoint, EventRow } from '../db/schema.ts';
 import { ApiError, invalid } from '../errors.ts';
-import { chunked, MAX_BOUND_PARAMETERS } from '../db/limits.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 
 /** What publishing needs: the store, the clock, limits, and the engine to hand new deliveries to. */
 export type PublishServices = Pick<Services, 'db' | 'atomic' | 'clock' | 'config' | 'engine'>;
+
 import { eventTypesOf } from './endpoint-fields.ts';
 
 export interface PublishInput {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import { endpointDeliveryStats } from '../../db/repo/delivery-stats.ts';
 import { getEndpointDelivery, listEndpointDeliveries } from '../../db/repo/delivery-history.ts';
+import { endpointDeliveryStats } from '../../db/repo/delivery-stats.ts';
 import { deleteEndpoint, findEndpoint, listEndpoints } from '../../db/repo/endpoints.ts';
 import { getTenant } from '../../db/repo/tenants.ts';
 import type { Endpoint, Tenant } from '../../db/schema.ts';

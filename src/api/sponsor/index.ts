@@ -2,13 +2,13 @@ import { eventTypesFor, resolveForSurface } from '../../catalogue.ts';
 import { deleteEndpoint, findSponsorEndpoint, insertEndpoint } from '../../db/repo/endpoints.ts';
 import type { Endpoint } from '../../db/schema.ts';
 import { assertTargetUrl, eventTypesOf, newHexSecret, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
+import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
 import { prefixedId } from '../../lib/random.ts';
 import { requireApiKey } from '../auth.ts';
 import { fastApiErrors } from '../error-formats.ts';
 import { createSurface } from '../surface.ts';
 import { createWebhook, deleteWebhook, getWebhook, listEventTypes } from './routes.ts';
-import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 
 /** Page 000, mounted at /api/webhooks: one webhook per sponsor (tenant), authenticated by the raw API key in `Authorization`. */
 export function sponsorApi() {

@@ -1,8 +1,8 @@
 import SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, type QueryResult, SqliteDialect } from 'kysely';
-import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
 import type { StatementBatchRunner } from '../migrate.ts';
 import type { Database } from '../schema.ts';
+import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
 
 export interface SqliteStore {
   db: Kysely<Database>;

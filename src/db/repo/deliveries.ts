@@ -1,7 +1,8 @@
+import type { Insertable } from 'kysely';
 import { type CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
 import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
+import { prepared } from '../prepared.ts';
 import type { AttemptTable, Database, Delivery, DeliveryStatus } from '../schema.ts';
-import type { Insertable } from 'kysely';
 
 /**
  * Claiming work. A claimed delivery stays `pending`, gets an owner, and its `next_attempt_at`
@@ -85,27 +86,46 @@ export interface AttemptResult {
   error: string | null;
 }
 
+const insertAttempt = prepared((db, attempt: Insertable<AttemptTable>) =>
+  db.insertInto('attempts').values({
+    delivery_id: attempt.delivery_id,
+    attempt_number: attempt.attempt_number,
+    trigger: attempt.trigger,
+    started_at: attempt.started_at,
+    duration_ms: attempt.duration_ms,
+    succeeded: attempt.succeeded,
+    status_code: attempt.status_code,
+    error_class: attempt.error_class,
+    error_message: attempt.error_message,
+    request_url: attempt.request_url,
+    request_headers: attempt.request_headers,
+    response_headers: attempt.response_headers,
+    response_body: attempt.response_body,
+  }),
+);
+
+const closeAttempt = prepared((db, result: AttemptResult & { completedAt: number | null }) =>
+  db
+    .updateTable('deliveries')
+    .set({
+      status: result.status,
+      attempt_count: sql`attempt_count + 1`,
+      next_attempt_at: result.nextAttemptAt,
+      lease_owner: null,
+      rate_slot_at: null,
+      last_status_code: result.statusCode,
+      last_error: result.error,
+      updated_at: result.now,
+      completed_at: result.completedAt,
+    })
+    .where('id', '=', result.deliveryId)
+    .where('lease_owner', '=', result.owner),
+);
+
 /** The writes that close one attempt, to be run atomically together with the attempt row. */
 export function attemptWrites(db: Kysely<Database>, attempt: Insertable<AttemptTable>, result: AttemptResult): CompiledQuery[] {
-  return [
-    db.insertInto('attempts').values(attempt).compile(),
-    db
-      .updateTable('deliveries')
-      .set({
-        status: result.status,
-        attempt_count: sql`attempt_count + 1`,
-        next_attempt_at: result.nextAttemptAt,
-        lease_owner: null,
-        rate_slot_at: null,
-        last_status_code: result.statusCode,
-        last_error: result.error,
-        updated_at: result.now,
-        completed_at: result.status === 'pending' ? null : result.now,
-      })
-      .where('id', '=', result.deliveryId)
-      .where('lease_owner', '=', result.owner)
-      .compile(),
-  ];
+  const row = { status_code: null, error_class: null, error_message: null, response_headers: null, response_body: null, ...attempt };
+  return [insertAttempt(db, row), closeAttempt(db, { ...result, completedAt: result.status === 'pending' ? null : result.now })];
 }
 
 /** Gives leased deliveries back (graceful shutdown): they are due again at once. */

@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { prepared } from '../prepared.ts';
 import type { Database, Endpoint } from '../schema.ts';
 
 export interface HealthSettings {
@@ -44,27 +45,38 @@ export function endpointOutcomeQuery(
   now: number,
   settings: HealthSettings,
 ): CompiledQuery<OutcomeRow> {
-  const ok = succeeded ? 1 : 0;
-  const trips = sql`(${ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${settings.circuitFailureThreshold})))`;
-  const opens = sql`(${ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${settings.circuitFailureThreshold})`;
-  const disables = sql`(${ok} = 0 AND enabled = 1 AND ${now} - coalesce(failing_since, ${now}) >= ${settings.disableAfterMs})`;
-  return db
-    .updateTable('endpoints')
-    .set({
-      last_triggered_at: now,
-      failing_since: sql`CASE WHEN ${ok} = 1 THEN NULL ELSE coalesce(failing_since, ${now}) END`,
-      consecutive_failures: sql`CASE WHEN ${ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
-      circuit_state: sql`CASE WHEN ${ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
-      circuit_opened_at: sql`CASE WHEN ${ok} = 1 THEN NULL WHEN ${opens} THEN ${now} ELSE circuit_opened_at END`,
-      circuit_retry_at: sql`CASE WHEN ${ok} = 1 THEN NULL WHEN ${trips} THEN ${now + settings.circuitCooldownMs} ELSE circuit_retry_at END`,
-      enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
-      disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || strftime('%Y-%m-%dT%H:%M:%fZ', coalesce(failing_since, ${now}) / 1000.0, 'unixepoch') ELSE disabled_reason END`,
-      updated_at: sql`CASE WHEN ${disables} THEN ${now} ELSE updated_at END`,
-    })
-    .where('id', '=', endpointId)
-    .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at'])
-    .compile();
+  return outcomeUpdate(db, {
+    endpointId,
+    ok: succeeded ? 1 : 0,
+    now,
+    threshold: settings.circuitFailureThreshold,
+    retryAt: now + settings.circuitCooldownMs,
+    disableAfterMs: settings.disableAfterMs,
+  });
 }
+
+const outcomeUpdate = prepared(
+  (db, v: { endpointId: string; ok: 0 | 1; now: number; threshold: number; retryAt: number; disableAfterMs: number }) => {
+    const trips = sql`(${v.ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})))`;
+    const opens = sql`(${v.ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})`;
+    const disables = sql`(${v.ok} = 0 AND enabled = 1 AND ${v.now} - coalesce(failing_since, ${v.now}) >= ${v.disableAfterMs})`;
+    return db
+      .updateTable('endpoints')
+      .set({
+        last_triggered_at: v.now,
+        failing_since: sql`CASE WHEN ${v.ok} = 1 THEN NULL ELSE coalesce(failing_since, ${v.now}) END`,
+        consecutive_failures: sql`CASE WHEN ${v.ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
+        circuit_state: sql`CASE WHEN ${v.ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
+        circuit_opened_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${opens} THEN ${v.now} ELSE circuit_opened_at END`,
+        circuit_retry_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${trips} THEN ${v.retryAt} ELSE circuit_retry_at END`,
+        enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
+        disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || strftime('%Y-%m-%dT%H:%M:%fZ', coalesce(failing_since, ${v.now}) / 1000.0, 'unixepoch') ELSE disabled_reason END`,
+        updated_at: sql`CASE WHEN ${disables} THEN ${v.now} ELSE updated_at END`,
+      })
+      .where('id', '=', v.endpointId)
+      .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at']);
+  },
+);
 
 type OutcomeRow = Pick<Endpoint, 'enabled' | 'updated_at' | 'circuit_state' | 'circuit_opened_at'>;
 

@@ -1,10 +1,16 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { Surface } from '../../catalogue.ts';
+import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Endpoint, EndpointUpdate, NewEndpoint } from '../schema.ts';
 
 export async function insertEndpoint(db: Kysely<Database>, row: NewEndpoint): Promise<Endpoint> {
   return db.insertInto('endpoints').values(row).returningAll().executeTakeFirstOrThrow();
 }
+
+const endpointById = prepared((db, v: { id: string }) => db.selectFrom('endpoints').selectAll().where('id', '=', v.id));
+
+/** Any endpoint by id, whoever owns it (the engine's read; API reads go through `findEndpoint`). */
+export const getEndpoint = (db: Kysely<Database>, id: string): Promise<Endpoint | undefined> => firstRow(db, endpointById(db, { id }));
 
 export interface EndpointScope {
   surface: Surface;
