@@ -1,15 +1,17 @@
 import type { CompiledQuery } from 'kysely';
 import { type EventType, findEventType } from '../catalogue.ts';
 import { chunked, MAX_BOUND_PARAMETERS } from '../db/limits.ts';
+import { insertDeliveriesQueries } from '../db/repo/deliveries.ts';
+import { listEnabledEndpoints } from '../db/repo/endpoints.ts';
+import { insertEventQuery } from '../db/repo/events.ts';
 import type { Endpoint, EventRow } from '../db/schema.ts';
 import { ApiError, invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
+import { eventTypesOf } from './endpoint-fields.ts';
 
 /** What publishing needs: the store, the clock, limits, and the engine to hand new deliveries to. */
 export type PublishServices = Pick<Services, 'db' | 'atomic' | 'clock' | 'config' | 'engine'>;
-
-import { eventTypesOf } from './endpoint-fields.ts';
 
 export interface PublishInput {
   tenantId: string;
@@ -78,13 +80,7 @@ async function publishOnce(
   });
   const payloads = inputs.map((input, index) => serializedData(services, input.data, index));
   const tenantIds = [...new Set(inputs.map((input) => input.tenantId))];
-  const endpoints = options.onlyEndpoint
-    ? [options.onlyEndpoint]
-    : (
-        await Promise.all(
-          chunked(tenantIds, MAX_BOUND_PARAMETERS - 1).map((ids) => db.selectFrom('endpoints').selectAll().where('tenant_id', 'in', ids).where('enabled', '=', 1).execute()),
-        )
-      ).flat();
+  const endpoints = options.onlyEndpoint ? [options.onlyEndpoint] : await listEnabledEndpoints(db, tenantIds);
   const earlier = await findIdempotent(services, inputs);
 
   const results: PublishResult[] = [];
@@ -117,21 +113,10 @@ async function publishOnce(
       occurred_at: input.occurredAt ?? now,
       created_at: now,
     };
-    queries.push(db.insertInto('events').values(event).compile());
+    queries.push(insertEventQuery(db, event));
     if (targets.length) {
-      const rows = targets.map((endpoint) => ({
-        event_id: event.id,
-        endpoint_id: endpoint.id,
-        message_id: prefixedId('msg'),
-        status: 'pending' as const,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
-      }));
-      // One statement per run of rows that D1 can bind (7 parameters a row); ids come back in order.
-      for (const run of chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / Object.keys(rows[0]!).length))) {
-        queries.push(db.insertInto('deliveries').values(run).returning('id').compile());
-      }
+      const rows = targets.map((endpoint) => ({ event_id: event.id, endpoint_id: endpoint.id, message_id: prefixedId('msg'), next_attempt_at: now, created_at: now, updated_at: now }));
+      queries.push(...insertDeliveriesQueries(db, rows));
     }
     plans.push({ event, endpoints: targets });
     const result: PublishResult = { event_id: event.id, deliveries: targets.length, delivery_ids: [], replayed: false };
@@ -154,8 +139,9 @@ async function publishOnce(
 /** An event's data as stored and sent; larger than HOOKGATE_MAX_EVENT_BYTES is a 413. */
 function serializedData(services: PublishServices, data: unknown, index: number): string {
   const json = JSON.stringify(data ?? {});
-  const bytes = new TextEncoder().encode(json).length;
   const max = services.config.maxEventBytes;
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most events need no encoding to be measured.
+  const bytes = json.length * 3 <= max ? json.length : new TextEncoder().encode(json).length;
   if (bytes > max) throw new ApiError('payload_too_large', `Event ${index} data is ${bytes} bytes as JSON; the limit is ${max}`);
   return json;
 }

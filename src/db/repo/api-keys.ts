@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { sha256Hex, timingSafeEqual } from '../../lib/hash.ts';
 import { Lru } from '../../lib/lru.ts';
 import { randomHex, randomToken } from '../../lib/random.ts';
+import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Tenant } from '../schema.ts';
 
 /**
@@ -28,15 +29,18 @@ export async function issueApiKey(db: Kysely<Database>, input: { tenantId: strin
  */
 const verifiedHashes = new Lru<string, string>(1000);
 
-export async function findTenantByApiKey(db: Kysely<Database>, presented: string): Promise<Tenant | null> {
-  const match = KEY_PATTERN.exec(presented);
-  if (!match) return null;
-  const row = await db
+const keyWithTenant = prepared((db, v: { keyId: string }) =>
+  db
     .selectFrom('api_keys')
     .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
     .select(['api_keys.key_hash', 'api_keys.revoked_at', 'tenants.id', 'tenants.name', 'tenants.partner_org_id', 'tenants.created_at'])
-    .where('api_keys.id', '=', match[1]!)
-    .executeTakeFirst();
+    .where('api_keys.id', '=', v.keyId),
+);
+
+export async function findTenantByApiKey(db: Kysely<Database>, presented: string): Promise<Tenant | null> {
+  const match = KEY_PATTERN.exec(presented);
+  if (!match) return null;
+  const row = await firstRow(db, keyWithTenant(db, { keyId: match[1]! }));
   const presentedHash = verifiedHashes.get(presented) ?? (await sha256Hex(presented));
   if (!row || row.revoked_at !== null || !timingSafeEqual(row.key_hash, presentedHash)) return null;
   verifiedHashes.set(presented, presentedHash);

@@ -1,8 +1,7 @@
-import type { Insertable } from 'kysely';
-import { type CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
+import { type CompiledQuery, type Insertable, type Kysely, type SqlBool, sql } from 'kysely';
 import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { prepared } from '../prepared.ts';
-import type { AttemptTable, Database, Delivery, DeliveryStatus } from '../schema.ts';
+import type { AttemptTable, Database, Delivery, DeliveryStatus, DeliveryTable } from '../schema.ts';
 
 /**
  * Claiming work. A claimed delivery stays `pending`, gets an owner, and its `next_attempt_at`
@@ -126,6 +125,38 @@ const closeAttempt = prepared((db, result: AttemptResult & { completedAt: number
 export function attemptWrites(db: Kysely<Database>, attempt: Insertable<AttemptTable>, result: AttemptResult): CompiledQuery[] {
   const row = { status_code: null, error_class: null, error_message: null, response_headers: null, response_body: null, ...attempt };
   return [insertAttempt(db, row), closeAttempt(db, { ...result, completedAt: result.status === 'pending' ? null : result.now })];
+}
+
+export type NewDelivery = Pick<Insertable<DeliveryTable>, 'event_id' | 'endpoint_id' | 'message_id' | 'next_attempt_at' | 'created_at' | 'updated_at'>;
+
+const insertOneDelivery = prepared((db, row: NewDelivery) =>
+  db
+    .insertInto('deliveries')
+    .values({
+      event_id: row.event_id,
+      endpoint_id: row.endpoint_id,
+      message_id: row.message_id,
+      status: 'pending',
+      next_attempt_at: row.next_attempt_at,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    })
+    .returning('id'),
+);
+
+/**
+ * The INSERTs of new pending deliveries (RETURNING their ids, in order), to run in the outbox's
+ * atomic unit: one statement per run of rows that D1 can bind (7 parameters a row).
+ */
+export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly NewDelivery[]): CompiledQuery[] {
+  if (rows.length === 1) return [insertOneDelivery(db, rows[0]!)];
+  return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 7)).map((run) =>
+    db
+      .insertInto('deliveries')
+      .values(run.map((row) => ({ ...row, status: 'pending' as const })))
+      .returning('id')
+      .compile(),
+  );
 }
 
 /** Gives leased deliveries back (graceful shutdown): they are due again at once. */

@@ -1,5 +1,6 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { Surface } from '../../catalogue.ts';
+import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Endpoint, EndpointUpdate, NewEndpoint } from '../schema.ts';
 
@@ -11,6 +12,17 @@ const endpointById = prepared((db, v: { id: string }) => db.selectFrom('endpoint
 
 /** Any endpoint by id, whoever owns it (the engine's read; API reads go through `findEndpoint`). */
 export const getEndpoint = (db: Kysely<Database>, id: string): Promise<Endpoint | undefined> => firstRow(db, endpointById(db, { id }));
+
+const enabledOfTenant = prepared((db, v: { tenantId: string }) =>
+  db.selectFrom('endpoints').selectAll().where('tenant_id', '=', v.tenantId).where('enabled', '=', 1),
+);
+
+/** The enabled endpoints of these tenants, every surface (what a published event may fan out to). */
+export async function listEnabledEndpoints(db: Kysely<Database>, tenantIds: readonly string[]): Promise<Endpoint[]> {
+  if (tenantIds.length === 1) return (await db.executeQuery(enabledOfTenant(db, { tenantId: tenantIds[0]! }))).rows;
+  const runs = chunked(tenantIds, MAX_BOUND_PARAMETERS - 1).map((ids) => db.selectFrom('endpoints').selectAll().where('tenant_id', 'in', ids).where('enabled', '=', 1).execute());
+  return (await Promise.all(runs)).flat();
+}
 
 export interface EndpointScope {
   surface: Surface;

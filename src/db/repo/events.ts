@@ -1,7 +1,25 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, EventRow } from '../schema.ts';
 
 const eventById = prepared((db, v: { id: string }) => db.selectFrom('events').selectAll().where('id', '=', v.id));
 
 export const getEvent = (db: Kysely<Database>, id: string): Promise<EventRow | undefined> => firstRow(db, eventById(db, { id }));
+
+const insertEvent = prepared((db, event: EventRow) =>
+  db.insertInto('events').values({
+    id: event.id,
+    tenant_id: event.tenant_id,
+    type: event.type,
+    requested_type: event.requested_type,
+    data: event.data,
+    as2_partner_id: event.as2_partner_id,
+    idempotency_key: event.idempotency_key,
+    delivery_count: event.delivery_count,
+    occurred_at: event.occurred_at,
+    created_at: event.created_at,
+  }),
+);
+
+/** The INSERT of one event, to run in the outbox's atomic unit. */
+export const insertEventQuery = (db: Kysely<Database>, event: EventRow): CompiledQuery => insertEvent(db, event);
