@@ -4,7 +4,7 @@ import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/
 import { endpointOutcomeQuery, healthChange } from '../db/repo/endpoint-health.ts';
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
-import type { Database, Delivery, DeliveryStatus, Endpoint } from '../db/schema.ts';
+import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
 import type { SecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Services } from '../services.ts';
@@ -56,12 +56,9 @@ const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
  * One HTTP attempt of a leased delivery: prepare → send → record. The outcome decides the
  * delivery's next state (succeeded, retry at a time, or failed) and the endpoint's health.
  */
-export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger): Promise<AttemptOutcome> {
-  // Independent reads: issued together (one round trip's wait instead of two on D1).
-  const [endpoint, event] = await Promise.all([
-    getEndpoint(deps.db, delivery.endpoint_id),
-    getEvent(deps.db, delivery.event_id),
-  ]);
+export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger, known?: AttemptContext): Promise<AttemptOutcome> {
+  // The fast path knows both rows already; otherwise they are read now.
+  const { endpoint, event } = known ?? (await loadContext(deps, delivery));
   const automatic = trigger === 'fast_path' || trigger === 'sweep';
   if (!endpoint || !event || (automatic && endpoint.enabled !== 1)) {
     const reason = !endpoint || !event ? 'endpoint deleted' : `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`;
@@ -187,6 +184,18 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     duration_ms: outcome.duration_ms,
   });
   return outcome;
+}
+
+/** The endpoint and event of a delivery, as the attempt reads them. */
+export interface AttemptContext {
+  endpoint: Endpoint | undefined;
+  event: EventRow | undefined;
+}
+
+async function loadContext(deps: AttemptDeps, delivery: Delivery): Promise<AttemptContext> {
+  // Independent reads: issued together (one round trip's wait instead of two on D1).
+  const [endpoint, event] = await Promise.all([getEndpoint(deps.db, delivery.endpoint_id), getEvent(deps.db, delivery.event_id)]);
+  return { endpoint, event };
 }
 
 function outcomeOf(delivery: Delivery, result: Omit<AttemptOutcome, 'delivery_id' | 'attempt_number'>): AttemptOutcome {

@@ -3,8 +3,8 @@ import type { Delivery } from '../db/schema.ts';
 import { createOperationalEmitter } from '../domain/operational-events.ts';
 import { advanceRecoveries } from '../domain/recovery.ts';
 import { randomHex } from '../lib/random.ts';
-import { type AttemptDeps, type AttemptTrigger, runAttempt } from './attempt.ts';
-import type { AttemptOutcome, DeliveryEngine } from './engine.ts';
+import { type AttemptContext, type AttemptDeps, type AttemptTrigger, runAttempt } from './attempt.ts';
+import type { AttemptOutcome, DeliveryEngine, FreshDelivery } from './engine.ts';
 import { Limiter } from './limiter.ts';
 import { OutboundAuthenticator } from './outbound-auth.ts';
 import { pruneHistory } from './retention.ts';
@@ -49,13 +49,16 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
   const leaseMs = deps.config.attemptTimeoutMs + 10_000;
   const queued = new Map<number, Delivery>();
   let stopping = false;
+  /** Deliveries handed to the fast path in this turn of the event loop, not claimed yet. */
+  const fastPath = new Map<number, FreshDelivery>();
+  let fastPathTask: Promise<void> | null = null;
   let sweeping: Promise<SweepReport> | null = null;
   let lastPrune = 0;
 
   const lease = (): Lease => ({ owner, now: deps.now(), leaseMs });
 
   /** Queues one attempt; resolves once it has run (or been skipped). */
-  const enqueue = (delivery: Delivery, trigger: AttemptTrigger): Promise<void> =>
+  const enqueue = (delivery: Delivery, trigger: AttemptTrigger, known?: AttemptContext): Promise<void> =>
     new Promise((done) => {
       queued.set(delivery.id, delivery);
       limiter.submit({
@@ -65,7 +68,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
           try {
             // `next_attempt_at` of a leased delivery is its lease expiry.
             if (stopping || deps.now() + deps.config.attemptTimeoutMs > (delivery.next_attempt_at ?? 0)) return;
-            await runAttempt(attemptDeps, delivery, trigger);
+            await runAttempt(attemptDeps, delivery, trigger, known);
           } catch (error) {
             deps.log({ level: 'error', msg: 'attempt crashed', delivery_id: delivery.id, error: (error as Error).message });
           } finally {
@@ -105,12 +108,22 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
 
   const engine: RunningEngine = {
     owner,
-    dispatch(ids) {
-      if (stopping || ids.length === 0 || capacity() < ids.length) return; // the sweeper will take them
-      const task = claimIds(deps.db, lease(), ids)
-        .then((claimed) => Promise.all(claimed.map((delivery) => enqueue(delivery, 'fast_path'))))
-        .catch((error: unknown) => deps.log({ level: 'error', msg: 'fast path claim failed', error: (error as Error).message }));
-      deps.background?.(task);
+    dispatch(fresh) {
+      if (stopping || fresh.length === 0 || capacity() < fastPath.size + fresh.length) return; // the sweeper will take them
+      for (const delivery of fresh) fastPath.set(delivery.id, delivery);
+      // The deliveries of every request answered in this turn are claimed together, by one UPDATE.
+      fastPathTask ??= Promise.resolve()
+        .then(() => {
+          const batch = new Map(fastPath);
+          fastPath.clear();
+          fastPathTask = null;
+          return claimIds(deps.db, lease(), [...batch.keys()]).then((claimed) => Promise.all(claimed.map((delivery) => enqueue(delivery, 'fast_path', batch.get(delivery.id)))));
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => deps.log({ level: 'error', msg: 'fast path claim failed', error: (error as Error).message }),
+        );
+      deps.background?.(fastPathTask);
     },
     async attemptNow(deliveryId, trigger): Promise<AttemptOutcome | null> {
       const delivery = await claimForManualAttempt(deps.db, lease(), deliveryId);

@@ -132,7 +132,10 @@ async function publishOnce(
     result.delivery_ids = insertedIds.slice(cursor, cursor + result.deliveries);
     cursor += result.deliveries;
   }
-  if (options.dispatch !== false) services.engine.dispatch(insertedIds);
+  if (options.dispatch !== false) {
+    const fresh = plans.flatMap(({ event, endpoints: targets }) => targets.map((endpoint) => ({ endpoint, event })));
+    services.engine.dispatch(fresh.map((context, index) => ({ id: insertedIds[index]!, ...context })));
+  }
   return results;
 }
 
