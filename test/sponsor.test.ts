@@ -125,6 +125,21 @@ describe('sponsor webhook API (page 000, /api/webhooks)', () => {
     assert.equal(typeof response.body.detail, 'string');
   });
 
+  it('refuses an oversize chunked body (no Content-Length) with 413, and takes a small chunked one', async () => {
+    const streaming = await createTenant(server, 'Sponsor C');
+    const chunked = (text: string) =>
+      fetch(`${server.url}/api/webhooks`, {
+        method: 'POST',
+        headers: { ...auth(streaming.apiKey), 'content-type': 'application/json' },
+        body: new Blob([text]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+    const large = await chunked(JSON.stringify({ url: 'https://example.com', padding: 'x'.repeat(100 * 1024) }));
+    assert.equal(large.status, 413);
+    const small = await chunked(JSON.stringify({ url: 'https://example.com/chunked' }));
+    assert.equal(small.status, 201, await small.text());
+  });
+
   it('deletes the webhook with 204, then answers 404', async () => {
     const deleted = await call(server, 'DELETE', '/api/webhooks', { headers: auth(other.apiKey) });
     assert.equal(deleted.status, 204);
