@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
 import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
+import type { Endpoint } from '../src/db/schema.ts';
+import { buildPayload } from '../src/delivery/payload.ts';
 import { signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
 import { REFUSED_TARGETS } from './support/ssrf-targets.ts';
 
@@ -95,5 +97,27 @@ describe('SSRF guard on target URLs', () => {
       assert.equal(isBlockedAddress(address), true, address);
     }
     for (const address of ['8.8.8.8', '2606:4700::1111', '1.1.1.1']) assert.equal(isBlockedAddress(address), false, address);
+  });
+});
+
+describe('payloads', () => {
+  const event = { id: 'evt_1', tenant_id: 'ten_1', type: 'invoice.created', requested_type: 'invoice.created', as2_partner_id: 7, idempotency_key: null, delivery_count: 1, occurred_at: 1_700_000_000_000, created_at: 1_700_000_000_000 };
+  const endpoint = (surface: Endpoint['surface']) => ({ surface, tenant_id: 'ten_1', as2_partner_id: 7 });
+
+  it('are the JSON of each surface’s envelope with the stored data, byte for byte', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom<Endpoint['surface']>('sponsor', 'admin', 'subscription', 'as2'), (data, surface) => {
+        const stored = JSON.stringify(data ?? {});
+        const body = buildPayload(endpoint(surface), { ...event, data: stored });
+        assert.equal(body, JSON.stringify({ ...JSON.parse(body), data: JSON.parse(stored) }));
+        assert.deepEqual(JSON.parse(body).data, JSON.parse(stored));
+      }),
+    );
+  });
+
+  it('keep integers beyond 2^53 exactly as they were published', () => {
+    const body = buildPayload(endpoint('admin'), { ...event, data: '{"amount":123456789012345678901234567890}' });
+    assert.ok(body.endsWith(',"data":{"amount":123456789012345678901234567890}}'));
+    assert.deepEqual(Object.keys(JSON.parse(body)), ['event_id', 'event_type', 'timestamp', 'tenant_id', 'data']);
   });
 });

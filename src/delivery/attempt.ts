@@ -56,9 +56,9 @@ const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
  * One HTTP attempt of a leased delivery: prepare → send → record. The outcome decides the
  * delivery's next state (succeeded, retry at a time, or failed) and the endpoint's health.
  */
-export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger, known?: AttemptContext): Promise<AttemptOutcome> {
-  // The fast path knows both rows already; otherwise they are read now.
-  const { endpoint, event } = known ?? (await loadContext(deps, delivery));
+export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger, known: Partial<AttemptContext> = {}): Promise<AttemptOutcome> {
+  // The fast path knows both rows already, a sweep the event; the rest is read now.
+  const { endpoint, event } = await loadContext(deps, delivery, known);
   const automatic = trigger === 'fast_path' || trigger === 'sweep';
   if (!endpoint || !event || (automatic && endpoint.enabled !== 1)) {
     const reason = !endpoint || !event ? 'endpoint deleted' : `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`;
@@ -192,9 +192,9 @@ export interface AttemptContext {
   event: EventRow | undefined;
 }
 
-async function loadContext(deps: AttemptDeps, delivery: Delivery): Promise<AttemptContext> {
+async function loadContext(deps: AttemptDeps, delivery: Delivery, known: Partial<AttemptContext>): Promise<AttemptContext> {
   // Independent reads: issued together (one round trip's wait instead of two on D1).
-  const [endpoint, event] = await Promise.all([getEndpoint(deps.db, delivery.endpoint_id), getEvent(deps.db, delivery.event_id)]);
+  const [endpoint, event] = await Promise.all([known.endpoint ?? getEndpoint(deps.db, delivery.endpoint_id), known.event ?? getEvent(deps.db, delivery.event_id)]);
   return { endpoint, event };
 }
 

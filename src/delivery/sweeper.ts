@@ -1,5 +1,6 @@
 import { claimDue, claimForManualAttempt, claimIds, type Lease, releaseLeases } from '../db/repo/deliveries.ts';
-import type { Delivery } from '../db/schema.ts';
+import { getEvents } from '../db/repo/events.ts';
+import type { Delivery, EventRow } from '../db/schema.ts';
 import { createOperationalEmitter } from '../domain/operational-events.ts';
 import { advanceRecoveries } from '../domain/recovery.ts';
 import { randomHex } from '../lib/random.ts';
@@ -58,7 +59,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
   const lease = (): Lease => ({ owner, now: deps.now(), leaseMs });
 
   /** Queues one attempt; resolves once it has run (or been skipped). */
-  const enqueue = (delivery: Delivery, trigger: AttemptTrigger, known?: AttemptContext): Promise<void> =>
+  const enqueue = (delivery: Delivery, trigger: AttemptTrigger, known?: Partial<AttemptContext>): Promise<void> =>
     new Promise((done) => {
       queued.set(delivery.id, delivery);
       limiter.submit({
@@ -92,7 +93,9 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
       }
       const batch = await claimDue(deps.db, lease(), Math.min(room, 500));
       claimed += batch.length;
-      for (const delivery of batch) enqueue(delivery, 'sweep');
+      // Events never change: the batch's are read together. Endpoints are read by each attempt (their circuit state moves).
+      const events = await getEvents(deps.db, batch.map((delivery) => delivery.event_id)).catch(() => new Map<string, EventRow>());
+      for (const delivery of batch) enqueue(delivery, 'sweep', { event: events.get(delivery.event_id) });
       if (batch.length < Math.min(room, 500)) break;
     }
     await limiter.idle();

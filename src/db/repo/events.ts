@@ -1,10 +1,17 @@
 import type { CompiledQuery, Kysely } from 'kysely';
+import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, EventRow } from '../schema.ts';
 
 const eventById = prepared((db, v: { id: string }) => db.selectFrom('events').selectAll().where('id', '=', v.id));
 
 export const getEvent = (db: Kysely<Database>, id: string): Promise<EventRow | undefined> => firstRow(db, eventById(db, { id }));
+
+/** Several events by id, read together (the events of a claimed batch of deliveries). */
+export async function getEvents(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, EventRow>> {
+  const runs = chunked([...new Set(ids)], MAX_BOUND_PARAMETERS).map((run) => db.selectFrom('events').selectAll().where('id', 'in', run).execute());
+  return new Map((await Promise.all(runs)).flat().map((event) => [event.id, event]));
+}
 
 const insertEvent = prepared((db, event: EventRow) =>
   db.insertInto('events').values({
