@@ -1,4 +1,4 @@
-import type { Endpoint, EventRow } from '../db/schema.ts';
+import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
 
 /** What the API layer may ask of the delivery engine. The API writes deliveries; the engine sends them. */
 export interface AttemptOutcome {
@@ -12,9 +12,17 @@ export interface AttemptOutcome {
 }
 
 export interface FreshDelivery {
-  id: number;
+  /** The row as written: leased to this engine when `fastPathLease` gave a lease, else unleased and due now. */
+  delivery: Delivery;
   endpoint: Endpoint;
   event: EventRow;
+}
+
+/** A lease that new deliveries can be written with, so the fast path need not claim them afterwards. */
+export interface FastPathLease {
+  owner: string;
+  /** The lease expiry, written as the delivery's `next_attempt_at`: if the attempt never happens, it falls due then. */
+  until: number;
 }
 
 export interface DeliveryEngine {
@@ -24,6 +32,11 @@ export interface DeliveryEngine {
    * not read them again.
    */
   dispatch(deliveries: readonly FreshDelivery[]): void;
+  /**
+   * A lease for `count` deliveries about to be written, if the fast path has room for them; null
+   * leaves them unleased, for `dispatch` to claim or for the sweeper.
+   */
+  fastPathLease?(count: number): FastPathLease | null;
   /** Attempts one delivery now and waits for the outcome; null when it is in flight elsewhere. */
   attemptNow(deliveryId: number, trigger: 'manual' | 'test'): Promise<AttemptOutcome | null>;
 }

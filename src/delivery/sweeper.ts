@@ -111,10 +111,25 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
 
   const engine: RunningEngine = {
     owner,
+    fastPathLease(count) {
+      if (stopping || capacity() < fastPath.size + count) return null;
+      return { owner, until: deps.now() + leaseMs };
+    },
     dispatch(fresh) {
-      if (stopping || fresh.length === 0 || capacity() < fastPath.size + fresh.length) return; // the sweeper will take them
-      for (const delivery of fresh) fastPath.set(delivery.id, delivery);
-      // The deliveries of every request answered in this turn are claimed together, by one UPDATE.
+      // Written with our lease: attempt them now (or give them back if we are stopping).
+      const leased = fresh.filter(({ delivery }) => delivery.lease_owner === owner);
+      if (stopping) {
+        if (leased.length) releaseLeases(deps.db, owner, leased.map(({ delivery }) => delivery.id), deps.now()).catch(() => {});
+        return;
+      }
+      for (const { delivery, endpoint, event } of leased) {
+        const attempt = enqueue(delivery, 'fast_path', { endpoint, event });
+        deps.background?.(attempt);
+      }
+      const unleased = fresh.filter(({ delivery }) => delivery.lease_owner === null);
+      if (unleased.length === 0 || capacity() < fastPath.size + unleased.length) return; // the sweeper will take them
+      for (const item of unleased) fastPath.set(item.delivery.id, item);
+      // The unleased deliveries of every request answered in this turn are claimed together, by one UPDATE.
       fastPathTask ??= Promise.resolve()
         .then(() => {
           const batch = new Map(fastPath);

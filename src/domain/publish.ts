@@ -4,7 +4,7 @@ import { chunked, MAX_BOUND_PARAMETERS } from '../db/limits.ts';
 import { insertDeliveriesQueries } from '../db/repo/deliveries.ts';
 import { listEnabledEndpoints } from '../db/repo/endpoints.ts';
 import { insertEventQuery } from '../db/repo/events.ts';
-import type { Endpoint, EventRow } from '../db/schema.ts';
+import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
 import { ApiError, invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
@@ -44,7 +44,11 @@ export function endpointTakes(endpoint: Endpoint, type: EventType, as2PartnerId:
 interface Planned {
   event: EventRow;
   endpoints: Endpoint[];
+  /** The deliveries as written (ids filled in once inserted). */
+  rows: Delivery[];
 }
+
+const UNATTEMPTED = { status: 'pending', attempt_count: 0, last_status_code: null, last_error: null, completed_at: null, rate_slot_at: null } as const;
 
 /**
  * The outbox write: each event and one delivery per matching endpoint are written in one atomic
@@ -82,6 +86,9 @@ async function publishOnce(
   const tenantIds = [...new Set(inputs.map((input) => input.tenantId))];
   const endpoints = options.onlyEndpoint ? [options.onlyEndpoint] : await listEnabledEndpoints(db, tenantIds);
   const earlier = await findIdempotent(services, inputs);
+  // Deliveries the fast path has room for are written already leased to it (no claim afterwards);
+  // the count asked for is an upper bound (every endpoint of the tenants, for every event).
+  const lease = options.dispatch === false ? null : (services.engine.fastPathLease?.(inputs.length * endpoints.length) ?? null);
 
   const results: PublishResult[] = [];
   const plans: Planned[] = [];
@@ -114,11 +121,13 @@ async function publishOnce(
       created_at: now,
     };
     queries.push(insertEventQuery(db, event));
-    if (targets.length) {
-      const rows = targets.map((endpoint) => ({ event_id: event.id, endpoint_id: endpoint.id, message_id: prefixedId('msg'), next_attempt_at: now, created_at: now, updated_at: now }));
-      queries.push(...insertDeliveriesQueries(db, rows));
-    }
-    plans.push({ event, endpoints: targets });
+    const rows = targets.map((endpoint): Delivery => {
+      // A fifo endpoint's delivery is claimed (in order) by the fast path, never written leased.
+      const leased = lease && endpoint.ordering !== 'fifo' ? lease : null;
+      return { ...UNATTEMPTED, id: 0, event_id: event.id, endpoint_id: endpoint.id, message_id: prefixedId('msg'), lease_owner: leased?.owner ?? null, next_attempt_at: leased?.until ?? now, created_at: now, updated_at: now };
+    });
+    if (rows.length) queries.push(...insertDeliveriesQueries(db, rows));
+    plans.push({ event, endpoints: targets, rows });
     const result: PublishResult = { event_id: event.id, deliveries: targets.length, delivery_ids: [], replayed: false };
     if (key) seenKeys.set(key, result);
     results.push(result);
@@ -133,8 +142,9 @@ async function publishOnce(
     cursor += result.deliveries;
   }
   if (options.dispatch !== false) {
-    const fresh = plans.flatMap(({ event, endpoints: targets }) => targets.map((endpoint) => ({ endpoint, event })));
-    services.engine.dispatch(fresh.map((context, index) => ({ id: insertedIds[index]!, ...context })));
+    const fresh = plans.flatMap(({ event, endpoints: targets, rows }) => targets.map((endpoint, index) => ({ delivery: rows[index]!, endpoint, event })));
+    for (const [index, item] of fresh.entries()) item.delivery.id = insertedIds[index]!;
+    services.engine.dispatch(fresh);
   }
   return results;
 }

@@ -17,7 +17,11 @@ export type Role = Env['HOOKGATE_ROLE'];
  */
 export function appForRole(role: Role, services: Services): { app: OpenAPIHono<AppEnv>; sweeps: boolean } {
   if (role === 'worker') return { app: createWorkerApp(services), sweeps: true };
-  if (role === 'api') return { app: createApp({ ...services, engine: { ...services.engine, dispatch: () => {} } }), sweeps: false };
+  if (role === 'api') {
+    // No fast path: new deliveries are written unleased and left to the workers' sweeps.
+    const engine = { ...services.engine, dispatch: () => {}, fastPathLease: () => null };
+    return { app: createApp({ ...services, engine }), sweeps: false };
+  }
   return { app: createApp(services), sweeps: true };
 }
 

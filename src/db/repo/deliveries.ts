@@ -127,7 +127,9 @@ export function attemptWrites(db: Kysely<Database>, attempt: Insertable<AttemptT
   return [insertAttempt(db, row), closeAttempt(db, { ...result, completedAt: result.status === 'pending' ? null : result.now })];
 }
 
-export type NewDelivery = Pick<Insertable<DeliveryTable>, 'event_id' | 'endpoint_id' | 'message_id' | 'next_attempt_at' | 'created_at' | 'updated_at'>;
+export type NewDelivery = Pick<Insertable<DeliveryTable>, 'event_id' | 'endpoint_id' | 'message_id' | 'next_attempt_at' | 'created_at' | 'updated_at'> & {
+  lease_owner: string | null;
+};
 
 const insertOneDelivery = prepared((db, row: NewDelivery) =>
   db
@@ -138,6 +140,7 @@ const insertOneDelivery = prepared((db, row: NewDelivery) =>
       message_id: row.message_id,
       status: 'pending',
       next_attempt_at: row.next_attempt_at,
+      lease_owner: row.lease_owner,
       created_at: row.created_at,
       updated_at: row.updated_at,
     })
@@ -146,14 +149,26 @@ const insertOneDelivery = prepared((db, row: NewDelivery) =>
 
 /**
  * The INSERTs of new pending deliveries (RETURNING their ids, in order), to run in the outbox's
- * atomic unit: one statement per run of rows that D1 can bind (7 parameters a row).
+ * atomic unit: one statement per run of rows that D1 can bind (8 parameters a row). A row written
+ * with a lease (`lease_owner`, `next_attempt_at` = its expiry) is already claimed by that engine.
  */
 export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly NewDelivery[]): CompiledQuery[] {
   if (rows.length === 1) return [insertOneDelivery(db, rows[0]!)];
-  return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 7)).map((run) =>
+  return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 8)).map((run) =>
     db
       .insertInto('deliveries')
-      .values(run.map((row) => ({ ...row, status: 'pending' as const })))
+      .values(
+        run.map((row) => ({
+          event_id: row.event_id,
+          endpoint_id: row.endpoint_id,
+          message_id: row.message_id,
+          status: 'pending' as const,
+          next_attempt_at: row.next_attempt_at,
+          lease_owner: row.lease_owner,
+          created_at: row.created_at,
+          updated_at: row.updated_at,
+        })),
+      )
       .returning('id')
       .compile(),
   );
