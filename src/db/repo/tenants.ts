@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { prefixedId } from '../../lib/random.ts';
+import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Tenant } from '../schema.ts';
 
 export async function createTenant(db: Kysely<Database>, input: { name: string; partnerOrgId: string | null; now: number }): Promise<Tenant> {
@@ -8,8 +9,9 @@ export async function createTenant(db: Kysely<Database>, input: { name: string; 
   return tenant;
 }
 
-export const getTenant = (db: Kysely<Database>, id: string): Promise<Tenant | undefined> =>
-  db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+const tenantById = prepared((db, v: { id: string }) => db.selectFrom('tenants').selectAll().where('id', '=', v.id));
+
+export const getTenant = (db: Kysely<Database>, id: string): Promise<Tenant | undefined> => firstRow(db, tenantById(db, { id }));
 
 export function listTenants(db: Kysely<Database>, filter: { partnerOrgId?: string | null } = {}): Promise<Tenant[]> {
   let query = db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id');
