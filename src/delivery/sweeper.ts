@@ -74,12 +74,26 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
             deps.log({ level: 'error', msg: 'attempt crashed', delivery_id: delivery.id, error: (error as Error).message });
           } finally {
             done();
+            catchUp();
           }
         },
       });
     });
 
   const capacity = () => Math.max(0, deps.config.concurrency * 4 - limiter.size);
+
+  /**
+   * The fast path turned deliveries away (no room): they are due in the store, and are swept as
+   * soon as half the room is free again rather than at the next cron tick.
+   */
+  let behind = false;
+  const catchUp = () => {
+    if (!behind || stopping || capacity() < deps.config.concurrency * 2) return;
+    behind = false;
+    // After the sweep in progress, if any (it may have claimed before these were turned away).
+    const swept = (sweeping ?? Promise.resolve()).then(() => engine.sweep()).catch((error: unknown) => deps.log({ level: 'error', msg: 'catch-up sweep failed', error: (error as Error).message }));
+    deps.background?.(swept);
+  };
 
   async function sweepOnce(): Promise<SweepReport> {
     const started = deps.now();
@@ -127,7 +141,12 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
         deps.background?.(attempt);
       }
       const unleased = fresh.filter(({ delivery }) => delivery.lease_owner === null);
-      if (unleased.length === 0 || capacity() < fastPath.size + unleased.length) return; // the sweeper will take them
+      if (unleased.length === 0) return;
+      if (capacity() < fastPath.size + unleased.length) {
+        behind = true; // swept as soon as there is room: now, or when enough attempts have finished
+        catchUp();
+        return;
+      }
       for (const item of unleased) fastPath.set(item.delivery.id, item);
       // The unleased deliveries of every request answered in this turn are claimed together, by one UPDATE.
       fastPathTask ??= Promise.resolve()
