@@ -1,5 +1,6 @@
 import {
   classifyNetworkError,
+  deadline,
   type OutboundRequest,
   type OutboundResponse,
   RESPONSE_BODY_KEEP,
@@ -15,13 +16,14 @@ import {
 export function createFetchTransport(): Transport {
   return {
     async send(outbound: OutboundRequest): Promise<OutboundResponse> {
+      const { signal, done } = deadline(outbound.timeoutMs);
       try {
         const response = await fetch(outbound.url, {
           method: 'POST',
           headers: outbound.headers,
           body: outbound.body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(outbound.timeoutMs),
+          signal,
         });
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => {
@@ -30,6 +32,8 @@ export function createFetchTransport(): Transport {
         return { status: response.status, headers, body: await readCapped(response, outbound.keepBytes ?? RESPONSE_BODY_KEEP) };
       } catch (error) {
         throw classifyNetworkError(error);
+      } finally {
+        done();
       }
     },
   };

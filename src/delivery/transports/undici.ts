@@ -4,6 +4,7 @@ import { Agent, request } from 'undici';
 import { isBlockedAddress } from '../address-policy.ts';
 import {
   classifyNetworkError,
+  deadline,
   type OutboundRequest,
   type OutboundResponse,
   RESPONSE_BODY_KEEP,
@@ -39,7 +40,7 @@ export function createUndiciTransport(options: { allowPrivateTargets: boolean; c
 
   return {
     async send(outbound: OutboundRequest): Promise<OutboundResponse> {
-      const signal = AbortSignal.timeout(outbound.timeoutMs);
+      const { signal, done } = deadline(outbound.timeoutMs);
       try {
         const response = await request(outbound.url, {
           method: 'POST',
@@ -58,6 +59,8 @@ export function createUndiciTransport(options: { allowPrivateTargets: boolean; c
         return { status: response.statusCode, headers, body };
       } catch (error) {
         throw classifyNetworkError(signal.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error);
+      } finally {
+        done();
       }
     },
     close: () => agent.close(),
