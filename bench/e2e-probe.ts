@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { createBenchTenant, freshDataDir, type Runtime, startHookgate } from './lib/hookgate.ts';
+import { createClient, openLoop } from './lib/load.ts';
+import { eventBody } from './lib/phases.ts';
+import { CLIENT_CORE, pinSelf, spawnPinned } from './lib/processes.ts';
+import { distribution, round } from './lib/stats.ts';
+
+/**
+ * One end-to-end run at a fixed rate, for A/B comparisons between two builds or settings: a fresh
+ * `HOOKGATE_ROLE=all` server on core 0, one endpoint, a 2 s warm-up at 200/s, then `--rate` events/s
+ * for `--seconds`. Prints p50/p95/p99/max, the server's CPU per event, its peak RSS, and the worst
+ * latency of each half second (a periodic stall shows up as a regular pattern there).
+ *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"]
+ * With --node-flags containing --trace-gc, the server's last 40 lines of output are printed too.
+ */
+const { values: options } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    runtime: { type: 'string', default: 'node' },
+    'node-flags': { type: 'string', default: '' },
+  },
+});
+const rate = Number(options.rate);
+const seconds = Number(options.seconds);
+const nodeFlags = ['--max-semi-space-size=4', '--max-old-space-size=160', ...options['node-flags'].split(' ').filter(Boolean)];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+pinSelf();
+const receiver = spawnPinned(CLIENT_CORE, process.execPath, ['bench/receiver.ts'], { BENCH_PORTS: '1' });
+const ports = await new Promise<number[]>((resolve) => receiver.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports)));
+const collect = async () => (await (await fetch(`http://127.0.0.1:${ports[0]}/__bench/collect`)).json()) as { seqs: number[]; times: number[] };
+const server = await startHookgate({ runtime: options.runtime as Runtime, role: 'all', dataDir: freshDataDir(), nodeFlags });
+try {
+  const tenant = await createBenchTenant(server, ports, 1);
+  const pool = createClient(server.url, 64);
+  const target = { origin: server.url, path: '/api/v1/events', headers: { authorization: tenant.apiKey } };
+  await openLoop(pool, target, { rate: 200, durationMs: 2000, firstSeq: 1_000_000, body: (seq) => eventBody(seq, 256) });
+  await sleep(1000);
+  await collect();
+  const cpuBefore = server.process.cpuSeconds();
+  const sent = await openLoop(pool, target, { rate, durationMs: seconds * 1000, firstSeq: 1, body: (seq) => eventBody(seq, 256) });
+  await sleep(2000);
+  const cpu = server.process.cpuSeconds() - cpuBefore;
+  const arrived = await collect();
+  const samples: { at: number; latency: number }[] = [];
+  arrived.seqs.forEach((seq, index) => {
+    const at = sent.scheduled.get(seq);
+    if (at !== undefined) samples.push({ at, latency: arrived.times[index]! - at });
+  });
+  const spread = distribution(samples.map((sample) => sample.latency));
+  process.stdout.write(
+    `${options.runtime} at ${rate}/s: ${samples.length}/${sent.accepted} delivered; p50 ${round(spread.p50)} / p95 ${round(spread.p95)} / p99 ${round(spread.p99)} / max ${round(spread.max)} ms; ` +
+      `${Math.round((cpu * 1e6) / Math.max(1, samples.length))} µs of server CPU per event; peak RSS ${Math.round((server.process.peakRss() ?? 0) / 1e6)} MB; generator lag ${round(sent.maxLagMs)} ms\n`,
+  );
+  const start = Math.min(...samples.map((sample) => sample.at));
+  const worst = new Map<number, number>();
+  for (const { at, latency } of samples) {
+    const slot = Math.floor((at - start) / 500);
+    worst.set(slot, Math.max(worst.get(slot) ?? 0, latency));
+  }
+  process.stdout.write(`worst per half second: ${[...worst].map(([slot, latency]) => `${slot / 2}s ${Math.round(latency)}`).join(', ')}\n`);
+  if (nodeFlags.includes('--trace-gc')) process.stdout.write(`${server.process.output.slice(-40).join('\n')}\n`);
+  await pool.close();
+} finally {
+  await server.process.stop();
+  await receiver.stop();
+}
