@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { isBlockedAddress } from '../address-policy.ts';
 import {
@@ -67,17 +68,29 @@ export function createUndiciTransport(options: { allowPrivateTargets: boolean; c
   };
 }
 
-/** Reads at most RESPONSE_BODY_READ_LIMIT bytes, keeps RESPONSE_BODY_KEEP, and drops the rest of the stream. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, keep: number): Promise<string> {
-  const kept: Buffer[] = [];
-  let read = 0;
-  for await (const chunk of body) {
-    read += chunk.length;
-    if (read - chunk.length < keep) kept.push(chunk);
-    if (read >= Math.max(RESPONSE_BODY_READ_LIMIT, keep)) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(kept).subarray(0, keep).toString('utf8');
+/**
+ * Reads at most RESPONSE_BODY_READ_LIMIT bytes, keeps RESPONSE_BODY_KEEP, and drops the rest of the
+ * stream. Event listeners rather than `for await`: the async iterator cost about a tenth of an
+ * attempt's CPU for bodies that are usually one small chunk.
+ */
+function readCapped(body: Readable, keep: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const kept: Buffer[] = [];
+    let read = 0;
+    const finish = () => {
+      body.off('data', onData);
+      resolve(Buffer.concat(kept).subarray(0, keep).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      if (read < keep) kept.push(chunk);
+      read += chunk.length;
+      if (read >= Math.max(RESPONSE_BODY_READ_LIMIT, keep)) {
+        body.destroy();
+        finish();
+      }
+    };
+    body.on('data', onData);
+    body.once('end', finish);
+    body.once('error', reject);
+  });
 }
