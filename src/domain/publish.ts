@@ -5,6 +5,7 @@ import { insertDeliveriesQueries } from '../db/repo/deliveries.ts';
 import { listEnabledEndpoints } from '../db/repo/endpoints.ts';
 import { insertEventQuery } from '../db/repo/events.ts';
 import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
+import type { FreshDelivery } from '../delivery/engine.ts';
 import { ApiError, invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
@@ -39,13 +40,6 @@ export function endpointTakes(endpoint: Endpoint, type: EventType, as2PartnerId:
   if (endpoint.surface === 'as2' && endpoint.as2_partner_id !== as2PartnerId) return false;
   const filter = eventTypesOf(endpoint);
   return filter === null || filter.includes(type.name);
-}
-
-interface Planned {
-  event: EventRow;
-  endpoints: Endpoint[];
-  /** The deliveries as written (ids filled in once inserted). */
-  rows: Delivery[];
 }
 
 const UNATTEMPTED = { status: 'pending', attempt_count: 0, last_status_code: null, last_error: null, completed_at: null, rate_slot_at: null } as const;
@@ -91,7 +85,8 @@ async function publishOnce(
   const lease = options.dispatch === false ? null : (services.engine.fastPathLease?.(inputs.length * endpoints.length) ?? null);
 
   const results: PublishResult[] = [];
-  const plans: Planned[] = [];
+  /** Every delivery as written, with its endpoint and event, in insertion order (ids filled in once inserted). */
+  const fresh: FreshDelivery[] = [];
   const queries: CompiledQuery[] = [];
   const seenKeys = new Map<string, PublishResult>();
   inputs.forEach((input, index) => {
@@ -121,13 +116,14 @@ async function publishOnce(
       created_at: now,
     };
     queries.push(insertEventQuery(db, event));
-    const rows = targets.map((endpoint): Delivery => {
+    const planned = targets.map((endpoint): FreshDelivery => {
       // A fifo endpoint's delivery is claimed (in order) by the fast path, never written leased.
       const leased = lease && endpoint.ordering !== 'fifo' ? lease : null;
-      return { ...UNATTEMPTED, id: 0, event_id: event.id, endpoint_id: endpoint.id, message_id: prefixedId('msg'), lease_owner: leased?.owner ?? null, next_attempt_at: leased?.until ?? now, created_at: now, updated_at: now };
+      const delivery: Delivery = { ...UNATTEMPTED, id: 0, event_id: event.id, endpoint_id: endpoint.id, message_id: prefixedId('msg'), lease_owner: leased?.owner ?? null, next_attempt_at: leased?.until ?? now, created_at: now, updated_at: now };
+      return { delivery, endpoint, event };
     });
-    if (rows.length) queries.push(...insertDeliveriesQueries(db, rows));
-    plans.push({ event, endpoints: targets, rows });
+    if (planned.length) queries.push(...insertDeliveriesQueries(db, planned.map((item) => item.delivery)));
+    fresh.push(...planned);
     const result: PublishResult = { event_id: event.id, deliveries: targets.length, delivery_ids: [], replayed: false };
     if (key) seenKeys.set(key, result);
     results.push(result);
@@ -142,7 +138,6 @@ async function publishOnce(
     cursor += result.deliveries;
   }
   if (options.dispatch !== false) {
-    const fresh = plans.flatMap(({ event, endpoints: targets, rows }) => targets.map((endpoint, index) => ({ delivery: rows[index]!, endpoint, event })));
     for (const [index, item] of fresh.entries()) item.delivery.id = insertedIds[index]!;
     services.engine.dispatch(fresh);
   }

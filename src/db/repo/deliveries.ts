@@ -131,21 +131,19 @@ export type NewDelivery = Pick<Insertable<DeliveryTable>, 'event_id' | 'endpoint
   lease_owner: string | null;
 };
 
-const insertOneDelivery = prepared((db, row: NewDelivery) =>
-  db
-    .insertInto('deliveries')
-    .values({
-      event_id: row.event_id,
-      endpoint_id: row.endpoint_id,
-      message_id: row.message_id,
-      status: 'pending',
-      next_attempt_at: row.next_attempt_at,
-      lease_owner: row.lease_owner,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-    })
-    .returning('id'),
-);
+/** The columns a new delivery is written with (every one named: `prepared` needs them explicit). */
+const newDeliveryColumns = (row: NewDelivery) => ({
+  event_id: row.event_id,
+  endpoint_id: row.endpoint_id,
+  message_id: row.message_id,
+  status: 'pending' as const,
+  next_attempt_at: row.next_attempt_at,
+  lease_owner: row.lease_owner,
+  created_at: row.created_at,
+  updated_at: row.updated_at,
+});
+
+const insertOneDelivery = prepared((db, row: NewDelivery) => db.insertInto('deliveries').values(newDeliveryColumns(row)).returning('id'));
 
 /**
  * The INSERTs of new pending deliveries (RETURNING their ids, in order), to run in the outbox's
@@ -157,18 +155,7 @@ export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly New
   return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 8)).map((run) =>
     db
       .insertInto('deliveries')
-      .values(
-        run.map((row) => ({
-          event_id: row.event_id,
-          endpoint_id: row.endpoint_id,
-          message_id: row.message_id,
-          status: 'pending' as const,
-          next_attempt_at: row.next_attempt_at,
-          lease_owner: row.lease_owner,
-          created_at: row.created_at,
-          updated_at: row.updated_at,
-        })),
-      )
+      .values(run.map(newDeliveryColumns))
       .returning('id')
       .compile(),
   );

@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, EventRow } from '../schema.ts';
@@ -13,7 +13,8 @@ export async function getEvents(db: Kysely<Database>, ids: readonly string[]): P
   return new Map((await Promise.all(runs)).flat().map((event) => [event.id, event]));
 }
 
-const insertEvent = prepared((db, event: EventRow) =>
+/** The INSERT of one event, to run in the outbox's atomic unit. */
+export const insertEventQuery = prepared((db, event: EventRow) =>
   db.insertInto('events').values({
     id: event.id,
     tenant_id: event.tenant_id,
@@ -27,6 +28,3 @@ const insertEvent = prepared((db, event: EventRow) =>
     created_at: event.created_at,
   }),
 );
-
-/** The INSERT of one event, to run in the outbox's atomic unit. */
-export const insertEventQuery = (db: Kysely<Database>, event: EventRow): CompiledQuery => insertEvent(db, event);
