@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
 import { createBenchTenant, freshDataDir, type Runtime, startHookgate } from './lib/hookgate.ts';
 import { createClient, openLoop } from './lib/load.ts';
-import { eventBody } from './lib/phases.ts';
+import { eventBody, warmUp } from './lib/phases.ts';
 import { CLIENT_CORE, pinSelf, spawnPinned } from './lib/processes.ts';
 import { distribution, round } from './lib/stats.ts';
 
 /**
  * One end-to-end run at a fixed rate, for A/B comparisons between two builds or settings: a fresh
- * `HOOKGATE_ROLE=all` server on core 0, one endpoint, a 2 s warm-up at 200/s, then `--rate` events/s
+ * `HOOKGATE_ROLE=all` server on core 0, one endpoint, the bench's warm-up (6 s closed loop; with
+ * --cold only 2 s at 200/s, so V8's tier-up burst falls inside the window), then `--rate` events/s
  * for `--seconds`. Prints p50/p95/p99/max, the server's CPU per event, its peak RSS, and the worst
  * latency of each half second (a periodic stall shows up as a regular pattern there).
- *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"]
+ *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--cold] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"]
  * With --node-flags containing --trace-gc, the server's last 40 lines of output are printed too.
  */
 const { values: options } = parseArgs({
@@ -19,6 +20,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '10' },
     runtime: { type: 'string', default: 'node' },
     'node-flags': { type: 'string', default: '' },
+    cold: { type: 'boolean', default: false },
   },
 });
 const rate = Number(options.rate);
@@ -35,7 +37,8 @@ try {
   const tenant = await createBenchTenant(server, ports, 1);
   const pool = createClient(server.url, 64);
   const target = { origin: server.url, path: '/api/v1/events', headers: { authorization: tenant.apiKey } };
-  await openLoop(pool, target, { rate: 200, durationMs: 2000, firstSeq: 1_000_000, body: (seq) => eventBody(seq, 256) });
+  if (options.cold) await openLoop(pool, target, { rate: 200, durationMs: 2000, firstSeq: 1_000_000, body: (seq) => eventBody(seq, 256) });
+  else await warmUp(pool, target, { total: async () => ((await (await fetch(`http://127.0.0.1:${ports[0]}/__bench/total`)).json()) as { total: number }).total }, 256);
   await sleep(1000);
   await collect();
   const cpuBefore = server.process.cpuSeconds();

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
  * since the last collect; `GET /__bench/total` counts every POST ever received. Listens on BENCH_PORTS ports (default 1: several ports make several
  * origins, so endpoints on different ports get their own connections) and prints them on stdout.
  */
-const clock = () => performance.timeOrigin + performance.now();
+const clock = () => Number(process.hrtime.bigint()) / 1e6; // the monotonic clock the load generator uses too
 let count = 0;
 let total = 0;
 let signed = 0;

@@ -6,7 +6,8 @@ import { Pool } from 'undici';
  * a fixed rate and notes each request's *scheduled* send time, so a server that falls behind is
  * charged for the queueing it causes (no coordinated omission).
  */
-export const clock = () => performance.timeOrigin + performance.now();
+/** Milliseconds on the system-wide monotonic clock, comparable between processes (performance.timeOrigin is not: it differed by several ms between the generator and the receiver). */
+export const clock = () => Number(process.hrtime.bigint()) / 1e6;
 
 export interface PostTarget {
   origin: string;
