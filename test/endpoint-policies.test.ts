@@ -179,3 +179,65 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     assert.ok(new Webhook(Buffer.from('operator-webhook-secret-123').toString('base64')).verify(event!.body, headers));
   });
 });
+
+describe('endpoint health after each attempt', () => {
+  let server: RunningServer;
+  let receiver: Receiver;
+  let tenant: { id: string; apiKey: string };
+  let failNext = 0;
+
+  before(async () => {
+    receiver = await startReceiver((_request, res) => {
+      const status = failNext > 0 ? 500 : 200;
+      failNext = Math.max(0, failNext - 1);
+      res.writeHead(status).end(String(status));
+    });
+    // Retries a minute away: every attempt below is a first attempt, made at once by the fast path.
+    server = await startServer({ HOOKGATE_RETRY_SCHEDULE: '60', HOOKGATE_CIRCUIT_FAILURE_THRESHOLD: '5' });
+    tenant = await createTenant(server, 'Health');
+  });
+  after(async () => {
+    await server.stop();
+    await receiver.close();
+  });
+
+  const health = async (id: string) => {
+    const { queryStore } = await import('./support/store.ts');
+    return queryStore(server.dbPath, 'SELECT consecutive_failures, failing_since, last_triggered_at FROM endpoints WHERE id = ?', id)[0] as {
+      consecutive_failures: number;
+      failing_since: number | null;
+      last_triggered_at: number | null;
+    };
+  };
+  const publishAndWait = async (n: number) => {
+    const before = receiver.received.length;
+    const accepted = await call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: { n } } });
+    assert.equal(accepted.status, 202);
+    await receiver.waitFor(() => receiver.received.length > before, 5000);
+  };
+
+  it('a success right after failures clears the failing streak; a healthy endpoint’s last_triggered_at stays within a second of its last attempt', async () => {
+    const created = await call(server, 'POST', BASE, { headers: bearer(await adminToken()), body: { tenant_id: tenant.id, url: `${receiver.url}/health`, events: ['invoice.created'] } });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+
+    failNext = 2;
+    await publishAndWait(0);
+    await publishAndWait(1);
+    const failing = await until(() => health(id), (row) => row.consecutive_failures === 2);
+    assert.ok(failing.failing_since !== null && failing.last_triggered_at !== null);
+
+    // last_triggered_at is under a second old: the success must still be written, because the streak changes.
+    await publishAndWait(2);
+    const cleared = await until(() => health(id), (row) => row.consecutive_failures === 0, 3000);
+    assert.equal(cleared.failing_since, null);
+
+    for (let n = 3; n < 8; n++) await publishAndWait(n);
+    const { queryStore } = await import('./support/store.ts');
+    await until(() => Promise.resolve(queryStore(server.dbPath, 'SELECT count(*) AS n FROM attempts')[0].n as number), (n) => n === 8);
+    const [last] = queryStore(server.dbPath, 'SELECT max(a.started_at + a.duration_ms) AS at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?', id);
+    const row = await health(id);
+    assert.equal(row.consecutive_failures, 0);
+    assert.ok(row.last_triggered_at! <= last.at && last.at - row.last_triggered_at! < 1000, `last_triggered_at ${row.last_triggered_at} vs last attempt ${last.at}`);
+  });
+});

@@ -136,6 +136,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
     disableAfterMs: deps.config.disableAfterSeconds * 1000,
   };
+  const healthWrite = healthUnchangedBy(endpoint, succeeded, finished) ? [] : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
   const written = await deps.atomic([
     ...attemptWrites(
       deps.db,
@@ -156,9 +157,9 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
       },
       { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
     ),
-    endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings),
+    ...healthWrite,
   ]);
-  const health = healthChange(written.at(-1)?.rows ?? [], succeeded, finished);
+  const health = healthChange(healthWrite.length ? (written.at(-1)?.rows ?? []) : [], succeeded, finished);
   if (!isOperational(event.type)) {
     const context = { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, surface: endpoint.surface, event_type: event.type, event_id: event.id };
     const link = { delivery_id: delivery.id, delivery_url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}` };
@@ -184,6 +185,25 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     duration_ms: outcome.duration_ms,
   });
   return outcome;
+}
+
+/** `last_triggered_at` is kept to this resolution while an endpoint is healthy. */
+const LAST_TRIGGERED_RESOLUTION_MS = 1000;
+
+/**
+ * A success on an endpoint that was healthy when this attempt read it (no failing streak, circuit
+ * closed) would only move `last_triggered_at`: that is skipped while the stored value is under a
+ * second old, which spares most successful attempts one UPDATE of the endpoint row.
+ */
+function healthUnchangedBy(endpoint: Endpoint, succeeded: boolean, now: number): boolean {
+  return (
+    succeeded &&
+    endpoint.consecutive_failures === 0 &&
+    endpoint.failing_since === null &&
+    endpoint.circuit_state === 'closed' &&
+    endpoint.last_triggered_at !== null &&
+    now - endpoint.last_triggered_at < LAST_TRIGGERED_RESOLUTION_MS
+  );
 }
 
 /** The endpoint and event of a delivery, as the attempt reads them. */
