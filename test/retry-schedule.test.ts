@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createTokenVerifier } from '../src/auth/jwt.ts';
-import { parseEnv, toConfig } from '../src/config.ts';
-import { openBetterSqlite, type SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createTenantWithKey } from '../src/domain/tenants.ts';
+import type { SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
+import type { RunningEngine } from '../src/delivery/sweeper.ts';
 import { publishEvents } from '../src/domain/publish.ts';
-import { createDeliveryEngine, type RunningEngine } from '../src/delivery/sweeper.ts';
-import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
-import { createSecretCipher } from '../src/lib/cipher.ts';
-import { silentLogger } from '../src/lib/logger.ts';
+import { createTenantWithKey } from '../src/domain/tenants.ts';
 import type { Services } from '../src/services.ts';
+import { type InProcessEngine, startEngine } from './support/engine.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
-import { ENCRYPTION_KEY } from './support/server.ts';
 
 /**
  * The retry schedule driven by an injected clock: the engine runs in-process over a real SQLite file
@@ -30,24 +21,13 @@ describe('retry schedule over an injected clock', () => {
   let receiver: Receiver;
   let tenantId: string;
   let endpointId: string;
+  let running: InProcessEngine;
 
   before(async () => {
     receiver = await startReceiver(answer(500, 'nope'));
-    store = openBetterSqlite(join(mkdtempSync(join(tmpdir(), 'hookgate-clock-')), 'clock.db'));
-    await migrate(store.db, store.runBatch);
-    const config = toConfig(parseEnv({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', HOOKGATE_ENCRYPTION_KEY: ENCRYPTION_KEY }));
-    const cipher = await createSecretCipher(ENCRYPTION_KEY);
-    const clock = { now: () => now };
-    engine = createDeliveryEngine({
-      db: store.db,
-      atomic: store.atomic,
-      now: clock.now,
-      config,
-      cipher,
-      log: silentLogger,
-      transport: createUndiciTransport({ allowPrivateTargets: true }),
-    });
-    services = { db: store.db, atomic: store.atomic, clock, config, cipher, verifyToken: createTokenVerifier({}, clock.now), log: silentLogger, engine };
+    running = await startEngine(() => now);
+    ({ store, engine, services } = running);
+    const { cipher } = running;
     const { tenant } = await createTenantWithKey(store.db, { name: 'Clocked', partnerOrgId: null, now });
     tenantId = tenant.id;
     endpointId = 'webhook_clocked';
@@ -57,8 +37,7 @@ describe('retry schedule over an injected clock', () => {
       .execute();
   });
   after(async () => {
-    await engine.shutdown(1000);
-    await store.close();
+    await running.close();
     await receiver.close();
   });
 

@@ -1,6 +1,7 @@
 import { claimDue, claimForManualAttempt, claimIds, type Lease, releaseLeases } from '../db/repo/deliveries.ts';
+import { getEndpoints } from '../db/repo/endpoints.ts';
 import { getEvents } from '../db/repo/events.ts';
-import type { Delivery, EventRow } from '../db/schema.ts';
+import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
 import { createOperationalEmitter } from '../domain/operational-events.ts';
 import { advanceRecoveries } from '../domain/recovery.ts';
 import { randomHex } from '../lib/random.ts';
@@ -32,6 +33,13 @@ export interface RunningEngine extends DeliveryEngine {
 const PRUNE_EVERY_MS = 3600_000;
 
 /**
+ * How long the endpoint rows a sweep read with its batch serve that batch's attempts. Past this,
+ * or once an attempt to the endpoint has failed since the read, an attempt reads its endpoint
+ * again (its circuit state, its URL and whether it is still enabled).
+ */
+const BATCH_ENDPOINT_TTL_MS = 1000;
+
+/**
  * The delivery engine of one process: the fast path right after ingestion, the sweep for due and
  * orphaned deliveries, and manual attempts, all through one limiter. Every attempt first holds a
  * lease; a leased delivery whose lease would run out before the attempt could finish is left
@@ -58,8 +66,17 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
 
   const lease = (): Lease => ({ owner, now: deps.now(), leaseMs });
 
-  /** Queues one attempt; resolves once it has run (or been skipped). */
-  const enqueue = (delivery: Delivery, trigger: AttemptTrigger, known?: Partial<AttemptContext>): Promise<void> =>
+  /** When an attempt to each endpoint last failed (entries older than BATCH_ENDPOINT_TTL_MS are dropped). */
+  const lastFailure = new Map<string, number>();
+  const noteOutcome = (endpointId: string, succeeded: boolean) => {
+    if (succeeded) return;
+    const now = deps.now();
+    if (lastFailure.size >= 10_000) for (const [id, at] of lastFailure) if (now - at > BATCH_ENDPOINT_TTL_MS) lastFailure.delete(id);
+    lastFailure.set(endpointId, now);
+  };
+
+  /** Queues one attempt; resolves once it has run (or been skipped). `known` is asked for when the attempt starts. */
+  const enqueue = (delivery: Delivery, trigger: AttemptTrigger, known?: () => Partial<AttemptContext>): Promise<void> =>
     new Promise((done) => {
       queued.set(delivery.id, delivery);
       limiter.submit({
@@ -69,7 +86,8 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
           try {
             // `next_attempt_at` of a leased delivery is its lease expiry.
             if (stopping || deps.now() + deps.config.attemptTimeoutMs > (delivery.next_attempt_at ?? 0)) return;
-            await runAttempt(attemptDeps, delivery, trigger, known);
+            const outcome = await runAttempt(attemptDeps, delivery, trigger, known?.());
+            noteOutcome(delivery.endpoint_id, outcome.succeeded);
           } catch (error) {
             deps.log({ level: 'error', msg: 'attempt crashed', delivery_id: delivery.id, error: (error as Error).message });
           } finally {
@@ -107,9 +125,16 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
       }
       const batch = await claimDue(deps.db, lease(), Math.min(room, 500));
       claimed += batch.length;
-      // Events never change: the batch's are read together. Endpoints are read by each attempt (their circuit state moves).
-      const events = await getEvents(deps.db, batch.map((delivery) => delivery.event_id)).catch(() => new Map<string, EventRow>());
-      for (const delivery of batch) enqueue(delivery, 'sweep', { event: events.get(delivery.event_id) });
+      // The batch's events (which never change) and endpoints are read together; see BATCH_ENDPOINT_TTL_MS for the endpoints'.
+      const [events, endpoints] = await Promise.all([
+        getEvents(deps.db, batch.map((delivery) => delivery.event_id)).catch(() => new Map<string, EventRow>()),
+        getEndpoints(deps.db, batch.map((delivery) => delivery.endpoint_id)).catch(() => new Map<string, Endpoint>()),
+      ]);
+      const readAt = deps.now();
+      const rowServes = (endpointId: string) => deps.now() - readAt < BATCH_ENDPOINT_TTL_MS && (lastFailure.get(endpointId) ?? 0) < readAt;
+      for (const delivery of batch) {
+        enqueue(delivery, 'sweep', () => ({ event: events.get(delivery.event_id), endpoint: rowServes(delivery.endpoint_id) ? endpoints.get(delivery.endpoint_id) : undefined }));
+      }
       if (batch.length < Math.min(room, 500)) break;
     }
     await limiter.idle();
@@ -137,7 +162,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
         return;
       }
       for (const { delivery, endpoint, event } of leased) {
-        const attempt = enqueue(delivery, 'fast_path', { endpoint, event });
+        const attempt = enqueue(delivery, 'fast_path', () => ({ endpoint, event }));
         deps.background?.(attempt);
       }
       const unleased = fresh.filter(({ delivery }) => delivery.lease_owner === null);
@@ -154,7 +179,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
           const batch = new Map(fastPath);
           fastPath.clear();
           fastPathTask = null;
-          return claimIds(deps.db, lease(), [...batch.keys()]).then((claimed) => Promise.all(claimed.map((delivery) => enqueue(delivery, 'fast_path', batch.get(delivery.id)))));
+          return claimIds(deps.db, lease(), [...batch.keys()]).then((claimed) => Promise.all(claimed.map((delivery) => enqueue(delivery, 'fast_path', () => batch.get(delivery.id) ?? {}))));
         })
         .then(
           () => undefined,

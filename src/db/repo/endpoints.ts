@@ -13,6 +13,12 @@ const endpointById = prepared((db, v: { id: string }) => db.selectFrom('endpoint
 /** Any endpoint by id, whoever owns it (the engine's read; API reads go through `findEndpoint`). */
 export const getEndpoint = (db: Kysely<Database>, id: string): Promise<Endpoint | undefined> => firstRow(db, endpointById(db, { id }));
 
+/** Several endpoints by id, read together (the endpoints of a claimed batch of deliveries). */
+export async function getEndpoints(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Endpoint>> {
+  const runs = chunked([...new Set(ids)], MAX_BOUND_PARAMETERS).map((run) => db.selectFrom('endpoints').selectAll().where('id', 'in', run).execute());
+  return new Map((await Promise.all(runs)).flat().map((endpoint) => [endpoint.id, endpoint]));
+}
+
 const enabledOfTenant = prepared((db, v: { tenantId: string }) =>
   db.selectFrom('endpoints').selectAll().where('tenant_id', '=', v.tenantId).where('enabled', '=', 1),
 );

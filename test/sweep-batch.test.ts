@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { publishEvents } from '../src/domain/publish.ts';
+import { createTenantWithKey } from '../src/domain/tenants.ts';
+import { type InProcessEngine, startEngine } from './support/engine.ts';
+import { answer, type Receiver, startReceiver } from './support/receiver.ts';
+
+/**
+ * A sweep reads its claimed batch's endpoints together, and those rows serve the batch's attempts
+ * only while they can be trusted: under a second old, and until an attempt to that endpoint fails.
+ * One attempt at a time per endpoint here, so the order of events is the order of attempts.
+ */
+describe('sweep: the endpoint rows read with a batch', () => {
+  let running: InProcessEngine | undefined;
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await running?.close();
+    await receiver?.close();
+  });
+
+  async function backlog(count: number, env: Record<string, string>) {
+    running = await startEngine(Date.now, { HOOKGATE_ENDPOINT_CONCURRENCY: '1', ...env });
+    const { store, services } = running;
+    const now = Date.now();
+    const { tenant } = await createTenantWithKey(store.db, { name: 'Batch', partnerOrgId: null, now });
+    await store.db
+      .insertInto('endpoints')
+      .values({ id: 'webhook_batch', tenant_id: tenant.id, surface: 'admin', url: `${receiver!.url}/hook`, event_types: '["invoice.created"]', created_at: now, updated_at: now })
+      .execute();
+    const events = Array.from({ length: count }, (_, n) => ({ tenantId: tenant.id, type: 'invoice.created', data: { n } }));
+    await publishEvents(services, events, { dispatch: false });
+    return running;
+  }
+
+  it('stops using them once an attempt fails: the circuit opens after its threshold, not after the batch', async () => {
+    receiver = await startReceiver(answer(503, 'down'));
+    const { engine } = await backlog(10, { HOOKGATE_CIRCUIT_FAILURE_THRESHOLD: '3', HOOKGATE_CIRCUIT_COOLDOWN_SECONDS: '60' });
+    assert.equal((await engine.sweep()).claimed, 10);
+    assert.equal(receiver.received.length, 3, 'three failures open the circuit; the other seven wait for the cool-down');
+  });
+
+  it('reads the endpoint again once they are a second old: a disabled endpoint gets nothing more after that', async () => {
+    receiver = await startReceiver(async (_request, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      res.writeHead(200).end('ok');
+    });
+    const { engine, store } = await backlog(10, {});
+    const disabled = receiver.waitFor(() => receiver!.received.length === 1, 5000).then(() =>
+      store.db.updateTable('endpoints').set({ enabled: 0, disabled_reason: 'paused by the test' }).where('id', '=', 'webhook_batch').execute(),
+    );
+    await engine.sweep();
+    await disabled;
+    const sent = receiver.received.length;
+    // Attempts 300 ms apart: those that start within a second of the batch's read still go out.
+    assert.ok(sent >= 2 && sent <= 6, `${sent} sent after the endpoint was disabled at the first`);
+    const rows = await store.db.selectFrom('deliveries').select(['status', 'last_error']).execute();
+    assert.equal(rows.filter((row) => row.status === 'succeeded').length, sent);
+    assert.ok(rows.filter((row) => row.status !== 'succeeded').every((row) => row.status === 'failed' && /endpoint disabled/.test(row.last_error ?? '')));
+  });
+});
