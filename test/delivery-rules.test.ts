@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
-import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
-import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
 import type { Endpoint } from '../src/db/schema.ts';
+import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
 import { buildPayload } from '../src/delivery/payload.ts';
-import { signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
+import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
+import { nobleMac, signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
+import { createNodeMac } from '../src/lib/node-mac.ts';
 import { REFUSED_TARGETS } from './support/ssrf-targets.ts';
 
 const SVIX_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
@@ -57,6 +58,16 @@ describe('signatures', () => {
       const headers = await signatureHeaders({ current: secret, previous: null }, 'msg_1', timestamp, body, false);
       assert.deepEqual(new Webhook(verifierKey).verify(body, headers), { hello: 'wörld' });
     }
+  });
+
+  it('node:crypto and @noble/hashes give the same signatures, for any secret and body (property)', () => {
+    const nodeMac = createNodeMac();
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`)), fc.string({ unit: 'binary' }), fc.boolean(), (secret, body, withBody) => {
+        const secrets = { current: secret, previous: 'previous-secret' };
+        assert.deepEqual(signatureHeaders(secrets, 'msg_p', 1700000000, body, withBody, nodeMac), signatureHeaders(secrets, 'msg_p', 1700000000, body, withBody, nobleMac));
+      }),
+    );
   });
 
   it('signs with both secrets during a rotation grace period', async () => {

@@ -15,7 +15,7 @@ import type { DeliveryMetrics } from './metrics.ts';
 import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
 import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
-import { signatureHeaders } from './signer.ts';
+import { type Mac, signatureHeaders } from './signer.ts';
 import { type OutboundResponse, type Transport, TransportError } from './transport.ts';
 
 export type AttemptTrigger = 'fast_path' | 'sweep' | 'manual' | 'test';
@@ -33,6 +33,8 @@ export interface AttemptDeps {
   metrics?: DeliveryMetrics;
   /** Publishes one of hookgate's own operational events (`endpoint.disabled`, …). */
   emit?: (event: OperationalEvent) => void;
+  /** The runtime's HMAC-SHA256 (default: @noble/hashes, which runs everywhere). */
+  mac?: Mac;
 }
 
 export interface OperationalEvent {
@@ -234,7 +236,7 @@ async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: De
   const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
   const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!) : null;
   const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
-  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature) };
+  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature, deps.mac) };
 }
 
 /** Credentials never reach the attempt log: `Basic ****`, `Bearer ****`, or `****`. */

@@ -4,6 +4,7 @@ import { type Env, toConfig } from '../config.ts';
 import { migrate, type StatementBatchRunner } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { createDeliveryMetrics } from '../delivery/metrics.ts';
+import type { Mac } from '../delivery/signer.ts';
 import { createDeliveryEngine, type RunningEngine } from '../delivery/sweeper.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { createSecretCipher } from '../lib/cipher.ts';
@@ -22,6 +23,8 @@ export interface ServiceParts {
   env: Env;
   store: Store;
   transport: Transport;
+  /** The runtime's HMAC-SHA256 for delivery signatures, if it has a faster one than @noble/hashes. */
+  mac?: Mac;
   log: Logger;
   /** Keeps detached work (the fast path) alive on runtimes that would otherwise drop it (Workers' waitUntil). */
   background?: (task: Promise<unknown>) => void;
@@ -52,6 +55,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
     cipher,
     log,
     transport: parts.transport,
+    mac: parts.mac,
     background: parts.background,
     metrics,
   });

@@ -4,6 +4,7 @@ import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
 import { createFetchTransport } from '../delivery/transports/fetch.ts';
 import { withResolvingGuard } from '../delivery/transports/resolving-guard.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createNodeMac } from '../lib/node-mac.ts';
 import { buildServices, migrateStore } from './build-services.ts';
 import { databasePath, developmentSecrets, ensureDataDir, resolveAll } from './node-env.ts';
 import { appForRole } from './roles.ts';
@@ -23,7 +24,7 @@ export async function startBunServer(source: Record<string, string | undefined> 
   const store = openBunSqlite(path);
   await migrateStore(store, log);
   const transport = env.HOOKGATE_ALLOW_PRIVATE_TARGETS ? createFetchTransport() : withResolvingGuard(createFetchTransport(), resolveAll);
-  const { services, engine } = await buildServices({ env, store, transport, log });
+  const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
   const sweeper = sweeps
     ? new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {

@@ -3,6 +3,7 @@ import { openBetterSqlite, type SqliteStore } from '../db/dialects/better-sqlite
 import type { RunningEngine } from '../delivery/sweeper.ts';
 import { createUndiciTransport } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createNodeMac } from '../lib/node-mac.ts';
 import type { Services } from '../services.ts';
 import { buildServices, migrateStore } from './build-services.ts';
 import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
@@ -25,6 +26,6 @@ export async function setUpNode(source: Record<string, string | undefined> = pro
   const store = openBetterSqlite(path);
   await migrateStore(store, log);
   const transport = createUndiciTransport({ allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS, connectionsPerOrigin: env.HOOKGATE_ENDPOINT_CONCURRENCY });
-  const { services, engine } = await buildServices({ env, store, transport, log });
+  const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
   return { env, services, store, engine };
 }
