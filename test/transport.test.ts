@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { TransportError } from '../src/delivery/transport.ts';
+import { createFetchTransport } from '../src/delivery/transports/fetch.ts';
 import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 
@@ -62,6 +64,35 @@ describe('Node transport (undici)', () => {
     await assert.rejects(send(transport, `http://127.0.0.1:${port}/`), (error: TransportError) => error.errorClass === 'connection');
     await assert.rejects(send(transport, 'http://does-not-exist.invalid/'), (error: TransportError) => error.errorClass === 'dns');
     await transport.close!();
+    receiver.respond = answer(200, 'ok');
+  });
+});
+
+describe('fetch transport (Bun, Workers), run here on Node’s fetch', () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(() => receiver.close());
+  const send = (path: string) => createFetchTransport().send({ url: `${receiver.url}${path}`, headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 5000 });
+
+  it('keeps the first 4 KiB of a body, however it is framed or encoded', async () => {
+    const text = 'é'.repeat(3000); // 6,000 bytes of UTF-8
+    const kept = Buffer.from(text).subarray(0, 4096).toString('utf8');
+    receiver.respond = answer(200, 'short', { 'content-length': '5' });
+    assert.equal((await send('/declared')).body, 'short');
+    receiver.respond = answer(200, text);
+    assert.equal((await send('/declared-long')).body, kept);
+    receiver.respond = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }); // chunked: no declared length
+      res.write(text.slice(0, 1000));
+      res.end(text.slice(1000));
+    };
+    assert.equal((await send('/chunked')).body, kept);
+    // 10 MB of zeros in about 10 KB: the declared length is the compressed one, the cap is on what is read.
+    const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x30));
+    receiver.respond = (_request, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(bomb.length) }).end(bomb);
+    assert.equal((await send('/gzip')).body, '0'.repeat(4096));
     receiver.respond = answer(200, 'ok');
   });
 });

@@ -8,12 +8,12 @@ import { Lru } from '../lib/lru.ts';
  * "id.timestamp.body">`. A `whsec_<base64>` secret signs with its decoded bytes, any other secret
  * with its UTF-8 bytes.
  *
- * HMAC-SHA256 comes from @noble/hashes (audited, pure JavaScript, synchronous, the same on Node,
- * Bun and Workers): Web Crypto's `subtle.sign` hops to a thread pool and back for every call, which
- * cost about 13 % of the delivery worker's CPU; noble signs a delivery body in a few microseconds.
- * The keyed state of each secret is kept and cloned per message (the key's two blocks are hashed
- * once per secret, not once per request).
+ * HMAC-SHA256 is synchronous: Web Crypto's `subtle.sign` hops to a thread pool and back for every
+ * call, which cost about 13 % of the delivery worker's CPU. The default, `nobleMac`, is
+ * @noble/hashes (audited, pure JavaScript, the same on every runtime) with the keyed state of each
+ * secret kept and cloned per message (the key's two blocks are hashed once per secret).
  */
+
 /**
  * HMAC-SHA256 of `message` (UTF-8) under the key `keyBytes()`; `cacheKey` names that key, so an
  * implementation may keep what it derives from it. A runtime with a faster native HMAC passes its
