@@ -91,7 +91,9 @@ describe('fetch transport (Bun, Workers), run here on Node’s fetch', () => {
     assert.equal((await send('/chunked')).body, kept);
     // 10 MB of zeros in about 10 KB: the declared length is the compressed one, the cap is on what is read.
     const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x30));
-    receiver.respond = (_request, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(bomb.length) }).end(bomb);
+    receiver.respond = (_request, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(bomb.length) }).end(bomb);
+    };
     assert.equal((await send('/gzip')).body, '0'.repeat(4096));
     receiver.respond = answer(200, 'ok');
   });
