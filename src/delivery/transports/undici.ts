@@ -43,6 +43,9 @@ export function createUndiciTransport(options: { allowPrivateTargets: boolean; c
   };
 }
 
+/** What a request past its deadline is aborted with (classified as `timeout`). */
+const timeoutError = () => Object.assign(new Error('request timed out'), { name: 'TimeoutError' });
+
 /**
  * One POST through undici's lowest-level API (`dispatch` with a handler): no response stream and
  * no promise per chunk, and nothing that outlives the request. Reads at most
@@ -75,14 +78,14 @@ function dispatchCapped(agent: Agent, outbound: OutboundRequest): Promise<Outbou
     const answer = () => settle(() => resolve({ status, headers, body: Buffer.concat(kept).subarray(0, keep).toString('utf8') }));
     const timer = setTimeout(() => {
       timedOut = true;
-      controller?.abort(Object.assign(new Error('request timed out'), { name: 'TimeoutError' }));
+      controller?.abort(timeoutError());
     }, outbound.timeoutMs);
     agent.dispatch(
       { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: outbound.headers, body: outbound.body, headersTimeout: outbound.timeoutMs, bodyTimeout: outbound.timeoutMs },
       {
         onRequestStart(started) {
           controller = started;
-          if (timedOut) started.abort(Object.assign(new Error('request timed out'), { name: 'TimeoutError' }));
+          if (timedOut) started.abort(timeoutError());
         },
         onResponseStart(_controller, statusCode, responseHeaders) {
           status = statusCode;
@@ -101,7 +104,7 @@ function dispatchCapped(agent: Agent, outbound: OutboundRequest): Promise<Outbou
         },
         onResponseEnd: answer,
         onResponseError(_controller, error) {
-          settle(() => reject(classifyNetworkError(timedOut ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error)));
+          settle(() => reject(classifyNetworkError(timedOut ? timeoutError() : error)));
         },
       },
     );
