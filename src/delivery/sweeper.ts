@@ -126,12 +126,13 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
       const batch = await claimDue(deps.db, lease(), Math.min(room, 500));
       claimed += batch.length;
       // The batch's events (which never change) and endpoints are read together; see BATCH_ENDPOINT_TTL_MS for the endpoints'.
+      // `readAt` is taken first: a failure noted from then on may be missing from the rows read.
+      const readAt = deps.now();
       const [events, endpoints] = await Promise.all([
         getEvents(deps.db, batch.map((delivery) => delivery.event_id)).catch(() => new Map<string, EventRow>()),
         getEndpoints(deps.db, batch.map((delivery) => delivery.endpoint_id)).catch(() => new Map<string, Endpoint>()),
       ]);
-      const readAt = deps.now();
-      const rowServes = (endpointId: string) => deps.now() - readAt < BATCH_ENDPOINT_TTL_MS && (lastFailure.get(endpointId) ?? 0) < readAt;
+      const rowServes = (endpointId: string) => deps.now() - readAt < BATCH_ENDPOINT_TTL_MS && (lastFailure.get(endpointId) ?? -1) < readAt;
       for (const delivery of batch) {
         enqueue(delivery, 'sweep', () => ({ event: events.get(delivery.event_id), endpoint: rowServes(delivery.endpoint_id) ? endpoints.get(delivery.endpoint_id) : undefined }));
       }
