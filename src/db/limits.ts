@@ -10,3 +10,9 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
   for (let start = 0; start < items.length; start += size) runs.push(items.slice(start, start + size));
   return runs;
 }
+
+/** Rows read by id (each id once, in runs D1 can bind), keyed by id. */
+export async function rowsById<Row extends { id: string }>(ids: readonly string[], read: (run: string[]) => Promise<Row[]>): Promise<Map<string, Row>> {
+  const runs = await Promise.all(chunked([...new Set(ids)], MAX_BOUND_PARAMETERS).map(read));
+  return new Map(runs.flat().map((row) => [row.id, row]));
+}

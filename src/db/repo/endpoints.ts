@@ -1,6 +1,6 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { Surface } from '../../catalogue.ts';
-import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
+import { chunked, MAX_BOUND_PARAMETERS, rowsById } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Endpoint, EndpointUpdate, NewEndpoint } from '../schema.ts';
 
@@ -14,10 +14,8 @@ const endpointById = prepared((db, v: { id: string }) => db.selectFrom('endpoint
 export const getEndpoint = (db: Kysely<Database>, id: string): Promise<Endpoint | undefined> => firstRow(db, endpointById(db, { id }));
 
 /** Several endpoints by id, read together (the endpoints of a claimed batch of deliveries). */
-export async function getEndpoints(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Endpoint>> {
-  const runs = chunked([...new Set(ids)], MAX_BOUND_PARAMETERS).map((run) => db.selectFrom('endpoints').selectAll().where('id', 'in', run).execute());
-  return new Map((await Promise.all(runs)).flat().map((endpoint) => [endpoint.id, endpoint]));
-}
+export const getEndpoints = (db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Endpoint>> =>
+  rowsById(ids, (run) => db.selectFrom('endpoints').selectAll().where('id', 'in', run).execute());
 
 const enabledOfTenant = prepared((db, v: { tenantId: string }) =>
   db.selectFrom('endpoints').selectAll().where('tenant_id', '=', v.tenantId).where('enabled', '=', 1),

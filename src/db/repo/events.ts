@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
+import { rowsById } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, EventRow } from '../schema.ts';
 
@@ -8,10 +8,8 @@ const eventById = prepared((db, v: { id: string }) => db.selectFrom('events').se
 export const getEvent = (db: Kysely<Database>, id: string): Promise<EventRow | undefined> => firstRow(db, eventById(db, { id }));
 
 /** Several events by id, read together (the events of a claimed batch of deliveries). */
-export async function getEvents(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, EventRow>> {
-  const runs = chunked([...new Set(ids)], MAX_BOUND_PARAMETERS).map((run) => db.selectFrom('events').selectAll().where('id', 'in', run).execute());
-  return new Map((await Promise.all(runs)).flat().map((event) => [event.id, event]));
-}
+export const getEvents = (db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, EventRow>> =>
+  rowsById(ids, (run) => db.selectFrom('events').selectAll().where('id', 'in', run).execute());
 
 /** The INSERT of one event, to run in the outbox's atomic unit. */
 export const insertEventQuery = prepared((db, event: EventRow) =>
