@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/deliveries.ts';
-import { endpointOutcomeQuery, healthChange } from '../db/repo/endpoint-health.ts';
+import { endpointOutcomeQuery, healthChange, outcomeChangesNothing } from '../db/repo/endpoint-health.ts';
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
@@ -138,7 +138,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
     disableAfterMs: deps.config.disableAfterSeconds * 1000,
   };
-  const healthWrite = healthUnchangedBy(endpoint, succeeded, finished) ? [] : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
+  const healthWrite = outcomeChangesNothing(endpoint, succeeded, finished) ? [] : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
   const written = await deps.atomic([
     ...attemptWrites(
       deps.db,
@@ -187,25 +187,6 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     duration_ms: outcome.duration_ms,
   });
   return outcome;
-}
-
-/** `last_triggered_at` is kept to this resolution while an endpoint is healthy. */
-const LAST_TRIGGERED_RESOLUTION_MS = 1000;
-
-/**
- * A success on an endpoint that was healthy when this attempt read it (no failing streak, circuit
- * closed) would only move `last_triggered_at`: that is skipped while the stored value is under a
- * second old, which spares most successful attempts one UPDATE of the endpoint row.
- */
-function healthUnchangedBy(endpoint: Endpoint, succeeded: boolean, now: number): boolean {
-  return (
-    succeeded &&
-    endpoint.consecutive_failures === 0 &&
-    endpoint.failing_since === null &&
-    endpoint.circuit_state === 'closed' &&
-    endpoint.last_triggered_at !== null &&
-    now - endpoint.last_triggered_at < LAST_TRIGGERED_RESOLUTION_MS
-  );
 }
 
 /** The endpoint and event of a delivery, as the attempt reads them. */

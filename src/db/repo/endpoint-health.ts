@@ -34,6 +34,25 @@ export async function recordEndpointOutcome(
   return healthChange(result.rows, succeeded, now);
 }
 
+/** `last_triggered_at` is kept to this resolution while an endpoint is healthy. */
+const LAST_TRIGGERED_RESOLUTION_MS = 1000;
+
+/**
+ * Whether the outcome UPDATE may be skipped: a success on an endpoint that was healthy when read
+ * (no failing streak, circuit closed) would only move `last_triggered_at`, and that is skipped while
+ * the stored value is under a second old. Spares most successful attempts one write of the row.
+ */
+export function outcomeChangesNothing(endpoint: Endpoint, succeeded: boolean, now: number): boolean {
+  return (
+    succeeded &&
+    endpoint.consecutive_failures === 0 &&
+    endpoint.failing_since === null &&
+    endpoint.circuit_state === 'closed' &&
+    endpoint.last_triggered_at !== null &&
+    now - endpoint.last_triggered_at < LAST_TRIGGERED_RESOLUTION_MS
+  );
+}
+
 /**
  * The UPDATE … RETURNING of `recordEndpointOutcome`, compiled, so an attempt can run it in the
  * same atomic unit as its attempt row (one commit instead of two); read its rows with `healthChange`.
