@@ -1,12 +1,22 @@
 import {
   classifyNetworkError,
-  deadline,
   type OutboundRequest,
   type OutboundResponse,
   RESPONSE_BODY_KEEP,
   RESPONSE_BODY_READ_LIMIT,
   type Transport,
 } from '../transport.ts';
+
+/**
+ * An abort signal that fires after `ms`, and `done()` to cancel it once the request is over.
+ * `AbortSignal.timeout` keeps its timer (and the signal) alive for the full timeout whatever happens:
+ * at 1,000 deliveries/s with 15 s timeouts, 15,000 live timers that all outlive V8's young generation.
+ */
+function deadline(ms: number): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), ms);
+  return { signal: controller.signal, done: () => clearTimeout(timer) };
+}
 
 /**
  * The transport for runtimes with only `fetch` (Bun, Workers). Redirects are not followed. There is
