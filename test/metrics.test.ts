@@ -24,6 +24,8 @@ describe('metrics registry: Prometheus text format', () => {
     counter.inc({ outcome: 'ok' });
     counter.inc({ outcome: 'ok' });
     counter.inc({ outcome: 'say "hi"\n' });
+    counter.inc({ outcome: 'ok', trigger: 'sweep' });
+    counter.inc({ trigger: 'sweep', outcome: 'ok' });
     histogram.observe(0.05);
     histogram.observe(0.5);
     histogram.observe(5);
@@ -34,6 +36,7 @@ describe('metrics registry: Prometheus text format', () => {
     const values = samples(text);
     assert.equal(values.get('jobs_total{outcome="ok"}'), 2);
     assert.equal(values.get('jobs_total{outcome="say \\"hi\\"\\n"}'), 1, 'label values are escaped');
+    assert.equal(values.get('jobs_total{outcome="ok",trigger="sweep"}'), 2, 'one series whatever the order of its label names');
     assert.equal(values.get('job_seconds_bucket{le="0.1"}'), 1);
     assert.equal(values.get('job_seconds_bucket{le="1"}'), 2);
     assert.equal(values.get('job_seconds_bucket{le="+Inf"}'), 3);

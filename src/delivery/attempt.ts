@@ -7,6 +7,7 @@ import { getEvent } from '../db/repo/events.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
 import type { SecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
+import { Lru } from '../lib/lru.ts';
 import type { Services } from '../services.ts';
 import { checkTargetUrl } from './address-policy.ts';
 import { passGates } from './endpoint-gates.ts';
@@ -102,10 +103,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
       requestHeaders = { ...credentials, ...(await signedHeaders(deps, endpoint, delivery, body)) };
       return deps.transport.send({ url: endpoint.url, headers: requestHeaders, body, timeoutMs: deps.config.attemptTimeoutMs });
     };
-    const targetProblem = checkTargetUrl(endpoint.url, {
-      allowPrivateTargets: deps.config.allowPrivateTargets,
-      requireHttps: deps.config.env === 'production',
-    });
+    const targetProblem = checkedTarget(deps.config, endpoint.url);
     if (targetProblem) throw new TransportError('blocked_address', `target URL ${targetProblem}`);
     response = await send();
     if (response.status === 401 && auth?.method === 'OAUTH2') {
@@ -187,6 +185,20 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     duration_ms: outcome.duration_ms,
   });
   return outcome;
+}
+
+/** Verdicts of `checkTargetUrl` by policy and URL: it is a pure function, so an attempt need not parse its URL again. */
+const targetVerdicts = new Lru<string, string | null>(1000);
+
+function checkedTarget(config: Config, url: string): string | null {
+  const policy = { allowPrivateTargets: config.allowPrivateTargets, requireHttps: config.env === 'production' };
+  const key = `${Number(policy.allowPrivateTargets)}${Number(policy.requireHttps)}${url}`;
+  let verdict = targetVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = checkTargetUrl(url, policy);
+    targetVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 /** The endpoint and event of a delivery, as the attempt reads them. */

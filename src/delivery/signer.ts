@@ -15,33 +15,34 @@ import { Lru } from '../lib/lru.ts';
  */
 
 /**
- * HMAC-SHA256 of `message` (UTF-8) under the key `keyBytes()`; `cacheKey` names that key, so an
- * implementation may keep what it derives from it. A runtime with a faster native HMAC passes its
- * own (Node and Bun: `createNodeMac` in `src/lib/node-mac.ts`); Workers use this module's.
+ * HMAC-SHA256 of `message` (UTF-8) under the key `keyBytes()`, in `encoding`; `cacheKey` names that
+ * key, so an implementation may keep what it derives from it. A runtime with a faster native HMAC
+ * passes its own (Node and Bun: `createNodeMac` in `src/lib/node-mac.ts`); Workers use this module's.
  */
-export type Mac = (cacheKey: string, keyBytes: () => Uint8Array, message: string) => Uint8Array;
+export type Mac = (cacheKey: string, keyBytes: () => Uint8Array, message: string, encoding: 'base64' | 'hex') => string;
 
 type Keyed = ReturnType<typeof hmac.create>;
 const keyed = new Lru<string, Keyed>(10_000);
 
-export const nobleMac: Mac = (cacheKey, keyBytes, message) => {
+export const nobleMac: Mac = (cacheKey, keyBytes, message, encoding) => {
   let state = keyed.get(cacheKey);
   if (!state) {
     state = hmac.create(sha256, keyBytes());
     keyed.set(cacheKey, state);
   }
-  return state.clone().update(utf8.encode(message)).digest();
+  const digest = state.clone().update(utf8.encode(message)).digest();
+  return encoding === 'hex' ? bytesToHex(digest) : bytesToBase64(digest);
 };
 
 const standardKeyBytes = (secret: string) => (secret.startsWith('whsec_') ? base64ToBytes(secret.slice(6)) : utf8.encode(secret));
 
 export function standardSignature(secret: string, messageId: string, timestampSeconds: number, body: string, mac: Mac = nobleMac): string {
-  return `v1,${bytesToBase64(mac(`std:${secret}`, () => standardKeyBytes(secret), `${messageId}.${timestampSeconds}.${body}`))}`;
+  return `v1,${mac(`std:${secret}`, () => standardKeyBytes(secret), `${messageId}.${timestampSeconds}.${body}`, 'base64')}`;
 }
 
 /** `X-Webhook-Signature: sha256=<hex HMAC-SHA256 of the raw body>` keyed with the secret's UTF-8 bytes (pages 000 and 003). */
 export function bodySignature(secret: string, body: string, mac: Mac = nobleMac): string {
-  return `sha256=${bytesToHex(mac(`body:${secret}`, () => utf8.encode(secret), body))}`;
+  return `sha256=${mac(`body:${secret}`, () => utf8.encode(secret), body, 'hex')}`;
 }
 
 export interface SigningSecrets {

@@ -40,7 +40,13 @@ function labelText(labels: Labels | undefined, extra?: [string, string]): string
   return pairs.length ? `{${pairs.map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(',')}}` : '';
 }
 
-const keyOf = (labels: Labels | undefined) => JSON.stringify(Object.entries(labels ?? {}).sort());
+/** One key per label set, whatever the order its names were given in. */
+const keyOf = (labels: Labels | undefined): string => {
+  if (!labels) return '';
+  let key = '';
+  for (const name of Object.keys(labels).sort()) key += `${name}\u0000${labels[name]}\u0001`;
+  return key;
+};
 
 const formatNumber = (value: number) => (Number.isFinite(value) ? String(value) : value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN');
 

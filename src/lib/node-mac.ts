@@ -9,12 +9,12 @@ import { Lru } from './lru.ts';
  */
 export function createNodeMac(): Mac {
   const keys = new Lru<string, KeyObject>(10_000);
-  return (cacheKey, keyBytes, message) => {
+  return (cacheKey, keyBytes, message, encoding) => {
     let key = keys.get(cacheKey);
     if (!key) {
       key = createSecretKey(keyBytes());
       keys.set(cacheKey, key);
     }
-    return createHmac('sha256', key).update(message, 'utf8').digest();
+    return createHmac('sha256', key).update(message, 'utf8').digest(encoding);
   };
 }

@@ -39,7 +39,9 @@ export function createFetchTransport(): Transport {
         response.headers.forEach((value, name) => {
           headers[name] = value;
         });
-        return { status: response.status, headers, body: await readCapped(response, outbound.keepBytes ?? RESPONSE_BODY_KEEP) };
+        const keep = outbound.keepBytes ?? RESPONSE_BODY_KEEP;
+        const body = fitsWhole(headers, keep) ? await response.text() : await readCapped(response, keep);
+        return { status: response.status, headers, body };
       } catch (error) {
         throw classifyNetworkError(error);
       } finally {
@@ -47,6 +49,12 @@ export function createFetchTransport(): Transport {
       }
     },
   };
+}
+
+/** A body declared (`content-length`) within `keep` bytes and not encoded is read whole: the runtime stops at the declared length. */
+function fitsWhole(headers: Record<string, string>, keep: number): boolean {
+  const declared = headers['content-length'];
+  return declared !== undefined && !headers['content-encoding'] && /^\d+$/.test(declared) && Number(declared) <= keep;
 }
 
 async function readCapped(response: Response, keep: number): Promise<string> {
