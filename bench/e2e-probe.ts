@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createBenchTenant, freshDataDir, type Runtime, startHookgate } from './lib/hookgate.ts';
+import { createBenchTenant, freshDataDir, removeDataDirs, type Runtime, startHookgate } from './lib/hookgate.ts';
 import { createClient, openLoop } from './lib/load.ts';
 import { eventBody, warmUp } from './lib/phases.ts';
 import { CLIENT_CORE, pinSelf, spawnPinned } from './lib/processes.ts';
@@ -68,4 +68,5 @@ try {
 } finally {
   await server.process.stop();
   await receiver.stop();
+  removeDataDirs();
 }

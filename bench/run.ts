@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { freshDataDir, type Runtime, runtimeCommand } from './lib/hookgate.ts';
+import { freshDataDir, removeDataDirs, type Runtime, runtimeCommand } from './lib/hookgate.ts';
 import { deliver, ingest, latency, type Plan, rawIngest, type Receiver, type Throughput } from './lib/phases.ts';
 import { CLIENT_CORE, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
 import { countAttempts } from './lib/raw-store.ts';
@@ -10,8 +10,8 @@ import { buildRows, type SweepResults } from './lib/rows.ts';
 import { round } from './lib/stats.ts';
 
 /**
- * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile]`: hookgate against this machine's
- * raw limits, measured in the same run. See docs/performance.md for the method.
+ * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile] [-- --endpoint-concurrency 8]`:
+ * hookgate against this machine's raw limits, measured in the same run. See docs/performance.md for the method.
  */
 const { values: options } = parseArgs({
   options: {
@@ -20,10 +20,13 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'default-heap': { type: 'boolean', default: false },
+    // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY; by default the raw loop's 64 requests in flight.
+    'endpoint-concurrency': { type: 'string' },
   },
 });
 const runtime = options.runtime as Runtime;
 if (runtime !== 'node' && runtime !== 'bun') throw new Error('--runtime is node or bun');
+if (options['endpoint-concurrency'] !== undefined && !/^[1-9]\d*$/.test(options['endpoint-concurrency'])) throw new Error('--endpoint-concurrency is a positive integer');
 const quick = options.quick;
 const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=160'];
 const plan: Plan = {
@@ -36,6 +39,7 @@ const plan: Plan = {
   payloadBytes: 256,
   batchSize: 100,
   concurrency: 64,
+  endpointConcurrency: Number(options['endpoint-concurrency'] ?? 64),
   nodeFlags: [
     // The heap settings docs/performance.md recommends on a small machine (V8 otherwise sizes its
     // young generation for this machine's 24 GB and lets RSS grow past 250 MB); --default-heap drops them.
@@ -152,4 +156,5 @@ try {
   if (!options['no-write']) process.stdout.write(`\nwrote ${writeResults(results, { runtime, quick, date: startedAt })}\n`);
 } finally {
   await receiver.stop();
+  removeDataDirs();
 }

@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseEnv, toConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createDeliveryEngine, type RunningEngine } from '../src/delivery/sweeper.ts';
@@ -35,11 +35,11 @@ const cipher = await createSecretCipher(key);
 const now = Date.now();
 const endpointId = 'wh_sweep';
 
-type BenchStore = Store & { close(): Promise<void>; raw: RawDb; transport: () => Transport; tenantId: string };
+type BenchStore = Store & { close(): Promise<void>; raw: RawDb; transport: () => Transport; tenantId: string; path: string };
 
 async function openStore(): Promise<BenchStore> {
   const path = join(mkdtempSync(join(tmpdir(), 'hookgate-sweep-')), 'sweep.db');
-  let store: Omit<BenchStore, 'tenantId'>;
+  let store: Omit<BenchStore, 'tenantId' | 'path'>;
   if (isBun) {
     const { openBunSqlite } = await import('../src/db/dialects/bun-sqlite.ts');
     const { createFetchTransport } = await import('../src/delivery/transports/fetch.ts');
@@ -57,7 +57,7 @@ async function openStore(): Promise<BenchStore> {
     .insertInto('endpoints')
     .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32)), created_at: now, updated_at: now })
     .execute();
-  return { ...store, tenantId: tenant.id };
+  return { ...store, tenantId: tenant.id, path };
 }
 
 const newEngine = (store: BenchStore): RunningEngine =>
@@ -129,6 +129,7 @@ await fullEngine.shutdown(1000);
 for (const store of [empty, full]) {
   store.raw.close();
   await store.close();
+  rmSync(dirname(store.path), { recursive: true, force: true });
 }
 const emptyMedian = median(emptyTimes);
 const fullMedian = median(fullTimes);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signDevToken } from '../../src/auth/sign-token.ts';
@@ -16,7 +16,18 @@ export interface Hookgate {
   process: Spawned;
 }
 
-export const freshDataDir = () => mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
+const dataDirs: string[] = [];
+
+/** A new empty directory for a store; `removeDataDirs` deletes every one made (the stores reach hundreds of MB). */
+export function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+export function removeDataDirs(): void {
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** The command line of a runtime's entry point (Bun through the `bun` dev dependency). */
 export function runtimeCommand(runtime: Runtime, script: string, nodeFlags: string[] = []): [string, string[]] {

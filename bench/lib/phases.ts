@@ -18,6 +18,8 @@ export interface Plan {
   payloadBytes: number;
   batchSize: number;
   concurrency: number;
+  /** The delivery worker's in-flight limit per endpoint (HOOKGATE_ENDPOINT_CONCURRENCY). */
+  endpointConcurrency: number;
   nodeFlags: string[];
 }
 
@@ -136,7 +138,7 @@ const DELIVERY_WARM_UP = 15_000;
 export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, countAttempts: (dbPath: string) => number): Promise<DeliveryResults> {
   const before = await receiver.total();
   await receiver.collect();
-  const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *' } });
+  const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *', HOOKGATE_ENDPOINT_CONCURRENCY: String(plan.endpointConcurrency) } });
   let received = 0;
   let cpu = 0;
   let peakRss: number | null = null;
