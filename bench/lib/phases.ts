@@ -26,7 +26,7 @@ export interface Plan {
 export interface Receiver {
   origin: string;
   ports: number[];
-  collect(): Promise<{ count: number; signed: number; first: number; last: number; seqs: number[]; times: number[] }>;
+  collect(): Promise<{ count: number; signed: number; connections: number; first: number; last: number; seqs: number[]; times: number[] }>;
   total(): Promise<number>;
 }
 
@@ -127,6 +127,8 @@ export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): P
 export interface DeliveryResults extends Throughput {
   signedShare: number;
   attemptsRecorded: boolean;
+  /** TCP connections the receiver accepted during the window: keep-alive reuse, or its absence. */
+  connectionsOpened: number;
   received: number;
   attempts: number;
   peakRss: number | null;
@@ -165,6 +167,7 @@ export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, c
     cpuMicros: cpuMicros(cpu, window.count),
     signedShare: round(window.signed / Math.max(1, window.count), 3),
     attemptsRecorded: attempts === received,
+    connectionsOpened: window.connections,
     received,
     attempts,
     peakRss,

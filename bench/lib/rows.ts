@@ -49,7 +49,7 @@ export function buildRows(figures: Figures): Row[] {
     againstIngest(`ingest, batch of ${figures.batchSize}, fan-out 10`, ingest.batch10),
     againstIngest('ingest, single, fan-out 1, 16 KB data', ingest.largePayload1),
     {
-      figure: `delivery (signed ${Math.round(delivery.signedShare * 100)} %, attempts recorded: ${delivery.attemptsRecorded ? 'yes' : 'NO'})`,
+      figure: `delivery (signed ${Math.round(delivery.signedShare * 100)} %, attempts recorded: ${delivery.attemptsRecorded ? 'yes' : 'NO'}, ${delivery.connectionsOpened.toLocaleString('en-US')} new connections)`,
       hookgate: perSecond(delivery.perSecond),
       baseline: `${perSecond(rawDelivery.perSecond)} (${figures.rawUndici ? 'undici.request' : 'fetch'})`,
       ratio: ratio(delivery.perSecond, rawDelivery.perSecond),
