@@ -20,7 +20,7 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'default-heap': { type: 'boolean', default: false },
-    // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY; by default the raw loop's 64 requests in flight.
+    // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY (hookgate's default, 8, unless given).
     'endpoint-concurrency': { type: 'string' },
   },
 });
@@ -39,7 +39,7 @@ const plan: Plan = {
   payloadBytes: 256,
   batchSize: 100,
   concurrency: 64,
-  endpointConcurrency: Number(options['endpoint-concurrency'] ?? 64),
+  endpointConcurrency: options['endpoint-concurrency'] === undefined ? null : Number(options['endpoint-concurrency']),
   nodeFlags: [
     // The heap settings docs/performance.md recommends on a small machine (V8 otherwise sizes its
     // young generation for this machine's 24 GB and lets RSS grow past 250 MB); --default-heap drops them.
@@ -115,7 +115,7 @@ try {
   const dataDir = freshDataDir();
   const ingested = await ingest(plan, receiver, dataDir);
   log('hookgate delivery (HOOKGATE_ROLE=worker draining the ingest backlog)');
-  const delivered = await deliver(plan, receiver, dataDir, countAttempts);
+  const delivered = await deliver(plan, receiver, dataDir, ingested.backlog, countAttempts);
   const estimate = 0.8 / (1 / ingested.single1.perSecond + 1 / delivered.perSecond);
   log(`end-to-end latency (HOOKGATE_ROLE=all), estimate of the highest sustained rate ${Math.round(estimate)}/s`);
   const latencies = await latency(plan, receiver, estimate);

@@ -18,8 +18,8 @@ export interface Plan {
   payloadBytes: number;
   batchSize: number;
   concurrency: number;
-  /** The delivery worker's in-flight limit per endpoint (HOOKGATE_ENDPOINT_CONCURRENCY). */
-  endpointConcurrency: number;
+  /** The delivery worker's in-flight limit per endpoint (HOOKGATE_ENDPOINT_CONCURRENCY); null: hookgate's default, 8. */
+  endpointConcurrency: number | null;
   nodeFlags: string[];
 }
 
@@ -87,6 +87,8 @@ export interface IngestResults {
   batch10: Throughput;
   largePayload1: Throughput;
   peakRss: number | null;
+  /** The backlog left for the delivery phase, in the order it drains: one endpoint's deliveries, then ten endpoints'. */
+  backlog: { oneEndpoint: number; tenEndpoints: number };
 }
 
 /**
@@ -102,14 +104,15 @@ export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): P
     const pool = createClient(server.url, plan.concurrency);
     const single = (apiKey: string): PostTarget => ({ origin: server.url, path: '/api/v1/events', headers: { authorization: apiKey } });
     const batch = (apiKey: string): PostTarget => ({ origin: server.url, path: '/api/v1/events/batch', headers: { authorization: apiKey } });
-    const run = async (target: PostTarget, body: (seq: number) => string, eventsPerRequest: number, concurrency = plan.concurrency): Promise<Throughput> => {
+    const run = async (target: PostTarget, body: (seq: number) => string, eventsPerRequest: number, concurrency = plan.concurrency): Promise<Throughput & { events: number }> => {
       const cpuBefore = server.process.cpuSeconds();
       const result = await closedLoop(pool, target, { concurrency, durationMs: plan.throughputMs, body });
       const cpu = server.process.cpuSeconds() - cpuBefore;
-      return { perSecond: Math.round(result.perSecond * eventsPerRequest), cpuMicros: cpuMicros(cpu, result.requests * eventsPerRequest) };
+      const events = result.requests * eventsPerRequest;
+      return { perSecond: Math.round(result.perSecond * eventsPerRequest), cpuMicros: cpuMicros(cpu, events), events };
     };
     const bytes = plan.payloadBytes;
-    await closedLoop(pool, single(fan1.apiKey), { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: (seq) => eventBody(seq, bytes) });
+    const warm = await closedLoop(pool, single(fan1.apiKey), { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: (seq) => eventBody(seq, bytes) });
     const single1 = await run(single(fan1.apiKey), (seq) => eventBody(seq, bytes), 1);
     const single10 = await run(single(fan10.apiKey), (seq) => eventBody(seq, bytes), 1);
     const batchConcurrency = Math.max(2, plan.concurrency / 16);
@@ -118,7 +121,16 @@ export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): P
     const batch10 = await batchRun(fan10.apiKey);
     const largePayload1 = await run(single(fan1.apiKey), (seq) => eventBody(seq, 16_384), 1);
     await pool.close();
-    return { single1, single10, batch1, batch10, largePayload1, peakRss: server.process.peakRss() };
+    const rate = ({ perSecond, cpuMicros }: Throughput): Throughput => ({ perSecond, cpuMicros });
+    return {
+      single1: rate(single1),
+      single10: rate(single10),
+      batch1: rate(batch1),
+      batch10: rate(batch10),
+      largePayload1: rate(largePayload1),
+      peakRss: server.process.peakRss(),
+      backlog: { oneEndpoint: warm.requests + single1.events, tenEndpoints: single10.events * 10 },
+    };
   } finally {
     await server.process.stop();
   }
@@ -136,22 +148,31 @@ export interface DeliveryResults extends Throughput {
 
 const DELIVERY_WARM_UP = 15_000;
 
-/** A `HOOKGATE_ROLE=worker` process drains the ingest phase's backlog; deliveries/s at the receiver. */
-export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, countAttempts: (dbPath: string) => number): Promise<DeliveryResults> {
+/**
+ * A `HOOKGATE_ROLE=worker` process drains the ingest phase's backlog; deliveries/s at the receiver.
+ * The window covers the ten-endpoint part of the backlog: at the default caps (8 per endpoint, 64 in
+ * all) hookgate then keeps 64 requests in flight, as the raw loop does. It opens once the
+ * one-endpoint part is drained (and past DELIVERY_WARM_UP deliveries: V8's tier-up burst, see
+ * warmUp, is over by then, as it is for the raw loop) and closes after twice the throughput window
+ * or when the ten-endpoint part is drained, whichever comes first.
+ */
+export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, backlog: IngestResults['backlog'], countAttempts: (dbPath: string) => number): Promise<DeliveryResults> {
   const before = await receiver.total();
   await receiver.collect();
-  const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *', HOOKGATE_ENDPOINT_CONCURRENCY: String(plan.endpointConcurrency) } });
+  const caps: Record<string, string> = plan.endpointConcurrency === null ? {} : { HOOKGATE_ENDPOINT_CONCURRENCY: String(plan.endpointConcurrency) };
+  const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *', ...caps } });
+  const delivered = async () => (await receiver.total()) - before;
   let received = 0;
   let cpu = 0;
   let peakRss: number | null = null;
   let window: Awaited<ReturnType<Receiver['collect']>>;
   try {
-    // Past the first DELIVERY_WARM_UP deliveries: V8's tier-up burst (see warmUp) is over, as it is for the raw loop.
-    while ((await receiver.total()) - before < DELIVERY_WARM_UP) await sleep(50);
+    while ((await delivered()) < Math.max(DELIVERY_WARM_UP, backlog.oneEndpoint)) await sleep(20);
     await receiver.collect();
     const started = clock();
     const cpuBefore = server.process.cpuSeconds();
-    await sleep(plan.throughputMs * 2);
+    const end = backlog.oneEndpoint + backlog.tenEndpoints;
+    while (clock() - started < plan.throughputMs * 2 && (await delivered()) < end) await sleep(20);
     window = await receiver.collect();
     cpu = server.process.cpuSeconds() - cpuBefore;
     window.first = started;
