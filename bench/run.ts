@@ -10,7 +10,7 @@ import { buildRows, type SweepResults } from './lib/rows.ts';
 import { round } from './lib/stats.ts';
 
 /**
- * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile] [-- --endpoint-concurrency 8]`:
+ * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile] [-- --endpoint-concurrency N]`:
  * hookgate against this machine's raw limits, measured in the same run. See docs/performance.md for the method.
  */
 const { values: options } = parseArgs({
