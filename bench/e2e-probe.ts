@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createBenchTenant, freshDataDir, removeDataDirs, type Runtime, startHookgate } from './lib/hookgate.ts';
+import { createBenchTenant, freshDataDir, removeDataDirs, type Runtime, SMALL_HEAP_FLAGS, startHookgate } from './lib/hookgate.ts';
 import { createClient, openLoop } from './lib/load.ts';
 import { eventBody, warmUp } from './lib/phases.ts';
 import { CLIENT_CORE, pinSelf, spawnPinned } from './lib/processes.ts';
@@ -25,7 +25,7 @@ const { values: options } = parseArgs({
 });
 const rate = Number(options.rate);
 const seconds = Number(options.seconds);
-const nodeFlags = ['--max-semi-space-size=4', '--max-old-space-size=160', ...options['node-flags'].split(' ').filter(Boolean)];
+const nodeFlags = [...SMALL_HEAP_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 pinSelf();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { freshDataDir, removeDataDirs, type Runtime, runtimeCommand } from './lib/hookgate.ts';
+import { freshDataDir, removeDataDirs, type Runtime, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
 import { deliver, ingest, latency, type Plan, rawIngest, type Receiver, type Throughput } from './lib/phases.ts';
 import { CLIENT_CORE, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
 import { countAttempts } from './lib/raw-store.ts';
@@ -28,7 +28,6 @@ const runtime = options.runtime as Runtime;
 if (runtime !== 'node' && runtime !== 'bun') throw new Error('--runtime is node or bun');
 if (options['endpoint-concurrency'] !== undefined && !/^[1-9]\d*$/.test(options['endpoint-concurrency'])) throw new Error('--endpoint-concurrency is a positive integer');
 const quick = options.quick;
-const SMALL_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=160'];
 const plan: Plan = {
   runtime,
   quick,
@@ -41,8 +40,7 @@ const plan: Plan = {
   concurrency: 64,
   endpointConcurrency: options['endpoint-concurrency'] === undefined ? null : Number(options['endpoint-concurrency']),
   nodeFlags: [
-    // The heap settings docs/performance.md recommends on a small machine (V8 otherwise sizes its
-    // young generation for this machine's 24 GB and lets RSS grow past 250 MB); --default-heap drops them.
+    // --default-heap drops the recommended small-machine heap settings.
     ...(options['default-heap'] ? [] : SMALL_HEAP_FLAGS),
     ...(options.profile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : []),
   ],
