@@ -1,10 +1,10 @@
-import { request } from 'undici';
+import { request } from 'undici/index.js'; // the package itself (on Bun, bare `undici` is Bun's stand-in)
 
 /**
  * The delivery baseline: a raw keep-alive POST loop to the bench receiver, with `concurrency`
  * requests in flight, for `durationMs`; prints `{"count":n,"durationMs":d,"cpuMicros":µs per request}`. Transport `undici`
- * (undici.request, Node's fastest client) or `fetch` (the global fetch: undici's fetch on Node,
- * Bun's own on Bun). Env: BENCH_URL, BENCH_TRANSPORT, BENCH_CONCURRENCY, BENCH_DURATION_MS, BENCH_BODY.
+ * (undici.request, hookgate's transport on Node and Bun) or `fetch` (the global fetch: undici's
+ * fetch on Node, Bun's own on Bun); the bench takes the faster as the delivery baseline. Env: BENCH_URL, BENCH_TRANSPORT, BENCH_CONCURRENCY, BENCH_DURATION_MS, BENCH_BODY.
  */
 const url = process.env.BENCH_URL!;
 const transport = process.env.BENCH_TRANSPORT ?? 'undici';

@@ -107,7 +107,7 @@ try {
   log('raw Hono + SQLite ingest baseline');
   const rawIngestRate = await rawIngest(plan);
   log('raw keep-alive POST loops');
-  const rawUndici = runtime === 'node' ? await rawPostLoop('undici', receiver) : null;
+  const rawUndici = await rawPostLoop('undici', receiver);
   const rawFetch = await rawPostLoop('fetch', receiver);
   log('hookgate ingest (HOOKGATE_ROLE=api)');
   const dataDir = freshDataDir();

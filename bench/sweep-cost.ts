@@ -42,9 +42,9 @@ async function openStore(): Promise<BenchStore> {
   let store: Omit<BenchStore, 'tenantId' | 'path'>;
   if (isBun) {
     const { openBunSqlite } = await import('../src/db/dialects/bun-sqlite.ts');
-    const { createFetchTransport } = await import('../src/delivery/transports/fetch.ts');
+    const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');
     const { Database } = await import('bun:sqlite');
-    store = { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb, transport: createFetchTransport };
+    store = { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb, transport: () => createUndiciTransport({ allowPrivateTargets: true }) };
   } else {
     const { openBetterSqlite } = await import('../src/db/dialects/better-sqlite3.ts');
     const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');

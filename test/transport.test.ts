@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { TransportError } from '../src/delivery/transport.ts';
 import { createFetchTransport } from '../src/delivery/transports/fetch.ts';
@@ -68,7 +72,53 @@ describe('Node transport (undici)', () => {
   });
 });
 
-describe('fetch transport (Bun, Workers), run here on Node’s fetch', () => {
+describe('the same undici transport on Node and on Bun', () => {
+  // Ten receivers (ten origins), each counting the TCP connections it accepted.
+  const servers: Server[] = [];
+  let connections = 0;
+  before(async () => {
+    for (let i = 0; i < 10; i++) {
+      const server = createHttpServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          if (req.url === '/slow') return; // never answers
+          if (req.url === '/big') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(1024 * 1024));
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        });
+      });
+      server.on('connection', () => connections++);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+    }
+  });
+  after(() => {
+    for (const server of servers) server.closeAllConnections();
+    return Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  const runtimes = { node: process.execPath, bun: join(import.meta.dirname, '..', 'node_modules', '.bin', 'bun') };
+  for (const [runtime, command] of Object.entries(runtimes)) {
+    it(`on ${runtime}: refuses private names at connect time, caps bodies and time, and pools connections per origin`, async () => {
+      connections = 0;
+      const origins = servers.map((server) => `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+      // 80 in flight over ten origins, eight per origin: more than the 64 idle connections Bun's
+      // own fetch keeps for all origins together, which made it open new ones all the time.
+      const { stdout } = await promisify(execFile)(command, [join(import.meta.dirname, 'support', 'transport-probe.ts')], {
+        env: { PATH: process.env.PATH ?? '', PROBE_ORIGINS: JSON.stringify(origins), PROBE_REQUESTS: '2000', PROBE_IN_FLIGHT: '80' },
+        timeout: 60_000,
+      });
+      const probe = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      assert.equal(probe.blocked, 'blocked_address');
+      assert.deepEqual(probe.statuses, { 200: 2000 });
+      assert.equal(probe.bigBodyLength, 4096);
+      assert.equal(probe.slow, 'timeout');
+      // At most eight per origin for the 2,000 requests, plus /big and /slow's own on the first origin.
+      assert.ok(connections <= 82, `${connections} connections opened for 2,000 requests`);
+    });
+  }
+});
+
+describe('fetch transport (Workers), run here on Node’s fetch', () => {
   let receiver: Receiver;
   before(async () => {
     receiver = await startReceiver();

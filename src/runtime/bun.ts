@@ -1,12 +1,11 @@
 import { Cron } from 'croner';
 import { ConfigError, parseEnv } from '../config.ts';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
-import { createFetchTransport } from '../delivery/transports/fetch.ts';
-import { withResolvingGuard } from '../delivery/transports/resolving-guard.ts';
+import { createUndiciTransport } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import { buildServices, migrateStore } from './build-services.ts';
-import { databasePath, developmentSecrets, ensureDataDir, resolveAll } from './node-env.ts';
+import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
 import { appForRole } from './roles.ts';
 
 /** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
@@ -14,7 +13,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Bun entry point (and the compiled single binary): environment → bun:sqlite → migrations → app →
- * Bun.serve, with croner for the sweeper and `fetch` for deliveries.
+ * Bun.serve, with croner for the sweeper and undici (as on Node) for deliveries.
  */
 export async function startBunServer(source: Record<string, string | undefined> = process.env): Promise<void> {
   const parsed = parseEnv(source);
@@ -23,7 +22,7 @@ export async function startBunServer(source: Record<string, string | undefined> 
   const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
   const store = openBunSqlite(path);
   await migrateStore(store, log);
-  const transport = env.HOOKGATE_ALLOW_PRIVATE_TARGETS ? createFetchTransport() : withResolvingGuard(createFetchTransport(), resolveAll);
+  const transport = createUndiciTransport({ allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS, connectionsPerOrigin: env.HOOKGATE_ENDPOINT_CONCURRENCY });
   const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
   const sweeper = sweeps

@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../config.ts';
@@ -49,9 +48,4 @@ export function developmentSecrets(env: Env, dataDir: string, note: (message: st
     JWT_SECRET: needsJwt ? secrets.jwt_secret : env.JWT_SECRET,
     HOOKGATE_ENCRYPTION_KEY: env.HOOKGATE_ENCRYPTION_KEY ?? secrets.encryption_key,
   };
-}
-
-/** Resolves a host name to all its addresses, for the fetch transport's resolving guard. */
-export async function resolveAll(hostname: string): Promise<string[]> {
-  return (await lookup(hostname, { all: true })).map((entry) => entry.address);
 }

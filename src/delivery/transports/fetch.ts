@@ -19,8 +19,8 @@ function deadline(ms: number): { signal: AbortSignal; done(): void } {
 }
 
 /**
- * The transport for runtimes with only `fetch` (Bun, Workers). Redirects are not followed. There is
- * no hook between DNS and connect here, so only the configuration-time and literal-IP checks guard
+ * The transport for runtimes with only `fetch` (Workers). Redirects are not followed. There is no
+ * hook between DNS and connect here, so only the configuration-time and literal-IP checks guard
  * against SSRF (on Workers, Cloudflare's network refuses private ranges itself).
  */
 export function createFetchTransport(): Transport {

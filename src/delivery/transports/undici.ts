@@ -1,6 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+// The package's own entry file: on Bun the bare name `undici` is Bun's built-in stand-in, which has
+// no `Agent.dispatch`; this path loads the real undici on Node and Bun alike.
+import { Agent, type Dispatcher } from 'undici/index.js';
 import { isBlockedAddress } from '../address-policy.ts';
 import {
   classifyNetworkError,
@@ -13,9 +15,12 @@ import {
 } from '../transport.ts';
 
 /**
- * Node's transport: undici with keep-alive connections (several times the throughput of `fetch`
- * to the same receiver). The SSRF guard sits in the connection's DNS lookup, so the address checked
- * is the address connected; literal IPs in URLs are checked by the engine before sending.
+ * The transport of Node and Bun: undici with keep-alive connections pooled per origin (on Node
+ * several times the throughput of `fetch` to the same receiver; on Bun, whose `fetch` keeps at most
+ * 64 idle connections for all origins together, it reuses its connections where `fetch` opens new
+ * ones, and each new one to an HTTPS receiver is a TLS handshake). The SSRF guard sits in the
+ * connection's DNS lookup, so the address checked is the address connected; literal IPs in URLs are
+ * checked by the engine before sending.
  */
 export function createUndiciTransport(options: { allowPrivateTargets: boolean; connectionsPerOrigin?: number }): Transport {
   const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
