@@ -290,7 +290,7 @@ export interface LatencyResults {
 /**
  * End-to-end latency with `HOOKGATE_ROLE=all` on a fresh store, one endpoint: from each event's
  * scheduled send to its arrival at the receiver, at 100/s, 1,000/s and the highest rate that
- * `estimate` suggests (stepping down once if that rate is not sustained).
+ * `estimate` suggests (stepping down by 30 %, at most twice, while that rate is not sustained).
  */
 export async function latency(plan: Plan, receiver: Receiver, estimate: number, role: Role = 'all'): Promise<LatencyResults> {
   const server: Hookgate = await startHookgate({ runtime: plan.runtime, role, dataDir: freshDataDir(), nodeFlags: plan.nodeFlags });
@@ -308,7 +308,7 @@ export async function latency(plan: Plan, receiver: Receiver, estimate: number, 
     const runs = [await at(100), await at(1000)];
     let highestSustained: number | null = runs[1]!.sustained ? 1000 : runs[0]!.sustained ? 100 : null;
     let rate = Math.max(100, Math.floor(estimate / 100) * 100);
-    for (let step = 0; step < 2 && rate > 100; step++) {
+    for (let step = 0; step < 3 && rate > 100; step++) {
       if (rate === 1000 && runs[1]!.sustained) break;
       const run = await at(rate);
       runs.push(run);
