@@ -26,7 +26,8 @@ interface Case {
   retried: boolean;
 }
 
-describe('receiver faults through the whole engine', () => {
+// Node and Bun deliver through the same undici transport, over each runtime's own sockets and TLS.
+for (const runtime of ['node', 'bun'] as const) describe(`receiver faults through the whole engine, on ${runtime}`, () => {
   let server: RunningServer;
   let ok: Receiver;
   let metadata: Receiver;
@@ -89,7 +90,7 @@ describe('receiver faults through the whole engine', () => {
       HOOKGATE_SWEEP_CRON: '* * * * * *',
       HOOKGATE_ATTEMPT_TIMEOUT_MS: String(TIMEOUT_MS),
       HOOKGATE_ENDPOINT_CONCURRENCY: String(ENDPOINT_CONCURRENCY),
-    });
+    }, undefined, runtime);
     tenant = await createTenant(server, 'Faults');
     for (const entry of cases) endpointOf.set(entry.name, await addWebhook(tenant.id, entry.url));
     endpointOf.set('healthy', await addWebhook(tenant.id, `${ok.url}/healthy`));
@@ -121,7 +122,7 @@ describe('receiver faults through the whole engine', () => {
       assert.ok(second.started_at >= firstEnded + 800, `${entry.name}: retried ${second.started_at - firstEnded} ms after the first attempt`);
       assert.equal(second.attempt_number, 2);
     }
-    console.log(`# receiver-faults: ${figures.join(' ')}`);
+    console.log(`# receiver-faults (${runtime}): ${figures.join(' ')}`);
 
     const huge = faulty.find((receiver) => receiver.url === cases.find((entry) => entry.name === 'sends a 100 MB body')!.url)!;
     const [hugeAttempt] = attemptsOf(endpointOf.get('sends a 100 MB body')!);

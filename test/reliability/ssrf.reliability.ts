@@ -9,7 +9,11 @@ import { errorShapeProblem, formatOfPath } from './support/error-shapes.ts';
 
 const FAKE_DNS = fileURLToPath(new URL('./support/fake-dns.ts', import.meta.url));
 
-describe('SSRF: private targets refused on every surface, at configuration and at connect time', () => {
+// Node and Bun share the undici transport and its connect-time guard; the fake resolver is
+// preloaded with each runtime's own option.
+const preload = { node: { NODE_OPTIONS: `--import ${FAKE_DNS}` }, bun: { BUN_OPTIONS: `--preload ${FAKE_DNS}` } };
+
+for (const runtime of ['node', 'bun'] as const) describe(`SSRF on ${runtime}: private targets refused on every surface, at configuration and at connect time`, () => {
   let server: RunningServer;
   let receiver: Receiver;
   let tenant: { id: string; apiKey: string };
@@ -21,8 +25,8 @@ describe('SSRF: private targets refused on every surface, at configuration and a
       HOOKGATE_RETRY_SCHEDULE: '1',
       HOOKGATE_SWEEP_CRON: '* * * * * *',
       HOOKGATE_RATE_LIMIT_PER_MINUTE: '0',
-      NODE_OPTIONS: `--import ${FAKE_DNS}`,
-    });
+      ...preload[runtime],
+    }, undefined, runtime);
     tenant = await createTenant(server, 'Targets');
   });
   after(async () => {
@@ -63,7 +67,7 @@ describe('SSRF: private targets refused on every surface, at configuration and a
       }
     }
     assert.equal(queryStore(server.dbPath, 'SELECT count(*) AS n FROM endpoints')[0].n, 0);
-    console.log(`# ssrf: ${requests} configuration requests with ${REFUSED.length} URLs refused on ${attempts.length} target fields; 0 endpoints stored`);
+    console.log(`# ssrf (${runtime}): ${requests} configuration requests with ${REFUSED.length} URLs refused on ${attempts.length} target fields; 0 endpoints stored`);
   });
 
   it('refuses at connect time a name that passed configuration but resolves to a loopback address (DNS rebinding)', async () => {

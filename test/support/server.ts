@@ -19,8 +19,12 @@ export interface RunningServer {
   kill(): Promise<void>;
 }
 
-/** Starts the real Node entry point on a free port over a fresh SQLite file. */
-export async function startServer(extraEnv: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'hookgate-'))): Promise<RunningServer> {
+/** Starts the real Node (or Bun) entry point on a free port over a fresh SQLite file. */
+export async function startServer(
+  extraEnv: Record<string, string> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'hookgate-')),
+  runtime: 'node' | 'bun' = 'node',
+): Promise<RunningServer> {
   const dbPath = join(dataDir, 'hookgate.db');
   const env: Record<string, string> = {
     PORT: '0',
@@ -32,7 +36,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
     LOG_LEVEL: 'info',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, ['src/runtime/node.ts'], {
+  const [command, script] = runtime === 'bun' ? [join('node_modules', '.bin', 'bun'), 'src/runtime/bun.ts'] : [process.execPath, 'src/runtime/node.ts'];
+  const child = spawn(command, [script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

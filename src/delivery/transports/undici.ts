@@ -1,4 +1,4 @@
-import { lookup as dnsLookup } from 'node:dns';
+import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 // The package's own entry file: on Bun the bare name `undici` is Bun's built-in stand-in, which has
 // no `Agent.dispatch`; this path loads the real undici on Node and Bun alike.
@@ -24,7 +24,8 @@ import {
  */
 export function createUndiciTransport(options: { allowPrivateTargets: boolean; connectionsPerOrigin?: number }): Transport {
   const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+    // `dns.lookup` is read at call time (a resolver preloaded by the SSRF tests replaces it, on Node and Bun).
+    dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 4);
       const list = addresses as unknown as { address: string; family: number }[];
       const allowed = options.allowPrivateTargets ? list : list.filter((entry) => !isBlockedAddress(entry.address));

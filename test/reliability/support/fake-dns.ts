@@ -1,5 +1,6 @@
 /**
- * Preloaded into a server process (`NODE_OPTIONS=--import …/fake-dns.ts`): names under
+ * Preloaded into a server process (`NODE_OPTIONS=--import …/fake-dns.ts`, or on Bun
+ * `BUN_OPTIONS=--preload …/fake-dns.ts`): names under
  * `.rebind.test` resolve to 127.0.0.1 and everything else resolves normally. It stands for a DNS
  * answer that is private at connect time even though the name looked harmless when configured.
  */
