@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { parseEnv, toConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createDeliveryEngine, type RunningEngine } from '../src/delivery/sweeper.ts';
-import type { Transport } from '../src/delivery/transport.ts';
+import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
 import { createSecretCipher } from '../src/lib/cipher.ts';
 import { silentLogger } from '../src/lib/logger.ts';
@@ -35,21 +35,19 @@ const cipher = await createSecretCipher(key);
 const now = Date.now();
 const endpointId = 'wh_sweep';
 
-type BenchStore = Store & { close(): Promise<void>; raw: RawDb; transport: () => Transport; tenantId: string; path: string };
+type BenchStore = Store & { close(): Promise<void>; raw: RawDb; tenantId: string; path: string };
 
 async function openStore(): Promise<BenchStore> {
   const path = join(mkdtempSync(join(tmpdir(), 'hookgate-sweep-')), 'sweep.db');
   let store: Omit<BenchStore, 'tenantId' | 'path'>;
   if (isBun) {
     const { openBunSqlite } = await import('../src/db/dialects/bun-sqlite.ts');
-    const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');
     const { Database } = await import('bun:sqlite');
-    store = { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb, transport: () => createUndiciTransport({ allowPrivateTargets: true }) };
+    store = { ...openBunSqlite(path), raw: new Database(path) as unknown as RawDb };
   } else {
     const { openBetterSqlite } = await import('../src/db/dialects/better-sqlite3.ts');
-    const { createUndiciTransport } = await import('../src/delivery/transports/undici.ts');
     const { default: Database } = await import('better-sqlite3');
-    store = { ...openBetterSqlite(path), raw: new Database(path) as unknown as RawDb, transport: () => createUndiciTransport({ allowPrivateTargets: true }) };
+    store = { ...openBetterSqlite(path), raw: new Database(path) as unknown as RawDb };
   }
   await migrate(store.db, store.runBatch);
   const { tenant } = await createTenantWithKey(store.db, { name: 'sweep', partnerOrgId: null, now });
@@ -61,7 +59,7 @@ async function openStore(): Promise<BenchStore> {
 }
 
 const newEngine = (store: BenchStore): RunningEngine =>
-  createDeliveryEngine({ db: store.db, atomic: store.atomic, now: () => Date.now(), config, cipher, log: silentLogger, transport: store.transport() });
+  createDeliveryEngine({ db: store.db, atomic: store.atomic, now: () => Date.now(), config, cipher, log: silentLogger, transport: createUndiciTransport({ allowPrivateTargets: true }) });
 
 async function timed(engine: RunningEngine): Promise<number> {
   const started = performance.now();

@@ -32,8 +32,12 @@ const cpu = (value: Throughput, base?: Throughput) => `${value.cpuMicros}${base 
 export function buildRows(figures: Figures): Row[] {
   const { rawIngest, ingest, delivery, latency, sweep } = figures;
   // The delivery baseline is the faster raw loop on this runtime; the other is shown beside it.
-  const [rawDelivery, rawOther] = figures.rawUndici.perSecond >= figures.rawFetch.perSecond ? [figures.rawUndici, figures.rawFetch] : [figures.rawFetch, figures.rawUndici];
-  const [rawName, otherName] = rawDelivery === figures.rawUndici ? ['undici.request', 'fetch'] : ['fetch', 'undici.request'];
+  const loops = [
+    { name: 'undici.request', loop: figures.rawUndici },
+    { name: 'fetch', loop: figures.rawFetch },
+  ].sort((a, b) => b.loop.perSecond - a.loop.perSecond);
+  const [baseline, other] = [loops[0]!, loops[1]!];
+  const rawDelivery = baseline.loop;
   const againstIngest = (figure: string, value: Throughput, target = ''): Row => ({
     figure,
     hookgate: perSecond(value.perSecond),
@@ -53,13 +57,13 @@ export function buildRows(figures: Figures): Row[] {
     {
       figure: `delivery (signed ${Math.round(delivery.signedShare * 100)} %, attempts recorded: ${delivery.attemptsRecorded ? 'yes' : 'NO'}, ${delivery.connectionsOpened.toLocaleString('en-US')} new connections)`,
       hookgate: perSecond(delivery.perSecond),
-      baseline: `${perSecond(rawDelivery.perSecond)} (${rawName})`,
+      baseline: `${perSecond(rawDelivery.perSecond)} (${baseline.name})`,
       ratio: ratio(delivery.perSecond, rawDelivery.perSecond),
       cpu: cpu(delivery, rawDelivery),
       target: '>= 0.3',
       met: delivery.perSecond / rawDelivery.perSecond >= 0.3,
     },
-    { ...blank, figure: `raw POST loop with ${otherName}`, hookgate: '', baseline: perSecond(rawOther.perSecond), ratio: `${ratio(rawOther.perSecond, rawDelivery.perSecond)} of ${rawName}`, cpu: cpu(rawOther) },
+    { ...blank, figure: `raw POST loop with ${other.name}`, hookgate: '', baseline: perSecond(other.loop.perSecond), ratio: `${ratio(other.loop.perSecond, rawDelivery.perSecond)} of ${baseline.name}`, cpu: cpu(other.loop) },
     ...latency.runs.map((run) => ({
       ...blank,
       figure: `e2e latency at ${run.offered}/s (${run.delivered}/${run.accepted} delivered${run.sustained ? '' : ', NOT sustained'})`,
