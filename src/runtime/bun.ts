@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { ConfigError, parseEnv } from '../config.ts';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
-import { createUndiciTransport } from '../delivery/transports/undici.ts';
+import { undiciTransportFor } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import { buildServices, migrateStore } from './build-services.ts';
@@ -22,7 +22,7 @@ export async function startBunServer(source: Record<string, string | undefined> 
   const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
   const store = openBunSqlite(path);
   await migrateStore(store, log);
-  const transport = createUndiciTransport({ allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS, connectionsPerOrigin: env.HOOKGATE_ENDPOINT_CONCURRENCY });
+  const transport = undiciTransportFor(env);
   const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
   const sweeper = sweeps

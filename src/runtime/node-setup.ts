@@ -1,7 +1,7 @@
 import { type Env, parseEnv } from '../config.ts';
 import { openBetterSqlite, type SqliteStore } from '../db/dialects/better-sqlite3.ts';
 import type { RunningEngine } from '../delivery/sweeper.ts';
-import { createUndiciTransport } from '../delivery/transports/undici.ts';
+import { undiciTransportFor } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import type { Services } from '../services.ts';
@@ -25,7 +25,7 @@ export async function setUpNode(source: Record<string, string | undefined> = pro
   const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
   const store = openBetterSqlite(path);
   await migrateStore(store, log);
-  const transport = createUndiciTransport({ allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS, connectionsPerOrigin: env.HOOKGATE_ENDPOINT_CONCURRENCY });
+  const transport = undiciTransportFor(env);
   const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
   return { env, services, store, engine };
 }

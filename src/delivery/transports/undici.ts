@@ -3,6 +3,7 @@ import type { LookupFunction } from 'node:net';
 // The package's own entry file: on Bun the bare name `undici` is Bun's built-in stand-in, which has
 // no `Agent.dispatch`; this path loads the real undici on Node and Bun alike.
 import { Agent, type Dispatcher } from 'undici/index.js';
+import type { Env } from '../../config.ts';
 import { isBlockedAddress } from '../address-policy.ts';
 import {
   classifyNetworkError,
@@ -47,6 +48,11 @@ export function createUndiciTransport(options: { allowPrivateTargets: boolean; c
     send: (outbound) => dispatchCapped(agent, outbound),
     close: () => agent.close(),
   };
+}
+
+/** The transport as the Node and Bun entry points configure it: one connection pool per origin, as wide as the per-endpoint cap. */
+export function undiciTransportFor(env: Pick<Env, 'HOOKGATE_ALLOW_PRIVATE_TARGETS' | 'HOOKGATE_ENDPOINT_CONCURRENCY'>): Transport {
+  return createUndiciTransport({ allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS, connectionsPerOrigin: env.HOOKGATE_ENDPOINT_CONCURRENCY });
 }
 
 /** What a request past its deadline is aborted with (classified as `timeout`). */
