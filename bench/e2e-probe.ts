@@ -9,7 +9,7 @@ import { distribution, round } from './lib/stats.ts';
  * One end-to-end run at a fixed rate, for A/B comparisons between two builds or settings: a fresh
  * `HOOKGATE_ROLE=all` server on core 0, one endpoint, the bench's warm-up (6 s closed loop; with
  * --cold only 2 s at 200/s, so V8's tier-up burst falls inside the window), then `--rate` events/s
- * for `--seconds`. Prints p50/p95/p99/max, the server's CPU per event, its peak RSS, and the worst
+ * for `--seconds`. Prints p50/p95/p99/max (from the scheduled send, and from the 202), the server's CPU per event, its peak RSS, and the worst
  * latency of each half second (a periodic stall shows up as a regular pattern there).
  *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--cold] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"]
  * With --node-flags containing --trace-gc, the server's last 40 lines of output are printed too.
@@ -46,14 +46,16 @@ try {
   await sleep(2000);
   const cpu = server.process.cpuSeconds() - cpuBefore;
   const arrived = await collect();
-  const samples: { at: number; latency: number }[] = [];
+  const samples: { at: number; latency: number; afterAccepted: number }[] = [];
   arrived.seqs.forEach((seq, index) => {
     const at = sent.scheduled.get(seq);
-    if (at !== undefined) samples.push({ at, latency: arrived.times[index]! - at });
+    if (at !== undefined) samples.push({ at, latency: arrived.times[index]! - at, afterAccepted: arrived.times[index]! - sent.answered.get(seq)! });
   });
   const spread = distribution(samples.map((sample) => sample.latency));
+  const fromAnswer = distribution(samples.map((sample) => sample.afterAccepted));
   process.stdout.write(
-    `${options.runtime} at ${rate}/s: ${samples.length}/${sent.accepted} delivered; p50 ${round(spread.p50)} / p95 ${round(spread.p95)} / p99 ${round(spread.p99)} / max ${round(spread.max)} ms; ` +
+    `${options.runtime} at ${rate}/s: ${samples.length}/${sent.accepted} delivered; p50 ${round(spread.p50)} / p95 ${round(spread.p95)} / p99 ${round(spread.p99)} / max ${round(spread.max)} ms ` +
+      `(from the 202: p50 ${round(fromAnswer.p50)} / p95 ${round(fromAnswer.p95)} / p99 ${round(fromAnswer.p99)} / max ${round(fromAnswer.max)} ms); ` +
       `${Math.round((cpu * 1e6) / Math.max(1, samples.length))} µs of server CPU per event; peak RSS ${Math.round((server.process.peakRss() ?? 0) / 1e6)} MB; generator lag ${round(sent.maxLagMs)} ms\n`,
   );
   const start = Math.min(...samples.map((sample) => sample.at));

@@ -67,6 +67,8 @@ export interface OpenLoopResult {
   failed: number;
   /** Scheduled send time of each accepted event, by seq. */
   scheduled: Map<number, number>;
+  /** When the generator read each accepted event's 202, by seq. */
+  answered: Map<number, number>;
   seconds: number;
   /** How far behind its schedule the generator itself fell at worst, in ms. */
   maxLagMs: number;
@@ -79,6 +81,7 @@ export async function openLoop(
   options: { rate: number; durationMs: number; firstSeq: number; body: (seq: number) => string },
 ): Promise<OpenLoopResult> {
   const scheduled = new Map<number, number>();
+  const answered = new Map<number, number>();
   const inFlight = new Set<Promise<void>>();
   let offered = 0;
   let failed = 0;
@@ -95,8 +98,10 @@ export async function openLoop(
       const at = started + offered * interval;
       const request = post(pool, target, options.body(seq))
         .then((status) => {
-          if (status === 202) scheduled.set(seq, at);
-          else failed++;
+          if (status === 202) {
+            scheduled.set(seq, at);
+            answered.set(seq, clock());
+          } else failed++;
         })
         .catch(() => {
           failed++;
@@ -108,5 +113,5 @@ export async function openLoop(
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(next, 5))));
   }
   await Promise.all(inFlight);
-  return { offered, accepted: scheduled.size, failed, scheduled, seconds: (clock() - started) / 1000, maxLagMs };
+  return { offered, accepted: scheduled.size, failed, scheduled, answered, seconds: (clock() - started) / 1000, maxLagMs };
 }
