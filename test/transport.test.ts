@@ -10,6 +10,7 @@ import type { TransportError } from '../src/delivery/transport.ts';
 import { createFetchTransport } from '../src/delivery/transports/fetch.ts';
 import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
+import { BIN } from './support/server.ts';
 
 describe('Node transport (undici)', () => {
   let receiver: Receiver;
@@ -96,7 +97,7 @@ describe('the same undici transport on Node and on Bun', () => {
     return Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
-  const runtimes = { node: process.execPath, bun: join(import.meta.dirname, '..', 'node_modules', '.bin', 'bun') };
+  const runtimes = { node: process.execPath, bun: join(BIN, 'bun') };
   for (const [runtime, command] of Object.entries(runtimes)) {
     it(`on ${runtime}: refuses private names at connect time, caps bodies and time, and pools connections per origin`, async () => {
       connections = 0;

@@ -2,10 +2,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitForLine } from '../support/child-lines.ts';
-import { ENCRYPTION_KEY, JWT_SECRET } from '../support/server.ts';
+import { BIN, ENCRYPTION_KEY, JWT_SECRET, ROOT } from '../support/server.ts';
 
 /**
  * A running hookgate, whatever the runtime: its base URL, a way to make the cron sweep run now,
@@ -19,8 +19,6 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'node_modules/.bin');
 const run = promisify(execFile);
 
 /** The same configuration for every runtime: fast retries, deliveries to 127.0.0.1 allowed. */

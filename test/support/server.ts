@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { signDevToken } from '../../src/auth/sign-token.ts';
 import { waitForLine } from './child-lines.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+/** The project's root, and the commands npm installed there (bun, wrangler). */
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'node_modules/.bin');
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface RunningServer {
@@ -36,7 +40,7 @@ export async function startServer(
     LOG_LEVEL: 'info',
     ...extraEnv,
   };
-  const [command, script] = runtime === 'bun' ? [join('node_modules', '.bin', 'bun'), 'src/runtime/bun.ts'] : [process.execPath, 'src/runtime/node.ts'];
+  const [command, script] = runtime === 'bun' ? [join(BIN, 'bun'), 'src/runtime/bun.ts'] : [process.execPath, 'src/runtime/node.ts'];
   const child = spawn(command, [script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
