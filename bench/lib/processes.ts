@@ -44,6 +44,12 @@ export interface Spawned {
   cpuSeconds(): number;
 }
 
+/** Every child still running: killed if the bench itself dies (an uncaught error, its output pipe closed). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `command args` pinned to `core`; stdout and stderr are kept (last 200 lines) for errors. */
 export function spawnPinned(core: string, command: string, args: string[], env: Record<string, string>): Spawned {
   const [file, argv] = hasTaskset() ? ['taskset', ['-c', core, command, ...args]] : [command, args];
@@ -56,7 +62,13 @@ export function spawnPinned(core: string, command: string, args: string[], env: 
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
   return {
     child,
     output,
