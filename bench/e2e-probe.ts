@@ -3,7 +3,7 @@ import { createBenchTenant, freshDataDir, removeDataDirs, type Runtime, SMALL_HE
 import { createClient, openLoop } from './lib/load.ts';
 import { eventBody, warmUp } from './lib/phases.ts';
 import { CLIENT_CORE, pinSelf, spawnPinned } from './lib/processes.ts';
-import { distribution, round } from './lib/stats.ts';
+import { distribution, formatDistribution, round, roundedDistribution } from './lib/stats.ts';
 
 /**
  * One end-to-end run at a fixed rate, for A/B comparisons between two builds or settings: a fresh
@@ -51,11 +51,10 @@ try {
     const at = sent.scheduled.get(seq);
     if (at !== undefined) samples.push({ at, latency: arrived.times[index]! - at, afterAccepted: arrived.times[index]! - sent.answered.get(seq)! });
   });
-  const spread = distribution(samples.map((sample) => sample.latency));
-  const fromAnswer = distribution(samples.map((sample) => sample.afterAccepted));
+  const spread = roundedDistribution(distribution(samples.map((sample) => sample.latency)));
+  const fromAnswer = roundedDistribution(distribution(samples.map((sample) => sample.afterAccepted)));
   process.stdout.write(
-    `${options.runtime} at ${rate}/s: ${samples.length}/${sent.accepted} delivered; p50 ${round(spread.p50)} / p95 ${round(spread.p95)} / p99 ${round(spread.p99)} / max ${round(spread.max)} ms ` +
-      `(from the 202: p50 ${round(fromAnswer.p50)} / p95 ${round(fromAnswer.p95)} / p99 ${round(fromAnswer.p99)} / max ${round(fromAnswer.max)} ms); ` +
+    `${options.runtime} at ${rate}/s: ${samples.length}/${sent.accepted} delivered; ${formatDistribution(spread)} (from the 202: ${formatDistribution(fromAnswer)}); ` +
       `${Math.round((cpu * 1e6) / Math.max(1, samples.length))} µs of server CPU per event; peak RSS ${Math.round((server.process.peakRss() ?? 0) / 1e6)} MB; generator lag ${round(sent.maxLagMs)} ms\n`,
   );
   const start = Math.min(...samples.map((sample) => sample.at));

@@ -4,7 +4,7 @@ import { createBetterSqliteStore } from './raw-store.ts';
 import { createBenchTenant, freshDataDir, type Hookgate, type Role, type Runtime, runtimeCommand, startHookgate } from './hookgate.ts';
 import { clock, closedLoop, createClient, type OpenLoopResult, openLoop, type PostTarget } from './load.ts';
 import { freePort, SERVER_CORE, spawnPinned, waitHealthy } from './processes.ts';
-import { type Distribution, distribution, round } from './stats.ts';
+import { type Distribution, distribution, round, roundedDistribution } from './stats.ts';
 
 export interface Plan {
   runtime: Runtime;
@@ -253,7 +253,6 @@ async function latencyAt(
   }
   const delivered = latencies.length;
   const spread = distribution(latencies);
-  const fromAnswer = distribution(afterAccepted);
   return {
     offered: rate,
     accepted: sent.accepted,
@@ -263,11 +262,8 @@ async function latencyAt(
     seconds: round(sent.seconds),
     peakRss,
     generatorLagMs: round(sent.maxLagMs),
-    p50: round(spread.p50),
-    p95: round(spread.p95),
-    p99: round(spread.p99),
-    max: round(spread.max),
-    afterAccepted: { p50: round(fromAnswer.p50), p95: round(fromAnswer.p95), p99: round(fromAnswer.p99), max: round(fromAnswer.max) },
+    ...roundedDistribution(spread),
+    afterAccepted: roundedDistribution(distribution(afterAccepted)),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { DeliveryResults, IngestResults, LatencyResults, Throughput } from './phases.ts';
 import { mb, perSecond, type Row } from './report.ts';
-import { type Distribution, round } from './stats.ts';
+import { formatDistribution, round } from './stats.ts';
 
 export interface SweepResults {
   history: number;
@@ -68,14 +68,14 @@ export function buildRows(figures: Figures): Row[] {
       {
         ...blank,
         figure: `e2e latency at ${run.offered}/s (${run.delivered}/${run.accepted} delivered${run.sustained ? '' : ', NOT sustained'})`,
-        hookgate: spreadOf(run),
+        hookgate: formatDistribution(run),
         target: run.offered === 1000 ? 'p99 <= 50 ms' : '',
         met: run.offered === 1000 ? run.sustained && run.p99 <= 50 : null,
       },
       {
         ...blank,
         figure: `  the same, from each 202 as the generator read it`,
-        hookgate: spreadOf(run.afterAccepted),
+        hookgate: formatDistribution(run.afterAccepted),
         target: run.offered === 1000 ? 'p99 <= 50 ms' : '',
         met: run.offered === 1000 ? run.sustained && run.afterAccepted.p99 <= 50 : null,
       },
@@ -102,5 +102,3 @@ export function buildRows(figures: Figures): Row[] {
     { ...blank, figure: 'peak RSS (VmHWM) of the ingest / delivery / e2e servers', hookgate: [ingest.peakRss, delivery.peakRss, latency.peakRss].map(mb).join(' / ') },
   ];
 }
-
-const spreadOf = (spread: Distribution) => `p50 ${spread.p50} / p95 ${spread.p95} / p99 ${spread.p99} / max ${spread.max} ms`;

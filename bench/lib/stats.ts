@@ -22,3 +22,9 @@ export function distribution(values: readonly number[]): Distribution {
 }
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A distribution with each figure rounded to 0.1 ms. */
+export const roundedDistribution = (spread: Distribution): Distribution => ({ p50: round(spread.p50), p95: round(spread.p95), p99: round(spread.p99), max: round(spread.max) });
+
+/** `p50 … / p95 … / p99 … / max … ms`, as the bench prints a latency distribution. */
+export const formatDistribution = (spread: Distribution) => `p50 ${spread.p50} / p95 ${spread.p95} / p99 ${spread.p99} / max ${spread.max} ms`;

@@ -6,11 +6,11 @@ import { signDevToken } from '../../src/auth/sign-token.ts';
 import { waitForLine } from './child-lines.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** The project's root, and the commands npm installed there (bun, wrangler). */
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'node_modules/.bin');
-export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface RunningServer {
   url: string;
