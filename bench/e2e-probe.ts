@@ -11,7 +11,7 @@ import { distribution, formatDistribution, round, roundedDistribution } from './
  * --cold only 2 s at 200/s, so V8's tier-up burst falls inside the window), then `--rate` events/s
  * for `--seconds`. Prints p50/p95/p99/max (from the scheduled send, and from the 202), the server's CPU per event, its peak RSS, and the worst
  * latency of each half second (a periodic stall shows up as a regular pattern there).
- *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--cold] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"]
+ *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--cold] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"] [--env NAME=VALUE]...
  * With --node-flags containing --trace-gc, the server's last 40 lines of output are printed too.
  */
 const { values: options } = parseArgs({
@@ -21,6 +21,8 @@ const { values: options } = parseArgs({
     runtime: { type: 'string', default: 'node' },
     'node-flags': { type: 'string', default: '' },
     cold: { type: 'boolean', default: false },
+    /** Server environment for this run (repeatable), e.g. --env HOOKGATE_ENDPOINT_CONCURRENCY=16. */
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const rate = Number(options.rate);
@@ -32,7 +34,8 @@ pinSelf();
 const receiver = spawnPinned(CLIENT_CORE, process.execPath, ['bench/receiver.ts'], { BENCH_PORTS: '1' });
 const ports = await new Promise<number[]>((resolve) => receiver.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports)));
 const collect = async () => (await (await fetch(`http://127.0.0.1:${ports[0]}/__bench/collect`)).json()) as { seqs: number[]; times: number[] };
-const server = await startHookgate({ runtime: options.runtime as Runtime, role: 'all', dataDir: freshDataDir(), nodeFlags });
+const env = Object.fromEntries(options.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+const server = await startHookgate({ runtime: options.runtime as Runtime, role: 'all', dataDir: freshDataDir(), nodeFlags, env });
 try {
   const tenant = await createBenchTenant(server, ports, 1);
   const pool = createClient(server.url, 64);

@@ -20,7 +20,7 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'default-heap': { type: 'boolean', default: false },
-    // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY (hookgate's default, 8, unless given).
+    // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY (hookgate's default, 32, unless given).
     'endpoint-concurrency': { type: 'string' },
   },
 });
