@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createBenchTenant, freshDataDir, removeDataDirs, type Runtime, SMALL_HEAP_FLAGS, startHookgate } from './lib/hookgate.ts';
 import { createClient, openLoop } from './lib/load.ts';
 import { eventBody, warmUp } from './lib/phases.ts';
-import { CLIENT_CORE, pinSelf, spawnPinned } from './lib/processes.ts';
+import { CLIENT_CORE, CLIENT_NODE_FLAGS, ensureClientFlags, pinSelf, spawnPinned } from './lib/processes.ts';
 import { distribution, formatDistribution, round, roundedDistribution } from './lib/stats.ts';
 
 /**
@@ -14,6 +14,7 @@ import { distribution, formatDistribution, round, roundedDistribution } from './
  *   node bench/e2e-probe.ts [--rate 1000] [--seconds 10] [--runtime bun] [--cold] [--node-flags="--trace-gc --trace-gc-ignore-scavenger"] [--env NAME=VALUE]...
  * With --node-flags containing --trace-gc, the server's last 40 lines of output are printed too.
  */
+ensureClientFlags();
 const { values: options } = parseArgs({
   options: {
     rate: { type: 'string', default: '1000' },
@@ -31,7 +32,7 @@ const nodeFlags = [...SMALL_HEAP_FLAGS, ...options['node-flags'].split(' ').filt
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 pinSelf();
-const receiver = spawnPinned(CLIENT_CORE, process.execPath, ['bench/receiver.ts'], { BENCH_PORTS: '1' });
+const receiver = spawnPinned(CLIENT_CORE, process.execPath, [...CLIENT_NODE_FLAGS, 'bench/receiver.ts'], { BENCH_PORTS: '1' });
 const ports = await new Promise<number[]>((resolve) => receiver.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports)));
 const collect = async () => (await (await fetch(`http://127.0.0.1:${ports[0]}/__bench/collect`)).json()) as { seqs: number[]; times: number[] };
 const env = Object.fromEntries(options.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
@@ -51,8 +52,10 @@ try {
   const arrived = await collect();
   const samples: { at: number; latency: number; afterAccepted: number }[] = [];
   arrived.seqs.forEach((seq, index) => {
-    const at = sent.scheduled.get(seq);
-    if (at !== undefined) samples.push({ at, latency: arrived.times[index]! - at, afterAccepted: arrived.times[index]! - sent.answered.get(seq)! });
+    const offset = seq - sent.firstSeq;
+    if (offset < 0 || offset >= sent.offered || Number.isNaN(sent.answered[offset])) return;
+    const at = sent.scheduled[offset]!;
+    samples.push({ at, latency: arrived.times[index]! - at, afterAccepted: arrived.times[index]! - sent.answered[offset]! });
   });
   const spread = roundedDistribution(distribution(samples.map((sample) => sample.latency)));
   const fromAnswer = roundedDistribution(distribution(samples.map((sample) => sample.afterAccepted)));

@@ -3,7 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { freshDataDir, removeDataDirs, type Runtime, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
 import { deliver, ingest, latency, type Plan, rawIngest, type Receiver, type Throughput } from './lib/phases.ts';
-import { CLIENT_CORE, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
+import { CLIENT_CORE, CLIENT_NODE_FLAGS, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
 import { countAttempts } from './lib/raw-store.ts';
 import { renderTable, writeResults } from './lib/report.ts';
 import { buildRows, type SweepResults } from './lib/rows.ts';
@@ -13,6 +13,7 @@ import { round } from './lib/stats.ts';
  * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile] [-- --endpoint-concurrency N]`:
  * hookgate against this machine's raw limits, measured in the same run. See docs/performance.md for the method.
  */
+ensureClientFlags();
 const { values: options } = parseArgs({
   options: {
     runtime: { type: 'string', default: 'node' },
@@ -53,7 +54,7 @@ const loadBefore = loadavg();
 const log = (message: string) => process.stderr.write(`[bench ${round((Date.now() - startedAt.getTime()) / 1000)}s] ${message}\n`);
 
 async function startReceiver(): Promise<Receiver & { stop(): Promise<void> }> {
-  const spawned = spawnPinned(CLIENT_CORE, process.execPath, ['bench/receiver.ts'], { BENCH_PORTS: '10' });
+  const spawned = spawnPinned(CLIENT_CORE, process.execPath, [...CLIENT_NODE_FLAGS, 'bench/receiver.ts'], { BENCH_PORTS: '10' });
   const ports = await new Promise<number[]>((resolve, reject) => {
     spawned.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports));
     spawned.child.once('exit', (code) => reject(new Error(`receiver exited with ${code}: ${spawned.output.join('\n')}`)));

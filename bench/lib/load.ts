@@ -65,10 +65,16 @@ export interface OpenLoopResult {
   offered: number;
   accepted: number;
   failed: number;
-  /** Scheduled send time of each accepted event, by seq. */
-  scheduled: Map<number, number>;
-  /** When the generator read each accepted event's 202, by seq. */
-  answered: Map<number, number>;
+  firstSeq: number;
+  /** Scheduled send time of each offered event, at index seq − firstSeq. */
+  scheduled: Float64Array;
+  /**
+   * When the generator read each event's 202, at index seq − firstSeq; NaN unless it was accepted.
+   * Typed arrays rather than Maps: a Map of 30,000 boxed times, promoted to the old generation,
+   * made each of the generator's young-generation collections slower as it grew (6 → 29 ms over a
+   * 15 s run at 1,000/s), and every such pause put the next events behind their schedule.
+   */
+  answered: Float64Array;
   seconds: number;
   /** How far behind its schedule the generator itself fell at worst, in ms. */
   maxLagMs: number;
@@ -80,27 +86,28 @@ export async function openLoop(
   target: PostTarget,
   options: { rate: number; durationMs: number; firstSeq: number; body: (seq: number) => string },
 ): Promise<OpenLoopResult> {
-  const scheduled = new Map<number, number>();
-  const answered = new Map<number, number>();
+  const interval = 1000 / options.rate;
+  const total = Math.floor((options.rate * options.durationMs) / 1000);
+  const scheduled = new Float64Array(total);
+  const answered = new Float64Array(total).fill(Number.NaN);
+  let accepted = 0;
   const inFlight = new Set<Promise<void>>();
   let offered = 0;
   let failed = 0;
   let maxLagMs = 0;
-  const interval = 1000 / options.rate;
   const started = clock();
-  const total = Math.floor((options.rate * options.durationMs) / 1000);
   while (offered < total) {
     const now = clock();
     const due = Math.min(total, Math.floor((now - started) / interval) + 1);
     if (due > offered) maxLagMs = Math.max(maxLagMs, now - (started + offered * interval));
     for (; offered < due; offered++) {
-      const seq = options.firstSeq + offered;
-      const at = started + offered * interval;
-      const request = post(pool, target, options.body(seq))
+      const index = offered;
+      scheduled[index] = started + index * interval;
+      const request = post(pool, target, options.body(options.firstSeq + index))
         .then((status) => {
           if (status === 202) {
-            scheduled.set(seq, at);
-            answered.set(seq, clock());
+            answered[index] = clock();
+            accepted++;
           } else failed++;
         })
         .catch(() => {
@@ -113,5 +120,5 @@ export async function openLoop(
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(next, 5))));
   }
   await Promise.all(inFlight);
-  return { offered, accepted: scheduled.size, failed, scheduled, answered, seconds: (clock() - started) / 1000, maxLagMs };
+  return { offered, accepted, failed, firstSeq: options.firstSeq, scheduled, answered, seconds: (clock() - started) / 1000, maxLagMs };
 }

@@ -246,11 +246,11 @@ async function latencyAt(
   }
   const latencies: number[] = [];
   const afterAccepted: number[] = [];
-  for (const [seq, at] of sent.scheduled) {
-    const arrived = arrivals.get(seq);
-    if (arrived === undefined) continue;
-    latencies.push(arrived - at);
-    afterAccepted.push(arrived - sent.answered.get(seq)!);
+  for (let index = 0; index < sent.offered; index++) {
+    const arrived = arrivals.get(sent.firstSeq + index);
+    if (arrived === undefined || Number.isNaN(sent.answered[index])) continue;
+    latencies.push(arrived - sent.scheduled[index]!);
+    afterAccepted.push(arrived - sent.answered[index]!);
   }
   const delivered = latencies.length;
   const spread = distribution(latencies);
