@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createBenchTenant, freshDataDir, removeDataDirs, type Runtime, SMALL_HEAP_FLAGS, startHookgate } from './lib/hookgate.ts';
+import { createBenchTenant, freshDataDir, type Runtime, removeDataDirs, SMALL_HEAP_FLAGS, startHookgate } from './lib/hookgate.ts';
 import { createClient, openLoop } from './lib/load.ts';
 import { eventBody, warmUp } from './lib/phases.ts';
 import { CLIENT_CORE, CLIENT_NODE_FLAGS, ensureClientFlags, pinSelf, spawnPinned } from './lib/processes.ts';

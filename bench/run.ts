@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { freshDataDir, removeDataDirs, type Runtime, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
-import { deliver, ingest, latency, type Plan, rawIngest, type Receiver, type Throughput } from './lib/phases.ts';
+import { freshDataDir, type Runtime, removeDataDirs, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
+import { deliver, ingest, latency, type Plan, type Receiver, rawIngest, type Throughput } from './lib/phases.ts';
 import { CLIENT_CORE, CLIENT_NODE_FLAGS, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
 import { countAttempts } from './lib/raw-store.ts';
 import { renderTable, writeResults } from './lib/report.ts';

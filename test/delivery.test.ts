@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { createHmac } from 'node:crypto';
 import { eventually } from './support/eventually.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 import { call, createTenant, type RunningServer, startServer, token } from './support/server.ts';

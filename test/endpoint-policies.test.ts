@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Receiver, type Received, startReceiver } from './support/receiver.ts';
+import { type Received, type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 
 const BASE = '/api/v1/admin/webhooks';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Provider from 'oidc-provider';
 import { Webhook } from 'standardwebhooks';
-import { type Receiver, type Received, startReceiver } from './support/receiver.ts';
+import { type Received, type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from './support/server.ts';
 
 const CLIENT_ID = 'hookgate-client';

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { openBetterSqlite, type SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { firstRow, prepared } from '../src/db/prepared.ts';
-import { sql } from 'kysely';
 
 /** Node's SQLite store on a real file: atomic units and their group commit. */
 describe('SQLite store (better-sqlite3, group commit)', () => {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Pool } from 'undici';
-import { createBetterSqliteStore } from './raw-store.ts';
 import { createBenchTenant, freshDataDir, type Hookgate, type Role, type Runtime, runtimeCommand, startHookgate } from './hookgate.ts';
 import { clock, closedLoop, createClient, type OpenLoopResult, openLoop, type PostTarget } from './load.ts';
 import { freePort, SERVER_CORE, spawnPinned, waitHealthy } from './processes.ts';
+import { createBetterSqliteStore } from './raw-store.ts';
 import { type Distribution, distribution, round, roundedDistribution } from './stats.ts';
 
 export interface Plan {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { badRequestsFor } from './support/bad-requests.ts';
 import { credentialsFor } from './support/callers.ts';
 import { ROUTES, type Route } from './support/catalogue.ts';
-import { badRequestsFor } from './support/bad-requests.ts';
 import { errorShapeProblem, formatOfPath } from './support/error-shapes.ts';
 import { storeDigest } from './support/store-digest.ts';
 import { buildWorld, type World } from './support/world.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from '../support/server.ts';
 import { REFUSED_TARGETS as REFUSED } from '../support/ssrf-targets.ts';

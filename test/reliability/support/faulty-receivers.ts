@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 
 /** A misbehaving receiver on 127.0.0.1: its URL, what it saw, and how to stop it. */
 export interface FaultyReceiver {

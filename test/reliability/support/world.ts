@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Receiver, startReceiver } from '../../support/receiver.ts';
-import { adminToken, bearer, call, createAs2Partner, createTenant, ENCRYPTION_KEY, JWT_SECRET, type JsonResponse, type RunningServer, startServer, token } from '../../support/server.ts';
+import { adminToken, bearer, call, createAs2Partner, createTenant, ENCRYPTION_KEY, type JsonResponse, JWT_SECRET, type RunningServer, startServer, token } from '../../support/server.ts';
 import { queryStore } from '../../support/store.ts';
 
 /** The objects of one tenant on every surface, and the credentials that reach them. */
