@@ -37,7 +37,7 @@ export const envSchema = z
     HOOKGATE_DISABLE_AFTER_SECONDS: duration.default(5 * 86_400),
     HOOKGATE_RETENTION_DAYS: duration.default(30),
     HOOKGATE_MAX_BODY_BYTES: duration.default(1_048_576),
-    HOOKGATE_CONCURRENCY: duration.default(256),
+    HOOKGATE_CONCURRENCY: duration.default(64),
     HOOKGATE_ENDPOINT_CONCURRENCY: duration.default(32),
     HOOKGATE_CIRCUIT_FAILURE_THRESHOLD: duration.default(20),
     HOOKGATE_CIRCUIT_COOLDOWN_SECONDS: duration.default(60),

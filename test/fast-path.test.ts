@@ -8,7 +8,7 @@ describe('a fast path without room', () => {
     const receiver = await startReceiver((_request, res) => {
       setTimeout(() => res.writeHead(200).end('ok'), 50);
     });
-    // Room for 2 attempts running or queued (2 × HOOKGATE_CONCURRENCY); the cron would sweep only after 30 s.
+    // Room for 4 queued attempts (4 × HOOKGATE_CONCURRENCY); the cron would sweep only after 30 s.
     const server = await startServer({ HOOKGATE_CONCURRENCY: '1', HOOKGATE_SWEEP_CRON: '*/30 * * * * *' });
     try {
       const tenant = await createTenant(server, 'Crowded');

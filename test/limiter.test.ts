@@ -51,4 +51,44 @@ describe('delivery limiter', () => {
     await limiter.idle();
     assert.equal(limiter.size, 0);
   });
+
+  it('gives a free overall slot to the waiting endpoint with the fewest jobs running', async () => {
+    const limiter = new Limiter(4, 4);
+    const started: string[] = [];
+    const a = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((name) => heldJob('a', started, name));
+    const b = ['b1', 'b2'].map((name) => heldJob('b', started, name));
+    for (const { job } of [...a, ...b]) limiter.submit(job);
+    assert.deepEqual(started, ['a1', 'a2', 'a3', 'a4'], 'a took every overall slot while it was alone');
+    a[0]!.finish();
+    await settle();
+    assert.deepEqual(started.slice(4), ['b1'], 'b has none running, a three');
+    a[1]!.finish();
+    await settle();
+    assert.deepEqual(started.slice(5), ['b2'], 'b has one running, a two');
+    a[2]!.finish();
+    await settle();
+    assert.deepEqual(started.slice(6), ['a5'], 'b has nothing left waiting');
+    for (const { finish } of [...a, ...b]) finish();
+    await limiter.idle();
+    assert.equal(limiter.size, 0);
+  });
+
+  it('forgets an endpoint once nothing of it runs or waits, and drains what waits', async () => {
+    const limiter = new Limiter(1, 1);
+    const started: string[] = [];
+    const first = heldJob('a', started, 'a1');
+    limiter.submit(first.job);
+    limiter.submit(heldJob('a', started, 'a2').job);
+    limiter.submit(heldJob('b', started, 'b1').job);
+    assert.deepEqual(limiter.drain().map((job) => job.endpointId), ['a', 'b']);
+    first.finish();
+    await limiter.idle();
+    assert.equal(limiter.size, 0);
+    assert.equal((limiter as unknown as { endpoints: Map<string, unknown> }).endpoints.size, 0);
+    const again = heldJob('b', started, 'b2');
+    limiter.submit(again.job);
+    assert.deepEqual(started, ['a1', 'b2']);
+    again.finish();
+    await limiter.idle();
+  });
 });

@@ -150,9 +150,8 @@ const DELIVERY_WARM_UP = 15_000;
 
 /**
  * A `HOOKGATE_ROLE=worker` process drains the ingest phase's backlog; deliveries/s at the receiver.
- * The window covers the ten-endpoint part of the backlog, where hookgate's default caps (32 per
- * endpoint, 256 in all) keep 256 requests in flight over ten origins (the raw loop keeps 64, its
- * fastest setting: see docs/performance.md, phase 2). It opens once the
+ * The window covers the ten-endpoint part of the backlog: at the default caps (32 per endpoint, 64 in
+ * all) hookgate then keeps 64 requests in flight, as the raw loop does. It opens once the
  * one-endpoint part is drained (and past DELIVERY_WARM_UP deliveries: V8's tier-up burst, see
  * warmUp, is over by then, as it is for the raw loop) and closes after twice the throughput window
  * or when the ten-endpoint part is drained, whichever comes first.

@@ -1,17 +1,28 @@
 /**
  * Bounded concurrency, overall and per endpoint. Jobs of a saturated endpoint wait in that
- * endpoint's own queue, so one slow receiver never holds up the others (no head-of-line blocking).
+ * endpoint's own queue, so one slow receiver never holds up the others (no head-of-line blocking),
+ * and a free overall slot goes to the waiting endpoint with the fewest jobs running (among equals,
+ * the one that has waited longest since its last start): endpoints that answer slowly, and so hold
+ * their slots longest, cannot keep the others from their share.
  */
 export interface Job {
   endpointId: string;
   run(): Promise<void>;
 }
 
+interface EndpointState {
+  running: number;
+  queue: Job[];
+  /** The `ready` bucket it is in (its `running`), or null when it has nothing waiting or no room. */
+  bucket: number | null;
+}
+
 export class Limiter {
   private running = 0;
-  private readonly inFlight = new Map<string, number>();
-  private readonly queues = new Map<string, Job[]>();
   private queued = 0;
+  private readonly endpoints = new Map<string, EndpointState>();
+  /** Endpoints with waiting jobs and room under their limit, by how many of their jobs run. */
+  private readonly ready: Set<string>[];
   private idleWaiters: (() => void)[] = [];
   private readonly total: number;
   private readonly perEndpoint: number;
@@ -19,6 +30,7 @@ export class Limiter {
   constructor(total: number, perEndpoint: number) {
     this.total = total;
     this.perEndpoint = perEndpoint;
+    this.ready = Array.from({ length: perEndpoint }, () => new Set<string>());
   }
 
   get size(): number {
@@ -30,17 +42,24 @@ export class Limiter {
   }
 
   submit(job: Job): void {
-    const queue = this.queues.get(job.endpointId);
-    if (queue) queue.push(job);
-    else this.queues.set(job.endpointId, [job]);
+    let state = this.endpoints.get(job.endpointId);
+    if (!state) {
+      state = { running: 0, queue: [], bucket: null };
+      this.endpoints.set(job.endpointId, state);
+    }
+    state.queue.push(job);
     this.queued++;
+    this.place(job.endpointId, state);
     this.pump();
   }
 
   /** Drops every job not yet started and returns them. */
   drain(): Job[] {
-    const dropped = [...this.queues.values()].flat();
-    this.queues.clear();
+    const dropped: Job[] = [];
+    for (const [endpointId, state] of this.endpoints) {
+      dropped.push(...state.queue.splice(0));
+      this.place(endpointId, state);
+    }
     this.queued = 0;
     this.notifyIfIdle();
     return dropped;
@@ -53,30 +72,45 @@ export class Limiter {
   }
 
   private pump(): void {
-    for (const [endpointId, queue] of this.queues) {
-      if (this.running >= this.total) return;
-      let busy = this.inFlight.get(endpointId) ?? 0;
-      while (queue.length && busy < this.perEndpoint && this.running < this.total) {
-        const job = queue.shift()!;
-        this.queued--;
-        busy++;
-        this.start(job);
-      }
-      if (queue.length === 0) this.queues.delete(endpointId);
+    while (this.running < this.total) {
+      const endpointId = this.nextReady();
+      if (endpointId === undefined) return;
+      const state = this.endpoints.get(endpointId)!;
+      const job = state.queue.shift()!;
+      this.queued--;
+      this.start(job, endpointId, state);
     }
   }
 
-  private start(job: Job): void {
+  private nextReady(): string | undefined {
+    for (const bucket of this.ready) {
+      for (const endpointId of bucket) return endpointId;
+    }
+    return undefined;
+  }
+
+  /** Files the endpoint under its current count of running jobs (at the back: it goes after its equals), or forgets it. */
+  private place(endpointId: string, state: EndpointState): void {
+    const bucket = state.queue.length > 0 && state.running < this.perEndpoint ? state.running : null;
+    if (bucket !== state.bucket) {
+      if (state.bucket !== null) this.ready[state.bucket]!.delete(endpointId);
+      if (bucket !== null) this.ready[bucket]!.add(endpointId);
+      state.bucket = bucket;
+    }
+    if (state.running === 0 && state.queue.length === 0) this.endpoints.delete(endpointId);
+  }
+
+  private start(job: Job, endpointId: string, state: EndpointState): void {
     this.running++;
-    this.inFlight.set(job.endpointId, (this.inFlight.get(job.endpointId) ?? 0) + 1);
+    state.running++;
+    this.place(endpointId, state);
     job
       .run()
       .catch(() => {})
       .finally(() => {
         this.running--;
-        const left = (this.inFlight.get(job.endpointId) ?? 1) - 1;
-        if (left === 0) this.inFlight.delete(job.endpointId);
-        else this.inFlight.set(job.endpointId, left);
+        state.running--;
+        this.place(endpointId, state);
         this.pump();
         this.notifyIfIdle();
       });

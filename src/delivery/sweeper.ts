@@ -98,9 +98,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
       });
     });
 
-  // Attempts running or queued in this process at most: every slot busy, and as many again waiting.
-  const room = deps.config.concurrency * 2;
-  const capacity = () => Math.max(0, room - limiter.size);
+  const capacity = () => Math.max(0, deps.config.concurrency * 4 - limiter.size);
 
   /**
    * The fast path turned deliveries away (no room): they are due in the store, and are swept as
@@ -108,7 +106,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
    */
   let behind = false;
   const catchUp = () => {
-    if (!behind || stopping || capacity() < room / 2) return;
+    if (!behind || stopping || capacity() < deps.config.concurrency * 2) return;
     behind = false;
     // After the sweep in progress, if any (it may have claimed before these were turned away).
     const swept = (sweeping ?? Promise.resolve()).then(() => engine.sweep()).catch((error: unknown) => deps.log({ level: 'error', msg: 'catch-up sweep failed', error: (error as Error).message }));
