@@ -29,13 +29,19 @@ const { values: options } = parseArgs({
 const rate = Number(options.rate);
 const seconds = Number(options.seconds);
 const nodeFlags = [...SMALL_HEAP_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)];
+const env = Object.fromEntries(
+  options.env.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env takes NAME=VALUE, not ${JSON.stringify(pair)}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 pinSelf();
 const receiver = spawnPinned(CLIENT_CORE, process.execPath, [...CLIENT_NODE_FLAGS, 'bench/receiver.ts'], { BENCH_PORTS: '1' });
 const ports = await new Promise<number[]>((resolve) => receiver.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports)));
 const collect = async () => (await (await fetch(`http://127.0.0.1:${ports[0]}/__bench/collect`)).json()) as { seqs: number[]; times: number[] };
-const env = Object.fromEntries(options.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const server = await startHookgate({ runtime: options.runtime as Runtime, role: 'all', dataDir: freshDataDir(), nodeFlags, env });
 try {
   const tenant = await createBenchTenant(server, ports, 1);

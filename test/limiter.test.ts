@@ -22,6 +22,13 @@ function heldJob(endpointId: string, started: string[], name: string) {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Lets every held job finish, then expects nothing left running or waiting. */
+async function finishAll(limiter: Limiter, held: readonly { finish(): void }[]) {
+  for (const { finish } of held) finish();
+  await limiter.idle();
+  assert.equal(limiter.size, 0);
+}
+
 describe('delivery limiter', () => {
   it('starts at most the per-endpoint limit of one endpoint’s jobs, and the next one when a slot frees', async () => {
     const limiter = new Limiter(10, 2);
@@ -32,9 +39,7 @@ describe('delivery limiter', () => {
     jobs[0]!.finish();
     await settle();
     assert.deepEqual(started, ['a1', 'a2', 'a3']);
-    jobs[1]!.finish();
-    jobs[2]!.finish();
-    await limiter.idle();
+    await finishAll(limiter, jobs);
   });
 
   it('a saturated endpoint’s waiting jobs never hold up another endpoint’s, within the overall limit', async () => {
@@ -47,9 +52,7 @@ describe('delivery limiter', () => {
     other[0]!.finish();
     await settle();
     assert.deepEqual(started, ['a1', 'b1', 'c1', 'd1']);
-    for (const { finish } of [...slow, ...other]) finish();
-    await limiter.idle();
-    assert.equal(limiter.size, 0);
+    await finishAll(limiter, [...slow, ...other]);
   });
 
   it('gives a free overall slot to the waiting endpoint with the fewest jobs running', async () => {
@@ -68,9 +71,7 @@ describe('delivery limiter', () => {
     a[2]!.finish();
     await settle();
     assert.deepEqual(started.slice(6), ['a5'], 'b has nothing left waiting');
-    for (const { finish } of [...a, ...b]) finish();
-    await limiter.idle();
-    assert.equal(limiter.size, 0);
+    await finishAll(limiter, [...a, ...b]);
   });
 
   it('forgets an endpoint once nothing of it runs or waits, and drains what waits', async () => {
