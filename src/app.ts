@@ -5,6 +5,8 @@ import { as2Api } from './api/as2/index.ts';
 import type { AppEnv } from './api/context.ts';
 import { errorFormatForPath, fastApiErrors } from './api/error-formats.ts';
 import { eventsApi } from './api/events/index.ts';
+import { answerWrongMethod } from './api/method-not-allowed.ts';
+import { openApiDocument } from './api/openapi-document.ts';
 import { healthApi } from './api/operator/health.ts';
 import { operatorApi } from './api/operator/index.ts';
 import { metricsApi } from './api/operator/metrics.ts';
@@ -15,6 +17,7 @@ import { ApiError, respondWithError } from './errors.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
 import type { Services } from './services.ts';
+import { VERSION } from './version.ts';
 
 /** The whole service as one Hono app; each runtime entry point supplies the services. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
@@ -39,6 +42,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
       tenant_id: c.get('tenant')?.id ?? c.get('claims')?.tenantId ?? undefined,
     });
   });
+  app.use(answerWrongMethod(app, errorFormatForPath));
   app.route('/', healthApi());
   app.route('/', metricsApi());
   app.route('/api/webhooks', sponsorApi());
@@ -53,9 +57,11 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.notFound((c) => respondWithError(c, new ApiError('not_found', 'Not Found'), errorFormatForPath(c.req.path)));
   app.onError((error, c) => respondWithError(c, error, fastApiErrors));
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'hookgate', version: '0.1.0', description: 'Four webhook-management APIs over one store and one delivery engine.' },
+  // Built on first request, once every route is registered.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= openApiDocument(app, VERSION);
+    return c.json(document);
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', { type: 'apiKey', in: 'header', name: 'Authorization' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'BearerJWT', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -1,20 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createApp } from '../src/app.ts';
 import { type NodeRuntime, setUpNode } from '../src/runtime/node-setup.ts';
-import { ENCRYPTION_KEY, JWT_SECRET } from './support/server.ts';
+import { ENCRYPTION_KEY, JWT_SECRET, ROOT } from './support/server.ts';
 
 type Operation = {
+  operationId?: string;
   security?: Record<string, string[]>[];
   parameters?: unknown[];
   requestBody?: unknown;
-  responses: Record<string, unknown>;
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: { $ref?: string } }> }>;
 };
-type Spec = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
+type Spec = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties?: Record<string, { type?: unknown }> }> };
+};
 
 /** Pages for people, not API operations: the console (HTML), the reference UI and the document itself. */
 const NOT_API = [/^\/console(\/|$)/, /^\/docs$/, /^\/openapi\.json$/];
@@ -104,6 +109,44 @@ describe('OpenAPI 3.1 document at /openapi.json', () => {
       const takesInput = op.requestBody !== undefined || (op.parameters?.length ?? 0) > 0;
       if (!takesInput) continue;
       assert.ok(op.responses['422'] ?? op.responses['400'], `${key} documents its validation error (422 or 400)`);
+    }
+  });
+
+  it('gives the version package.json gives', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal((spec as unknown as { info: { version: string } }).info.version, manifest.version);
+  });
+
+  it('names every operation with a unique operationId (what generated clients call)', () => {
+    const ids = operations().map(({ key, op }) => op.operationId ?? `(none on ${key})`);
+    assert.ok(ids.every((id) => /^[a-z][A-Za-z0-9]+$/.test(id)), ids.filter((id) => !/^[a-z][A-Za-z0-9]+$/.test(id)).join(', '));
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+  });
+
+  it('documents the answers every route of a surface can give: 413 for a body, 415 on page 003, 429 with Retry-After', () => {
+    for (const { key, op } of operations()) {
+      const [method, path] = key.split(' ') as [string, string];
+      if (method !== 'GET' && path !== '/metrics') assert.ok(op.responses['413'], `${key} documents 413`);
+      if (path.startsWith('/api/v1/webhooks/')) assert.ok(op.responses['415'], `${key} documents 415`);
+      if (op.responses['429']) assert.ok(op.responses['429'].headers?.['Retry-After'], `${key}: 429 documents Retry-After`);
+    }
+    // Each in its surface's error body.
+    assert.equal(spec.paths['/api/v1/webhooks/get']!.post!.responses['413']!.content!['application/json']!.schema.$ref, '#/components/schemas/As2Error');
+    assert.equal(spec.paths['/subscription-management']!.post!.responses['413']!.content!['application/json']!.schema.$ref, '#/components/schemas/SubscriptionError');
+    assert.equal(spec.paths['/api/webhooks']!.post!.responses['413']!.content!['application/json']!.schema.$ref, '#/components/schemas/ErrorDetail');
+  });
+
+  it('describes what the seed pages accept: page 003’s Spanish aliases and digit-string ids, page 001’s slashed collection', () => {
+    const configure = spec.components.schemas.As2ConfigureRequest!.properties!;
+    for (const alias of ['socio_id', 'webhook_activo', 'webhook_eventos']) assert.ok(configure[alias], `As2ConfigureRequest lists ${alias}`);
+    assert.deepEqual(configure.partner_id!.type, ['integer', 'string']);
+    assert.ok(spec.components.schemas.As2PartnerRequest!.properties!.socio_id);
+    assert.deepEqual(Object.keys(spec.paths['/api/v1/admin/webhooks/']!).sort(), ['get', 'post']);
+  });
+
+  it('lists X-API-Key among the ways to authenticate ingestion', () => {
+    for (const path of ['/api/v1/events', '/api/v1/events/batch']) {
+      assert.ok(spec.paths[path]!.post!.security!.some((requirement) => 'PartnerApiKey' in requirement), path);
     }
   });
 

@@ -20,6 +20,7 @@ const REASON: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
@@ -65,6 +66,8 @@ function as2Message(error: ApiError): string {
       return 'JSON inválido';
     case 'unauthorized':
       return 'No autorizado';
+    case 'method_not_allowed':
+      return 'Método no permitido';
     case 'payload_too_large':
       return 'Cuerpo demasiado grande';
     case 'rate_limited':

@@ -88,6 +88,7 @@ const AttemptOutcome = z
 
 export const listWebhooks = createRoute({
   method: 'get',
+  operationId: 'adminListWebhooks',
   path: '/',
   tags,
   summary: 'List Webhooks',
@@ -105,6 +106,7 @@ export const listWebhooks = createRoute({
 
 export const createWebhook = createRoute({
   method: 'post',
+  operationId: 'adminCreateWebhook',
   path: '/',
   tags,
   summary: 'Create Webhook',
@@ -134,6 +136,7 @@ export const createWebhook = createRoute({
 
 export const listSupportedEvents = createRoute({
   method: 'get',
+  operationId: 'adminListSupportedEvents',
   path: '/events',
   tags,
   summary: 'List Supported Events',
@@ -149,6 +152,7 @@ export const listSupportedEvents = createRoute({
 
 export const getWebhook = createRoute({
   method: 'get',
+  operationId: 'adminGetWebhook',
   path: '/{webhook_id}',
   tags,
   summary: 'Get Webhook',
@@ -160,6 +164,7 @@ export const getWebhook = createRoute({
 
 export const updateWebhook = createRoute({
   method: 'patch',
+  operationId: 'adminUpdateWebhook',
   path: '/{webhook_id}',
   tags,
   summary: 'Update Webhook',
@@ -181,6 +186,7 @@ export const updateWebhook = createRoute({
 
 export const deleteWebhook = createRoute({
   method: 'delete',
+  operationId: 'adminDeleteWebhook',
   path: '/{webhook_id}',
   tags,
   summary: 'Delete Webhook',
@@ -192,6 +198,7 @@ export const deleteWebhook = createRoute({
 
 export const listDeliveries = createRoute({
   method: 'get',
+  operationId: 'adminListDeliveries',
   path: '/{webhook_id}/deliveries',
   tags,
   summary: 'List Webhook Deliveries',
@@ -203,6 +210,7 @@ export const listDeliveries = createRoute({
 
 export const getDelivery = createRoute({
   method: 'get',
+  operationId: 'adminGetDelivery',
   path: '/{webhook_id}/deliveries/{delivery_id}',
   tags,
   summary: 'Get Webhook Delivery',
@@ -214,6 +222,7 @@ export const getDelivery = createRoute({
 
 export const retryDelivery = createRoute({
   method: 'post',
+  operationId: 'adminRetryDelivery',
   path: '/{webhook_id}/deliveries/{delivery_id}/retry',
   tags,
   summary: 'Retry Webhook Delivery',
@@ -229,6 +238,7 @@ export const retryDelivery = createRoute({
 
 export const rotateSecret = createRoute({
   method: 'post',
+  operationId: 'adminRotateSecret',
   path: '/{webhook_id}/rotate-secret',
   tags,
   summary: 'Rotate Webhook Secret',
@@ -241,6 +251,7 @@ export const rotateSecret = createRoute({
 const nullableMs = z.number().int().nullable();
 export const getStats = createRoute({
   method: 'get',
+  operationId: 'adminGetStats',
   path: '/{webhook_id}/stats',
   tags,
   summary: 'Get Webhook Stats',
@@ -279,6 +290,7 @@ export const getStats = createRoute({
 
 export const testWebhook = createRoute({
   method: 'post',
+  operationId: 'adminTestWebhook',
   path: '/{webhook_id}/test',
   tags,
   summary: 'Test Webhook',
@@ -328,6 +340,7 @@ const RecoveryJob = z
 
 export const recoverDeliveries = createRoute({
   method: 'post',
+  operationId: 'adminRecoverDeliveries',
   path: '/{webhook_id}/recover',
   tags,
   summary: 'Recover Webhook Deliveries',
@@ -359,6 +372,7 @@ export const recoverDeliveries = createRoute({
 
 export const getRecovery = createRoute({
   method: 'get',
+  operationId: 'adminGetRecovery',
   path: '/{webhook_id}/recoveries/{job_id}',
   tags,
   summary: 'Get Recovery Progress',

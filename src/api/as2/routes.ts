@@ -43,15 +43,30 @@ const partnerId = z
   .int()
   .min(1)
   .max(Number.MAX_SAFE_INTEGER)
-  .openapi({ example: 123, description: 'The AS2 partner (alias `socio_id`); a digit string is accepted too' });
+  .openapi({ type: ['integer', 'string'], pattern: DIGITS.source, example: 123, description: 'The AS2 partner (alias `socio_id`): a number, or a string of 1 to 16 digits' });
+
+/**
+ * The Spanish aliases, as the document lists them: each is accepted in place of its English field
+ * (which wins when both are sent). `legacyBody` removes them before validation, so they never reach a handler.
+ */
+const spanishAliases = {
+  socio_id: partnerId.optional().openapi({ description: 'Alias of `partner_id`, used when `partner_id` is absent' }),
+  webhook_activo: z.unknown().optional().openapi({ type: ['boolean', 'integer'], description: 'Alias of `webhook_enabled`' }),
+  webhook_eventos: z.unknown().optional().openapi({ type: ['array', 'null'], items: { type: 'string' }, description: 'Alias of `webhook_events`' }),
+};
+/** A request of this page: `partner_id` or its alias `socio_id` is required (the schema cannot say "one of two names"). */
+const withAliases = <T extends z.ZodRawShape, A extends keyof typeof spanishAliases>(shape: T, aliases: readonly A[]) => {
+  const listed = Object.fromEntries(aliases.map((alias) => [alias, spanishAliases[alias]])) as Pick<typeof spanishAliases, A>;
+  return z.object({ ...shape, ...listed }).openapi({ required: [] });
+};
 
 const enabled = z
   .union([z.boolean(), z.literal(0), z.literal(1)])
   .transform((value) => value === true || value === 1)
   .openapi({ type: 'boolean', description: 'Alias `webhook_activo`; 1/0 are accepted too' });
 
-export const ConfigureRequest = z
-  .object({
+export const ConfigureRequest = withAliases(
+  {
     partner_id: partnerId,
     webhook_url: z.string().min(1).max(2083).optional().openapi({ example: 'https://myapp.com/webhook/as2' }),
     webhook_secret: z.string().min(1).max(512).optional().openapi({ example: 'my_secret', description: 'Stored encrypted, never returned' }),
@@ -65,18 +80,20 @@ export const ConfigureRequest = z
         example: ['message.received', 'mdn.received'],
         description: 'Alias `webhook_eventos`; English or Spanish names. Empty or null: every AS2 event',
       }),
-  })
-  .openapi('As2ConfigureRequest');
+  },
+  ['socio_id', 'webhook_activo', 'webhook_eventos'],
+).openapi('As2ConfigureRequest');
 
-const PartnerRequest = z.object({ partner_id: partnerId }).openapi('As2PartnerRequest');
+const PartnerRequest = withAliases({ partner_id: partnerId }, ['socio_id']).openapi('As2PartnerRequest');
 
-const LogsRequest = z
-  .object({
+const LogsRequest = withAliases(
+  {
     partner_id: partnerId,
-    limit: z.number().int().min(1).max(500).default(50),
-    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-  })
-  .openapi('As2LogsRequest');
+    limit: z.number().int().min(1).max(500).default(50).openapi({ description: 'A digit string is accepted too' }),
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'A digit string is accepted too' }),
+  },
+  ['socio_id'],
+).openapi('As2LogsRequest');
 
 export const As2Error = z
   .object({ status: z.literal('error'), msg: z.string().openapi({ example: 'Socio no encontrado' }) })
@@ -96,6 +113,7 @@ const dateTime = z.string().openapi({ format: 'date-time' });
 
 export const configureWebhook = createRoute({
   method: 'post',
+  operationId: 'as2ConfigureWebhook',
   path: '/configure',
   tags,
   summary: 'Configure the webhook of a partner (the first call creates it; later calls change only the fields given)',
@@ -112,6 +130,7 @@ export const configureWebhook = createRoute({
 
 export const getWebhook = createRoute({
   method: 'post',
+  operationId: 'as2GetWebhook',
   path: '/get',
   tags,
   summary: 'Get the persisted webhook configuration of a partner (never the secret)',
@@ -150,6 +169,7 @@ const testResult = {
 
 export const testWebhook = createRoute({
   method: 'post',
+  operationId: 'as2TestWebhook',
   path: '/test',
   tags,
   summary: 'Send a test delivery with the first configured event (message.received when none)',
@@ -172,6 +192,7 @@ export const testWebhook = createRoute({
 
 export const listLogs = createRoute({
   method: 'post',
+  operationId: 'as2ListLogs',
   path: '/logs',
   tags,
   summary: 'List the delivery logs of a partner’s webhook, newest first',

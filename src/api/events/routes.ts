@@ -15,10 +15,12 @@ export const EventInput = z
 
 const Accepted = z.object({ event_id: z.string().openapi({ example: 'evt_0123456789abcdef01234567' }), deliveries: z.number().int() }).openapi('EventAccepted');
 
-const security: Record<string, string[]>[] = [{ BearerJWT: [] }, { APIKeyHeader: [] }];
+/** A Bearer JWT, or a tenant API key raw in `Authorization`, as `Bearer <key>` or in `X-API-Key`. */
+const security: Record<string, string[]>[] = [{ BearerJWT: [] }, { APIKeyHeader: [] }, { PartnerApiKey: [] }];
 
 export const publishRoute = createRoute({
   method: 'post',
+  operationId: 'publishEvent',
   path: '/',
   tags: ['Ingestion'],
   summary: 'Publish one event: it is stored with one delivery per matching endpoint, atomically',
@@ -34,6 +36,7 @@ export const MAX_BATCH = 1000;
 
 export const publishBatchRoute = createRoute({
   method: 'post',
+  operationId: 'publishEventBatch',
   path: '/batch',
   tags: ['Ingestion'],
   summary: `Publish up to ${MAX_BATCH} events in one transaction`,

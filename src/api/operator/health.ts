@@ -5,16 +5,20 @@ import type { AppEnv } from '../context.ts';
 
 const health = createRoute({
   method: 'get',
+  operationId: 'getHealth',
   path: '/health',
   tags: ['Operator'],
+  security: [],
   summary: 'Health check endpoint (alive)',
   responses: { 200: { description: 'Successful Response', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
 });
 
 const ready = createRoute({
   method: 'get',
+  operationId: 'getReadiness',
   path: '/ready',
   tags: ['Operator'],
+  security: [],
   summary: 'Readiness: the store answers and every migration has run',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: z.object({ status: z.literal('ready') }) } } },

@@ -9,6 +9,7 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 const metricsRoute = createRoute({
   method: 'get',
+  operationId: 'getMetrics',
   path: '/metrics',
   tags: ['Operator'],
   summary: 'Prometheus metrics: attempts by outcome, attempt latency, due deliveries, sweeper run time',

@@ -12,6 +12,7 @@ const Tenant = z
 
 export const createTenantRoute = createRoute({
   method: 'post',
+  operationId: 'createTenant',
   path: '/',
   tags,
   summary: 'Create a tenant and its first API key (the key is shown only here)',
@@ -37,6 +38,7 @@ export const createTenantRoute = createRoute({
 
 export const listTenantsRoute = createRoute({
   method: 'get',
+  operationId: 'listTenants',
   path: '/',
   tags,
   summary: 'List the tenants within the token’s reach',
@@ -53,6 +55,7 @@ const ApiKey = z
 
 export const issueKeyRoute = createRoute({
   method: 'post',
+  operationId: 'issueApiKey',
   path: '/{tenant_id}/api-keys',
   tags,
   summary: 'Issue another API key for a tenant (rotation); the key is shown only here',
@@ -69,6 +72,7 @@ export const issueKeyRoute = createRoute({
 
 export const listKeysRoute = createRoute({
   method: 'get',
+  operationId: 'listApiKeys',
   path: '/{tenant_id}/api-keys',
   tags,
   summary: 'List a tenant’s API keys (never the keys themselves)',
@@ -82,6 +86,7 @@ export const listKeysRoute = createRoute({
 
 export const revokeKeyRoute = createRoute({
   method: 'delete',
+  operationId: 'revokeApiKey',
   path: '/{tenant_id}/api-keys/{key_id}',
   tags,
   summary: 'Revoke an API key',
@@ -96,6 +101,7 @@ const As2Partner = z
 
 export const createAs2PartnerRoute = createRoute({
   method: 'post',
+  operationId: 'createAs2Partner',
   path: '/{tenant_id}/as2-partners',
   tags,
   summary: 'Create an AS2 trading partner of a tenant (page 003’s integer partner_id)',
@@ -112,6 +118,7 @@ export const createAs2PartnerRoute = createRoute({
 
 export const listAs2PartnersRoute = createRoute({
   method: 'get',
+  operationId: 'listAs2Partners',
   path: '/{tenant_id}/as2-partners',
   tags,
   summary: 'List a tenant’s AS2 trading partners',

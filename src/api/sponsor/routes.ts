@@ -18,6 +18,7 @@ export const WebhookEventPayload = z
 
 export const listEventTypes = createRoute({
   method: 'get',
+  operationId: 'sponsorListEventTypes',
   path: '/event-types',
   tags: ['Sponsor webhooks'],
   summary: 'Get information about available webhook event types and their payload structures',
@@ -51,6 +52,7 @@ export const WebhookResponse = z
 
 export const getWebhook = createRoute({
   method: 'get',
+  operationId: 'sponsorGetWebhook',
   path: '/',
   tags: ['Sponsor webhooks'],
   summary: 'Get the current webhook configuration for this sponsor (the secret is never included)',
@@ -76,6 +78,7 @@ export const WebhookCreateRequest = z
 
 export const createWebhook = createRoute({
   method: 'post',
+  operationId: 'sponsorCreateWebhook',
   path: '/',
   tags: ['Sponsor webhooks'],
   summary: 'Create the webhook for the sponsor (one per sponsor; the secret is returned only here)',
@@ -106,6 +109,7 @@ export const createWebhook = createRoute({
 
 export const deleteWebhook = createRoute({
   method: 'delete',
+  operationId: 'sponsorDeleteWebhook',
   path: '/',
   tags: ['Sponsor webhooks'],
   summary: 'Delete the webhook configuration for this sponsor',

@@ -115,6 +115,7 @@ const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema
 
 export const listSubscriptions = createRoute({
   method: 'get',
+  operationId: 'listSubscriptions',
   path: '/',
   tags,
   summary: 'List webhook subscriptions of the authenticated subscriber (credential values are never returned)',
@@ -128,6 +129,7 @@ export const listSubscriptions = createRoute({
 
 export const getSubscription = createRoute({
   method: 'get',
+  operationId: 'getSubscription',
   path: '/{id}',
   tags,
   summary: 'Get webhook subscription',
@@ -144,6 +146,7 @@ export const getSubscription = createRoute({
 
 export const createSubscription = createRoute({
   method: 'post',
+  operationId: 'createSubscription',
   path: '/',
   tags,
   summary: 'Create webhook subscription',
@@ -159,6 +162,7 @@ export const createSubscription = createRoute({
 
 export const updateSubscription = createRoute({
   method: 'put',
+  operationId: 'updateSubscription',
   path: '/{id}',
   tags,
   summary: 'Update webhook subscription (every field is replaced)',
@@ -175,6 +179,7 @@ export const updateSubscription = createRoute({
 
 export const deleteSubscription = createRoute({
   method: 'delete',
+  operationId: 'deleteSubscription',
   path: '/{id}',
   tags,
   summary: 'Delete webhook subscription',
