@@ -182,6 +182,18 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
     assert.equal(elsewhere.body.deliveries, 1, 'another partner’s event reaches only the admin webhook');
   });
 
+  it('says why an AS2 event without partner_id reached no endpoint, instead of a silent 0', async () => {
+    const publish = (body: Record<string, unknown>) => call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body });
+    const unaddressed = await publish({ type: 'mdn.received', data: {} });
+    assert.equal(unaddressed.status, 202);
+    assert.equal(unaddressed.body.deliveries, 0);
+    assert.match(unaddressed.body.warning, /partner_id/);
+    const addressed = await publish({ type: 'mdn.received', partner_id: partnerId, data: {} });
+    assert.deepEqual(Object.keys(addressed.body).sort(), ['deliveries', 'event_id'], 'no warning once the partner is named');
+    const batch = await call(server, 'POST', '/api/v1/events/batch', { headers: { authorization: tenant.apiKey }, body: { events: [{ type: 'mdn.received', data: {} }] } });
+    assert.match(batch.body.events[0].warning, /partner_id/);
+  });
+
   it('never puts a subscription credential in the stored attempt log', async () => {
     const { queryStore } = await import('./support/store.ts');
     const headers = queryStore(server.dbPath, 'SELECT request_headers FROM attempts').map((row) => row.request_headers as string).join('\n');

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { findEventType } from '../../catalogue.ts';
 import { findAs2Partner } from '../../db/repo/as2-partners.ts';
 import { getTenant } from '../../db/repo/tenants.ts';
-import { type PublishInput, publishEvents } from '../../domain/publish.ts';
+import { type PublishInput, type PublishResult, publishEvents } from '../../domain/publish.ts';
 import { forbidden, invalid, notFound } from '../../errors.ts';
 import { ADMIN_SCOPE, adminReach, requireApiKey, requireToken } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
@@ -27,17 +27,26 @@ export function eventsApi() {
     const [input] = await toPublishInputs(c, [c.req.valid('json')], (field) => ['body', field]);
     const [result] = await publishEvents(c.var.services, [input!]);
     if (result!.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json({ event_id: result!.event_id, deliveries: result!.deliveries }, 202);
+    return c.json(accepted(input!, result!), 202);
   });
 
   app.openapi(publishBatchRoute, async (c) => {
     const inputs = await toPublishInputs(c, c.req.valid('json').events, (field, index) => ['body', 'events', index, field]);
     const results = await publishEvents(c.var.services, inputs);
-    const events = results.map((result) => ({ event_id: result.event_id, deliveries: result.deliveries }));
+    const events = results.map((result, index) => accepted(inputs[index]!, result));
     return c.json({ events, deliveries: events.reduce((sum, event) => sum + event.deliveries, 0) }, 202);
   });
 
   return app;
+}
+
+/** An AS2 event reaches AS2 webhooks only for the partner it names. */
+const NO_PARTNER = 'No endpoint takes this event: AS2 webhooks receive an AS2 event only for the partner_id it gives, and it gives none';
+
+/** The 202 answer for one event; an event that reaches nobody for a reason the caller can fix says so in `warning`. */
+function accepted(input: PublishInput, result: PublishResult) {
+  const unreachedAs2 = result.deliveries === 0 && input.as2PartnerId === null && findEventType(input.type)?.surfaces.includes('as2');
+  return { event_id: result.event_id, deliveries: result.deliveries, ...(unreachedAs2 ? { warning: NO_PARTNER } : {}) };
 }
 
 type Loc = (field: string, index: number) => (string | number)[];

@@ -13,7 +13,13 @@ export const EventInput = z
   })
   .openapi('EventInput');
 
-const Accepted = z.object({ event_id: z.string().openapi({ example: 'evt_0123456789abcdef01234567' }), deliveries: z.number().int() }).openapi('EventAccepted');
+const Accepted = z
+  .object({
+    event_id: z.string().openapi({ example: 'evt_0123456789abcdef01234567' }),
+    deliveries: z.number().int(),
+    warning: z.string().optional().openapi({ description: 'Why no endpoint takes the event, when the request can fix it (an AS2 event without `partner_id`)' }),
+  })
+  .openapi('EventAccepted');
 
 /** A Bearer JWT, or a tenant API key raw in `Authorization`, as `Bearer <key>` or in `X-API-Key`. */
 const security: Record<string, string[]>[] = [{ BearerJWT: [] }, { APIKeyHeader: [] }, { PartnerApiKey: [] }];
