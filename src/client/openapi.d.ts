@@ -978,6 +978,8 @@ export interface components {
             /** @example evt_0123456789abcdef01234567 */
             event_id: string;
             deliveries: number;
+            /** @description Why no endpoint takes the event, when the request can fix it (an AS2 event without `partner_id`) */
+            warning?: string;
         };
         EventInput: {
             /**
