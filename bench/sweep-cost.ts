@@ -6,7 +6,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { createDeliveryEngine, type RunningEngine } from '../src/delivery/sweeper.ts';
 import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
-import { createSecretCipher } from '../src/lib/cipher.ts';
+import { createSecretCipher, signingSecretOf } from '../src/lib/cipher.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import type { Store } from '../src/runtime/build-services.ts';
 import { median, round } from './lib/stats.ts';
@@ -53,7 +53,7 @@ async function openStore(): Promise<BenchStore> {
   const { tenant } = await createTenantWithKey(store.db, { name: 'sweep', partnerOrgId: null, now });
   await store.db
     .insertInto('endpoints')
-    .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32)), created_at: now, updated_at: now })
+    .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32), signingSecretOf(endpointId)), created_at: now, updated_at: now })
     .execute();
   return { ...store, tenantId: tenant.id, path };
 }

@@ -6,7 +6,7 @@ import type { Endpoint } from '../src/db/schema.ts';
 import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
 import { buildPayload } from '../src/delivery/payload.ts';
 import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
-import { nobleMac, signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
+import { bodySignature, nobleMac, signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
 import { createNodeMac } from '../src/lib/node-mac.ts';
 import { REFUSED_TARGETS } from './support/ssrf-targets.ts';
 
@@ -76,7 +76,14 @@ describe('signatures', () => {
     assert.equal(parts.length, 2);
     assert.equal(parts[0], await standardSignature('new-secret', 'msg_2', 1700000000, '{}'));
     assert.equal(parts[1], await standardSignature('old-secret', 'msg_2', 1700000000, '{}'));
-    assert.match(headers['x-webhook-signature']!, /^sha256=[0-9a-f]{64}$/);
+    assert.equal(headers['x-webhook-signature'], `${bodySignature('new-secret', '{}')},${bodySignature('old-secret', '{}')}`, 'newest first');
+    assert.match(headers['x-webhook-signature']!, /^sha256=[0-9a-f]{64},sha256=[0-9a-f]{64}$/);
+  });
+
+  it('signs with the current secret alone outside a grace period', () => {
+    const headers = signatureHeaders({ current: 'new-secret', previous: null }, 'msg_3', 1700000000, '{}', true);
+    assert.equal(headers['webhook-signature'], standardSignature('new-secret', 'msg_3', 1700000000, '{}'));
+    assert.equal(headers['x-webhook-signature'], bodySignature('new-secret', '{}'));
   });
 });
 

@@ -4,6 +4,7 @@ import type { SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
 import type { RunningEngine } from '../src/delivery/sweeper.ts';
 import { publishEvents } from '../src/domain/publish.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
+import { signingSecretOf } from '../src/lib/cipher.ts';
 import type { Services } from '../src/services.ts';
 import { type InProcessEngine, startEngine } from './support/engine.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
@@ -33,7 +34,7 @@ describe('retry schedule over an injected clock', () => {
     endpointId = 'webhook_clocked';
     await store.db
       .insertInto('endpoints')
-      .values({ id: endpointId, tenant_id: tenantId, surface: 'sponsor', url: `${receiver.url}/hook`, secret_enc: await cipher.encrypt('a'.repeat(64)), created_at: now, updated_at: now })
+      .values({ id: endpointId, tenant_id: tenantId, surface: 'sponsor', url: `${receiver.url}/hook`, secret_enc: await cipher.encrypt('a'.repeat(64), signingSecretOf(endpointId)), created_at: now, updated_at: now })
       .execute();
   });
   after(async () => {

@@ -5,8 +5,7 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { signDevToken } from '../src/auth/sign-token.ts';
 import { readOutboundAuth } from '../src/domain/subscriptions.ts';
-import { createSecretCipher } from '../src/lib/cipher.ts';
-import type { Services } from '../src/services.ts';
+import { createSecretCipher, signingSecretOf } from '../src/lib/cipher.ts';
 import { bearer, call, createTenant, ENCRYPTION_KEY, JWT_SECRET, type RunningServer, startServer, token } from './support/server.ts';
 
 const BASE = '/subscription-management';
@@ -200,13 +199,13 @@ describe('subscription management API (page 002, /subscription-management)', () 
       assert.equal(row.event_types, '["document.status_changed"]');
       assert.equal(storedRow(apiKeySub.id)!.event_types, '["invoice.status_changed"]');
       assert.equal(row.auth_method, 'OAUTH2');
-      assert.match(String(row.auth_enc), /^v1\./);
-      assert.match(String(row.secret_enc), /^v1\./);
+      assert.match(String(row.auth_enc), /^v2\./);
+      assert.match(String(row.secret_enc), /^v2\./);
       const cipher = await createSecretCipher(ENCRYPTION_KEY);
-      assert.match(await cipher.decrypt(String(row.secret_enc)), /^whsec_/);
-      const services = { cipher } as unknown as Services;
-      assert.deepEqual(await readOutboundAuth(services, { auth_enc: row.auth_enc as string }), oauth2Body.authentication);
-      assert.equal(await readOutboundAuth(services, { auth_enc: null }), null);
+      assert.match(await cipher.decrypt(String(row.secret_enc), signingSecretOf(oauthSub.id)), /^whsec_/);
+      assert.deepEqual(await readOutboundAuth({ cipher }, { id: oauthSub.id, auth_enc: row.auth_enc as string }), oauth2Body.authentication);
+      assert.equal(await readOutboundAuth({ cipher }, { id: oauthSub.id, auth_enc: null }), null);
+      await assert.rejects(readOutboundAuth({ cipher }, { id: apiKeySub.id, auth_enc: row.auth_enc as string }), 'bound to its own row');
     });
 
     it('PUT replaces every field, including a different auth method and its credentials', async () => {
@@ -223,8 +222,8 @@ describe('subscription management API (page 002, /subscription-management)', () 
       assert.deepEqual(fetched.body, response.body);
       const row = storedRow(oauthSub.id)!;
       assert.equal(row.auth_method, 'BASIC_AUTH');
-      const services = { cipher: await createSecretCipher(ENCRYPTION_KEY) } as unknown as Services;
-      assert.deepEqual(await readOutboundAuth(services, { auth_enc: row.auth_enc as string }), basicBody.authentication, 'OAuth2 credentials are gone');
+      const cipher = await createSecretCipher(ENCRYPTION_KEY);
+      assert.deepEqual(await readOutboundAuth({ cipher }, { id: oauthSub.id, auth_enc: row.auth_enc as string }), basicBody.authentication, 'OAuth2 credentials are gone');
     });
 
     it('PUT without description clears it, and can switch the event type', async () => {

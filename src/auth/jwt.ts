@@ -40,16 +40,31 @@ export function createTokenVerifier(jwt: Config['jwt'], now: () => number): Toke
   };
 }
 
-function toClaims(payload: JWTPayload): TokenClaims {
+/**
+ * The claims a verified payload grants, or null when a scoping claim (`tenant_id`, `partner_id`) is
+ * present but not a non-blank string: such a token must not fall back to the platform-wide reach of
+ * a token without the claim. A platform token omits both claims.
+ */
+function toClaims(payload: JWTPayload): TokenClaims | null {
+  const tenantId = scopingClaim(payload.tenant_id);
+  const partnerOrgId = scopingClaim(payload.partner_id);
+  if (tenantId === INVALID || partnerOrgId === INVALID) return null;
   const scope = payload.scope ?? payload.scp;
   const scopes = Array.isArray(scope) ? scope.map(String) : typeof scope === 'string' ? scope.split(' ') : [];
-  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
   return {
-    sub: text(payload.sub),
+    sub: typeof payload.sub === 'string' && payload.sub.length > 0 ? payload.sub : null,
     scopes: new Set(scopes.filter(Boolean)),
-    tenantId: text(payload.tenant_id),
-    partnerOrgId: text(payload.partner_id),
+    tenantId,
+    partnerOrgId,
   };
+}
+
+const INVALID = Symbol('invalid scoping claim');
+
+/** Absent (undefined) means no restriction; anything but a non-blank string (null, number, array, object, "") is invalid. */
+function scopingClaim(value: unknown): string | null | typeof INVALID {
+  if (value === undefined) return null;
+  return typeof value === 'string' && value.trim().length > 0 ? value : INVALID;
 }
 
 /** Extracts the token of `Authorization: Bearer <token>`. */

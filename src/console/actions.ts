@@ -8,7 +8,7 @@ import { ApiError } from '../errors.ts';
 import { endpointInReach } from './access.ts';
 import { page } from './layout.ts';
 import type { NoticeKey } from './notices.ts';
-import { rotatedView } from './pages.ts';
+import { ROTATE_CONFIRMATION, rotateConfirmView, rotatedView } from './pages.ts';
 import type { ConsoleEnv } from './session.ts';
 
 /** Pages 000 and 003 use plain (hex) secrets; pages 001 and 002 Standard Webhooks `whsec_` ones. */
@@ -52,8 +52,17 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
     });
   }
 
+  // Rotation asks first: the endpoint page links to this confirmation, whose form alone carries `confirm`.
+  app.get('/endpoints/:endpointId/rotate-secret', async (c) => {
+    const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
+    const { clock, config } = c.var.services;
+    const body = rotateConfirmView(endpoint, c.var.session.csrf, clock.now(), config.secretGraceSeconds * 1000);
+    return c.html(page({ title: 'Rotate secret?', body, csrf: c.var.session.csrf, signedInAs: c.var.claims.sub ?? 'admin token' }));
+  });
+
   app.post('/endpoints/:endpointId/rotate-secret', async (c) => {
     const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
+    if ((await c.req.parseBody()).confirm !== ROTATE_CONFIRMATION) return c.redirect(`/console/endpoints/${endpoint.id}/rotate-secret`, 303);
     const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, freshSecretFor(endpoint));
     c.var.services.log({ msg: 'console action', action: 'rotate-secret', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
     return c.html(page({ title: 'New secret', body: rotatedView(rotated, secret, rotated.previous_secret_expires_at), csrf: c.var.session.csrf, signedInAs: c.var.claims.sub ?? 'admin token' }));

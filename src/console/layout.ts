@@ -28,6 +28,7 @@ pre { background:#fff; border:1px solid var(--line); padding:.7rem; overflow:aut
 .actions { display:flex; flex-wrap:wrap; gap:.5rem; margin:.8rem 0; }
 .actions form { margin:0; }
 button { font:inherit; padding:.35rem .8rem; border-radius:6px; border:1px solid #b9c0cc; background:#fff; cursor:pointer; }
+a.button { display:inline-block; padding:.35rem .8rem; border-radius:6px; border:1px solid #b9c0cc; background:#fff; color:var(--fg); text-decoration:none; }
 button.primary { background:#1f5fbf; border-color:#1f5fbf; color:#fff; }
 button[disabled] { opacity:.6; cursor:progress; }
 .filters a { margin-right:.8rem; } .filters a.current { font-weight:700; text-decoration:none; color:var(--fg); }
@@ -83,9 +84,11 @@ export function page(options: PageOptions): Html {
 </html>`;
 }
 
-/** A form posting to `action` with the session's CSRF token and one button. */
-export const actionForm = (action: string, csrf: string, label: string, options: { primary?: boolean; busy?: string } = {}) =>
-  html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit"${options.primary ? html` class="primary"` : ''} data-busy="${options.busy ?? 'Working…'}">${label}</button></form>`;
+/** A form posting to `action` with the session's CSRF token, any further hidden `fields`, and one button. */
+export const actionForm = (action: string, csrf: string, label: string, options: { primary?: boolean; busy?: string; fields?: Record<string, string> } = {}) =>
+  html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${csrf}">${Object.entries(options.fields ?? {}).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  )}<button type="submit"${options.primary ? html` class="primary"` : ''} data-busy="${options.busy ?? 'Working…'}">${label}</button></form>`;
 
 export const when = (ms: number | null): Html => (ms === null ? html`<span class="muted">—</span>` : html`<time datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>`);
 

@@ -128,7 +128,7 @@ ${notice(data.notice?.text, data.notice?.kind)}
 <div class="actions">
   ${actionForm(`${base}/test`, csrf, 'Send test event', { busy: 'Sending…' })}
   ${endpoint.enabled === 1 ? actionForm(`${base}/disable`, csrf, 'Disable') : actionForm(`${base}/enable`, csrf, 'Enable')}
-  ${actionForm(`${base}/rotate-secret`, csrf, 'Rotate secret', { busy: 'Rotating…' })}
+  <a class="button" href="${base}/rotate-secret">Rotate secret…</a>
 </div></div>
 <h2>Deliveries</h2>
 <p class="filters">${FILTERS.map((status) => html`<a href="${link(status)}"${status === data.status ? html` class="current" aria-current="page"` : ''}>${status ?? 'all'}</a>`)}</p>
@@ -237,6 +237,26 @@ ${
 </section>`,
       )
 }`;
+}
+
+/** The value of the confirmation page's hidden `confirm` field; a rotation post without it only asks. */
+export const ROTATE_CONFIRMATION = 'rotate';
+
+export function rotateConfirmView(endpoint: Endpoint, csrf: string, now: number, graceMs: number): Html {
+  const base = `/console/endpoints/${endpoint.id}`;
+  const stillSigning = endpoint.previous_secret_enc !== null && (endpoint.previous_secret_expires_at ?? 0) > now;
+  return html`<p><a href="${base}">← back to <code>${endpoint.id}</code></a></p>
+<h1>Rotate the signing secret of <code>${endpoint.id}</code>?</h1>
+<div class="card">
+  <p>A new secret is generated and shown once, on the next page. The current secret keeps signing
+  alongside it until about ${when(now + graceMs)}; then only the new one signs. Give the receiver the
+  new secret before then.</p>
+  ${stillSigning ? html`<p class="notice error" role="status">A secret rotated out earlier still signs until ${when(endpoint.previous_secret_expires_at)}: it stops signing now.</p>` : ''}
+  <div class="actions">
+    ${actionForm(`${base}/rotate-secret`, csrf, 'Rotate secret', { primary: true, busy: 'Rotating…', fields: { confirm: ROTATE_CONFIRMATION } })}
+    <a class="button" href="${base}">Cancel</a>
+  </div>
+</div>`;
 }
 
 export function rotatedView(endpoint: Endpoint, secret: string, graceUntil: number | null): Html {

@@ -3,12 +3,13 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { ADMIN_SCOPE } from '../api/auth.ts';
 import type { AppEnv } from '../api/context.ts';
 import type { TokenClaims } from '../auth/jwt.ts';
+import type { CipherBinding } from '../lib/cipher.ts';
 import { timingSafeEqual } from '../lib/hash.ts';
 import { randomToken } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 
 /**
- * The console's session lives in one cookie, AES-GCM-encrypted with the service's cipher, so it
+ * The console's session lives in one cookie, AES-GCM-encrypted with the sessions' own key, so it
  * can be neither read nor forged and no server-side store is needed (it works the same on every
  * runtime). A pasted token is kept inside it and verified on every request, so the session ends
  * when the token expires; a credentials sign-in lasts SESSION_SECONDS.
@@ -16,6 +17,8 @@ import type { Services } from '../services.ts';
 export const SESSION_COOKIE = 'hookgate_console';
 export const LOGIN_CSRF_COOKIE = 'hookgate_console_login';
 export const SESSION_SECONDS = 8 * 3600;
+/** Sessions have a key of their own: no stored secret's ciphertext opens as a session. */
+const SESSION_BINDING: CipherBinding = { purpose: 'console-session', subject: SESSION_COOKIE };
 
 export interface ConsoleSession {
   kind: 'token' | 'password';
@@ -40,7 +43,7 @@ const cookieOptions = (services: Services, maxAge: number) => ({
 
 export async function startSession(c: Context, services: Services, kind: ConsoleSession['kind'], credential: string): Promise<void> {
   const session: ConsoleSession = { kind, credential, csrf: randomToken(24), expiresAt: services.clock.now() + SESSION_SECONDS * 1000 };
-  setCookie(c, SESSION_COOKIE, await services.cipher.encrypt(JSON.stringify(session)), cookieOptions(services, SESSION_SECONDS));
+  setCookie(c, SESSION_COOKIE, await services.cipher.encrypt(JSON.stringify(session), SESSION_BINDING), cookieOptions(services, SESSION_SECONDS));
   deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
 }
 
@@ -54,7 +57,7 @@ export async function readSession(c: Context, services: Services): Promise<{ ses
   if (!sealed) return null;
   let session: ConsoleSession;
   try {
-    session = JSON.parse(await services.cipher.decrypt(sealed)) as ConsoleSession;
+    session = JSON.parse(await services.cipher.decrypt(sealed, SESSION_BINDING)) as ConsoleSession;
   } catch {
     return null;
   }

@@ -5,7 +5,7 @@ import { endpointOutcomeQuery, healthChange, outcomeChangesNothing } from '../db
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
-import type { SecretCipher } from '../lib/cipher.ts';
+import { outboundAuthOf, type SecretCipher, signingSecretOf } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Lru } from '../lib/lru.ts';
 import type { Services } from '../services.ts';
@@ -218,16 +218,17 @@ function outcomeOf(delivery: Delivery, result: Omit<AttemptOutcome, 'delivery_id
 }
 
 async function outboundAuth(cipher: SecretCipher, endpoint: Endpoint): Promise<OutboundAuth | null> {
-  return endpoint.auth_enc ? (JSON.parse(await cipher.decrypt(endpoint.auth_enc)) as OutboundAuth) : null;
+  return endpoint.auth_enc ? (JSON.parse(await cipher.decrypt(endpoint.auth_enc, outboundAuthOf(endpoint.id))) as OutboundAuth) : null;
 }
 
 async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: Delivery, body: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT };
   if (!endpoint.secret_enc) return headers;
   const now = deps.now();
-  const current = await deps.cipher.decrypt(endpoint.secret_enc);
+  const binding = signingSecretOf(endpoint.id);
+  const current = await deps.cipher.decrypt(endpoint.secret_enc, binding);
   const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
-  const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!) : null;
+  const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!, binding) : null;
   const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
   return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature, deps.mac) };
 }

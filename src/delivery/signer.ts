@@ -51,7 +51,11 @@ export interface SigningSecrets {
   previous: string | null;
 }
 
-/** The signature headers for one request. During a rotation grace period both secrets sign. */
+/**
+ * The signature headers for one request. During a rotation grace period both secrets sign, newest
+ * first: `webhook-signature` lists both space-separated (Standard Webhooks), `X-Webhook-Signature`
+ * comma-separated (`sha256=<new>,sha256=<old>`), so a receiver holding either secret verifies.
+ */
 export function signatureHeaders(
   secrets: SigningSecrets,
   messageId: string,
@@ -67,6 +71,6 @@ export function signatureHeaders(
     'webhook-timestamp': String(timestampSeconds),
     'webhook-signature': signatures.join(' '),
   };
-  if (withBodySignature) headers['x-webhook-signature'] = bodySignature(secrets.current, body, mac);
+  if (withBodySignature) headers['x-webhook-signature'] = all.map((secret) => bodySignature(secret, body, mac)).join(',');
   return headers;
 }

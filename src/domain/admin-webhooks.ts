@@ -3,6 +3,7 @@ import { insertEndpoint, updateEndpoint } from '../db/repo/endpoints.ts';
 import { getTenant } from '../db/repo/tenants.ts';
 import type { Endpoint, EndpointUpdate, Tenant } from '../db/schema.ts';
 import { invalid } from '../errors.ts';
+import { signingSecretOf } from '../lib/cipher.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { eventTypesOf, newSigningSecret, storedEventTypes, toIso } from './endpoint-fields.ts';
@@ -51,8 +52,9 @@ export async function createAdminWebhook(services: Services, input: NewAdminWebh
   await assertEndpointRoom(services, input.tenant.id);
   const secret = input.secret ?? newSigningSecret();
   const now = services.clock.now();
+  const id = prefixedId('wh');
   const endpoint = await insertEndpoint(services.db, {
-    id: prefixedId('wh'),
+    id,
     tenant_id: input.tenant.id,
     surface: 'admin',
     url: input.url,
@@ -61,7 +63,7 @@ export async function createAdminWebhook(services: Services, input: NewAdminWebh
     enabled: input.isActive ? 1 : 0,
     ordering: input.ordering ?? 'none',
     rate_limit: input.rateLimit ?? null,
-    secret_enc: await services.cipher.encrypt(secret),
+    secret_enc: await services.cipher.encrypt(secret, signingSecretOf(id)),
     created_at: now,
     updated_at: now,
   });
@@ -108,7 +110,8 @@ export async function rotateAdminSecret(
 ): Promise<{ endpoint: Endpoint; secret: string }> {
   const now = services.clock.now();
   const updated = await updateEndpoint(services.db, endpoint.id, {
-    secret_enc: await services.cipher.encrypt(secret),
+    secret_enc: await services.cipher.encrypt(secret, signingSecretOf(endpoint.id)),
+    // Both columns share the binding of the endpoint's signing secret, so the ciphertext moves as is.
     previous_secret_enc: endpoint.secret_enc,
     previous_secret_expires_at: endpoint.secret_enc === null ? null : now + services.config.secretGraceSeconds * 1000,
     updated_at: now,

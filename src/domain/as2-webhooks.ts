@@ -4,6 +4,7 @@ import type { DeliveryView } from '../db/repo/delivery-history.ts';
 import { findAs2Endpoint, insertEndpoint, updateEndpoint } from '../db/repo/endpoints.ts';
 import type { As2Partner, Endpoint, EndpointUpdate } from '../db/schema.ts';
 import { ApiError, conflict, invalid, notFound } from '../errors.ts';
+import { signingSecretOf } from '../lib/cipher.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from './endpoint-fields.ts';
@@ -66,16 +67,17 @@ export async function configureAs2Webhook(services: Services, tenantId: string, 
   if (input.webhook_secret === undefined) throw invalid(['body', 'webhook_secret'], 'Field required', 'missing');
   await assertEndpointRoom(services, tenantId, 'Límite de webhooks alcanzado');
   const now = services.clock.now();
+  const id = prefixedId('as2');
   try {
     return await insertEndpoint(services.db, {
-      id: prefixedId('as2'),
+      id,
       tenant_id: tenantId,
       surface: 'as2',
       as2_partner_id: partner.id,
       url: input.webhook_url,
       event_types: storedEventTypes(events ?? null),
       enabled: input.webhook_enabled === false ? 0 : 1,
-      secret_enc: await services.cipher.encrypt(input.webhook_secret),
+      secret_enc: await services.cipher.encrypt(input.webhook_secret, signingSecretOf(id)),
       created_at: now,
       updated_at: now,
     });
@@ -98,7 +100,7 @@ async function updateAs2Webhook(
   if (input.webhook_url !== undefined) patch.url = input.webhook_url;
   if (events !== undefined) patch.event_types = storedEventTypes(events);
   if (input.webhook_secret !== undefined) {
-    patch.secret_enc = await services.cipher.encrypt(input.webhook_secret);
+    patch.secret_enc = await services.cipher.encrypt(input.webhook_secret, signingSecretOf(endpoint.id));
     patch.previous_secret_enc = null;
     patch.previous_secret_expires_at = null;
   }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/schema.ts';
 import type { OperationalEvent } from '../delivery/attempt.ts';
-import type { SecretCipher } from '../lib/cipher.ts';
+import { type SecretCipher, signingSecretOf } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import { newSigningSecret } from './endpoint-fields.ts';
 import { type PublishServices, publishEvents } from './publish.ts';
@@ -25,7 +25,7 @@ async function ensureOperatorEndpoint(db: Kysely<Database>, cipher: SecretCipher
     .onConflict((conflict) => conflict.column('id').doNothing())
     .execute();
   const existing = await db.selectFrom('endpoints').select('id').where('id', '=', OPERATOR_ENDPOINT_ID).executeTakeFirst();
-  const fromEnv = webhook.secret ? await cipher.encrypt(webhook.secret) : null;
+  const fromEnv = webhook.secret ? await cipher.encrypt(webhook.secret, signingSecretOf(OPERATOR_ENDPOINT_ID)) : null;
   if (existing) {
     await db
       .updateTable('endpoints')
@@ -43,7 +43,7 @@ async function ensureOperatorEndpoint(db: Kysely<Database>, cipher: SecretCipher
       url: webhook.url,
       description: 'HOOKGATE_OPERATOR_WEBHOOK_URL',
       event_types: JSON.stringify(OPERATIONAL_TYPES),
-      secret_enc: fromEnv ?? (await cipher.encrypt(newSigningSecret())),
+      secret_enc: fromEnv ?? (await cipher.encrypt(newSigningSecret(), signingSecretOf(OPERATOR_ENDPOINT_ID))),
       created_at: now,
       updated_at: now,
     })

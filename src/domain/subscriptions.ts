@@ -1,6 +1,7 @@
 import { eventTypesFor, findEventType } from '../catalogue.ts';
 import { deleteEndpoint, findEndpoint, insertEndpoint, listEndpoints, updateEndpoint } from '../db/repo/endpoints.ts';
 import type { AuthMethod, Endpoint } from '../db/schema.ts';
+import { outboundAuthOf, signingSecretOf } from '../lib/cipher.ts';
 import { uuid } from '../lib/random.ts';
 import type { Services } from '../services.ts';
 import { assertTargetUrl, eventTypesOf, newSigningSecret, storedEventTypes, toIso } from './endpoint-fields.ts';
@@ -109,8 +110,8 @@ function publicAuth(auth: OutboundAuth): PublicAuth {
   }
 }
 
-/** The columns a subscription's body sets, credentials encrypted. */
-async function storedFields(services: Services, input: SubscriptionInput) {
+/** The columns a subscription's body sets, credentials encrypted for the endpoint `id`. */
+async function storedFields(services: Services, id: string, input: SubscriptionInput) {
   const canonical = findEventType(input.eventType);
   if (!canonical) throw new Error(`not a subscription event type: ${input.eventType}`);
   const authentication = normaliseAuth(input.authentication);
@@ -119,7 +120,7 @@ async function storedFields(services: Services, input: SubscriptionInput) {
     event_types: storedEventTypes([canonical.name]),
     description: input.description ?? null,
     auth_method: authentication.method as AuthMethod,
-    auth_enc: await services.cipher.encrypt(JSON.stringify(authentication)),
+    auth_enc: await services.cipher.encrypt(JSON.stringify(authentication), outboundAuthOf(id)),
   };
 }
 
@@ -142,9 +143,9 @@ function parseOutboundAuth(value: unknown): OutboundAuth | null {
 }
 
 /** The decrypted outbound authentication of an endpoint (for the delivery engine), or null when it has none. */
-export async function readOutboundAuth(services: Services, endpoint: Pick<Endpoint, 'auth_enc'>): Promise<OutboundAuth | null> {
+export async function readOutboundAuth(services: Pick<Services, 'cipher'>, endpoint: Pick<Endpoint, 'id' | 'auth_enc'>): Promise<OutboundAuth | null> {
   if (!endpoint.auth_enc) return null;
-  return parseOutboundAuth(JSON.parse(await services.cipher.decrypt(endpoint.auth_enc)));
+  return parseOutboundAuth(JSON.parse(await services.cipher.decrypt(endpoint.auth_enc, outboundAuthOf(endpoint.id))));
 }
 
 export async function toSubscriptionView(services: Services, endpoint: Endpoint): Promise<SubscriptionView> {
@@ -186,13 +187,14 @@ export async function createSubscription(services: Services, owner: Subscriber, 
   assertSubscriptionTargets(services, input);
   await assertEndpointRoom(services, owner.tenantId);
   const now = services.clock.now();
+  const id = uuid();
   const endpoint = await insertEndpoint(services.db, {
-    id: uuid(),
+    id,
     tenant_id: owner.tenantId,
     surface: 'subscription',
     subscriber: owner.subscriber,
-    ...(await storedFields(services, input)),
-    secret_enc: await services.cipher.encrypt(newSigningSecret()),
+    ...(await storedFields(services, id, input)),
+    secret_enc: await services.cipher.encrypt(newSigningSecret(), signingSecretOf(id)),
     created_at: now,
     updated_at: now,
   });
@@ -206,7 +208,7 @@ export async function createSubscription(services: Services, owner: Subscriber, 
 export async function replaceSubscription(services: Services, endpoint: Endpoint, input: SubscriptionInput): Promise<SubscriptionView> {
   assertSubscriptionTargets(services, input);
   const updated = await updateEndpoint(services.db, endpoint.id, {
-    ...(await storedFields(services, input)),
+    ...(await storedFields(services, endpoint.id, input)),
     enabled: 1,
     disabled_reason: null,
     failing_since: null,

@@ -4,6 +4,7 @@ import type { Endpoint } from '../../db/schema.ts';
 import { assertTargetUrl, eventTypesOf, newHexSecret, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
 import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
+import { signingSecretOf } from '../../lib/cipher.ts';
 import { prefixedId } from '../../lib/random.ts';
 import { requireApiKey } from '../auth.ts';
 import { fastApiErrors } from '../error-formats.ts';
@@ -46,13 +47,14 @@ export function sponsorApi() {
     await assertEndpointRoom(c.var.services, c.var.tenant.id);
     const secret = newHexSecret();
     const now = clock.now();
+    const id = prefixedId('webhook');
     const endpoint = await insertEndpoint(db, {
-      id: prefixedId('webhook'),
+      id,
       tenant_id: c.var.tenant.id,
       surface: 'sponsor',
       url: body.url,
       event_types: storedEventTypes(events),
-      secret_enc: await cipher.encrypt(secret),
+      secret_enc: await cipher.encrypt(secret, signingSecretOf(id)),
       created_at: now,
       updated_at: now,
     }).catch((error: unknown) => {
