@@ -129,3 +129,63 @@ for (const runtime of ['node', 'bun'] as const) describe(`SSRF on ${runtime}: pr
     assert.equal(receiver.received.length, 0, 'nothing reached the loopback receiver');
   });
 });
+
+for (const runtime of ['node', 'bun'] as const) describe(`SSRF on ${runtime}: OAuth2 token requests meet the address guard of deliveries`, () => {
+  let receiver: Receiver;
+  let server: RunningServer | undefined;
+  const tokenAnswer = JSON.stringify({ access_token: 'issued-token', token_type: 'Bearer', expires_in: 3600 });
+
+  before(async () => {
+    receiver = await startReceiver((_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(tokenAnswer);
+    });
+  });
+  after(async () => {
+    await server?.stop();
+    await receiver.close();
+  });
+
+  it('sends no token request to a private token URL configured while private targets were allowed, once they are not', async () => {
+    const port = new URL(receiver.url).port;
+    const tokenUrls = [`${receiver.url}/token`, `http://localhost.:${port}/token`, `http://[::ffff:127.0.0.1]:${port}/token`, `http://token.rebind.test:${port}/token`];
+    const allowing = await startServer({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', ...preload[runtime] }, undefined, runtime);
+    const tenant = await createTenant(allowing, 'Tokens');
+    const subscriber = bearer(await token({ sub: 'token-subscriber', tenantId: tenant.id }));
+    for (const tokenUrl of tokenUrls) {
+      const created = await call(allowing, 'POST', '/subscription-management', {
+        headers: subscriber,
+        body: {
+          // A name that looks public: the delivery itself is refused only at connect time, after the token request.
+          notificationUrl: `http://hook.rebind.test:${port}/hook`,
+          eventType: 'INVOICE_STATUS_CHANGED',
+          authentication: { method: 'OAUTH2', clientId: 'client', clientSecret: 'client-secret', tokenUrl },
+        },
+      });
+      assert.equal(created.status, 201, created.text);
+    }
+    await allowing.stop();
+
+    server = await startServer(
+      { HOOKGATE_ALLOW_PRIVATE_TARGETS: 'false', HOOKGATE_RETRY_SCHEDULE: '1', HOOKGATE_SWEEP_CRON: '* * * * * *', ...preload[runtime] },
+      allowing.dataDir,
+      runtime,
+    );
+    const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'INVOICE_STATUS_CHANGED', data: {} } });
+    assert.equal(published.body.deliveries, tokenUrls.length, published.text);
+    const attempts = () =>
+      queryStore(server!.dbPath, 'SELECT a.error_class, a.error_message FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = ?', published.body.event_id) as {
+        error_class: string;
+        error_message: string;
+      }[];
+    const deadline = Date.now() + 15_000;
+    while (attempts().length < 2 * tokenUrls.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(attempts().length, 2 * tokenUrls.length, 'each delivery was attempted and retried');
+    assert.deepEqual(
+      receiver.received.map((request) => `${request.path} ${request.headers.authorization}`),
+      [],
+      'no token request (and so no client credential) reached the loopback token endpoint',
+    );
+    for (const attempt of attempts()) assert.equal(attempt.error_class, 'blocked_address', attempt.error_message);
+  });
+});
