@@ -47,6 +47,12 @@ export const envSchema = z
     HOOKGATE_MAX_ENDPOINTS_PER_TENANT: duration.default(500),
     HOOKGATE_MAX_EVENT_BYTES: duration.default(262_144),
     HOOKGATE_MAX_JSON_DEPTH: duration.default(64),
+    HOOKGATE_HEADERS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1000, 'must be at least 1000')
+      .max(255_000, 'must be at most 255000 (Bun counts whole seconds up to 255)')
+      .default(10_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     HOOKGATE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     HOOKGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
