@@ -105,4 +105,4 @@ const SPELLINGS = [
 ];
 
 /** Every URL a target field must refuse: the spellings above, and one URL per reserved address. */
-export const REFUSED_TARGETS: readonly string[] = [...SPELLINGS, ...RESERVED_ADDRESSES.map(({ address }) => urlOf(address))];
+export const REFUSED_TARGETS: readonly string[] = [...new Set([...SPELLINGS, ...RESERVED_ADDRESSES.map(({ address }) => urlOf(address))])];
