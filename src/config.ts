@@ -46,6 +46,13 @@ export const envSchema = z
     HOOKGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
     HOOKGATE_MAX_ENDPOINTS_PER_TENANT: duration.default(500),
     HOOKGATE_MAX_EVENT_BYTES: duration.default(262_144),
+    HOOKGATE_MAX_JSON_DEPTH: duration.default(64),
+    HOOKGATE_HEADERS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1000, 'must be at least 1000')
+      .max(255_000, 'must be at most 255000 (Bun counts whole seconds up to 255)')
+      .default(10_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     HOOKGATE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     HOOKGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -91,6 +98,8 @@ export interface Config {
   maxEndpointsPerTenant: number;
   /** Bytes of an event's `data`, as JSON. */
   maxEventBytes: number;
+  /** Levels of objects and arrays a JSON request body may nest, counted from its outermost value. */
+  maxJsonDepth: number;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** The console's sign-in credentials; without them the console takes only pasted admin tokens. */
@@ -127,6 +136,7 @@ export function toConfig(env: Env): Config {
     rateLimitPerMinute: env.HOOKGATE_RATE_LIMIT_PER_MINUTE,
     maxEndpointsPerTenant: env.HOOKGATE_MAX_ENDPOINTS_PER_TENANT,
     maxEventBytes: env.HOOKGATE_MAX_EVENT_BYTES,
+    maxJsonDepth: env.HOOKGATE_MAX_JSON_DEPTH,
     metricsToken: env.HOOKGATE_METRICS_TOKEN,
     consoleAdmin: env.HOOKGATE_ADMIN_USER && env.HOOKGATE_ADMIN_PASSWORD ? { user: env.HOOKGATE_ADMIN_USER, password: env.HOOKGATE_ADMIN_PASSWORD } : undefined,
   };

@@ -46,6 +46,10 @@ export const rateLimited = (retryAfterSeconds: number) =>
 export const invalid = (loc: (string | number)[], msg: string, type = 'value_error') =>
   new ApiError('validation', msg, [{ loc, msg, type }]);
 
+/** The issue type of a JSON body nested deeper than HOOKGATE_MAX_JSON_DEPTH. */
+export const JSON_TOO_DEEP = 'json_too_deep';
+export const tooDeep = (limit: number) => invalid(['body'], `JSON nested deeper than ${limit} levels`, JSON_TOO_DEEP);
+
 export interface FormattedError {
   status: ContentfulStatusCode;
   body: unknown;

@@ -8,7 +8,7 @@ import { buildPayload } from '../src/delivery/payload.ts';
 import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
 import { bodySignature, nobleMac, signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
 import { createNodeMac } from '../src/lib/node-mac.ts';
-import { REFUSED_TARGETS } from './support/ssrf-targets.ts';
+import { PUBLIC_ADDRESSES, REFUSED_TARGETS, RESERVED_ADDRESSES, urlOf } from './support/ssrf-targets.ts';
 
 const SVIX_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
@@ -89,13 +89,12 @@ describe('signatures', () => {
 
 describe('SSRF guard on target URLs', () => {
   const policy = { allowPrivateTargets: false, requireHttps: false };
-  const refused = REFUSED_TARGETS;
-  for (const url of refused) {
+  for (const url of REFUSED_TARGETS) {
     it(`refuses ${url}`, () => assert.notEqual(checkTargetUrl(url, policy), null));
   }
 
-  it('accepts public addresses and names', () => {
-    for (const url of ['https://api.example.com/hook', 'http://8.8.8.8/', 'https://[2606:4700::1111]/', 'http://172.32.0.1/']) {
+  it('accepts public addresses and names, with or without the trailing dot of a fully-qualified name', () => {
+    for (const url of ['https://api.example.com/hook', 'https://api.example.com./hook', ...PUBLIC_ADDRESSES.map(urlOf)]) {
       assert.equal(checkTargetUrl(url, policy), null, url);
     }
   });
@@ -110,11 +109,13 @@ describe('SSRF guard on target URLs', () => {
     assert.equal(checkTargetUrl('http://127.0.0.1:9000/', { ...policy, allowPrivateTargets: true }), null);
   });
 
-  it('classifies resolved addresses', () => {
-    for (const address of ['127.0.0.1', '10.0.0.1', '::1', '::ffff:10.0.0.1', 'fc00::1', '169.254.169.254', '64:ff9b::7f00:1']) {
-      assert.equal(isBlockedAddress(address), true, address);
-    }
-    for (const address of ['8.8.8.8', '2606:4700::1111', '1.1.1.1']) assert.equal(isBlockedAddress(address), false, address);
+  // The connect-time check: what a name resolved to, judged before connecting.
+  for (const { range, address } of RESERVED_ADDRESSES) {
+    it(`classifies the resolved address ${address} (${range}) as blocked`, () => assert.equal(isBlockedAddress(address), true));
+  }
+
+  it('classifies public resolved addresses as allowed, also inside IPv4-mapped, IPv4-translated, NAT64 and 6to4 forms', () => {
+    for (const address of PUBLIC_ADDRESSES) assert.equal(isBlockedAddress(address), false, address);
   });
 });
 

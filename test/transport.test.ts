@@ -29,6 +29,17 @@ describe('Node transport (undici)', () => {
     await guarded.close!();
   });
 
+  it('refuses a literal private address, which is connected without any lookup, before connecting', async () => {
+    const guarded = createUndiciTransport({ allowPrivateTargets: false });
+    const port = new URL(receiver.url).port;
+    const before = receiver.received.length;
+    for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]', '[::ffff:0:127.0.0.1]']) {
+      await assert.rejects(send(guarded, `http://${host}:${port}/literal`), (error: TransportError) => error.errorClass === 'blocked_address', host);
+    }
+    assert.equal(receiver.received.length, before, 'nothing reached the receiver');
+    await guarded.close!();
+  });
+
   it('does not follow redirects', async () => {
     const transport = createUndiciTransport({ allowPrivateTargets: true });
     receiver.respond = answer(302, '', { location: 'http://169.254.169.254/' });

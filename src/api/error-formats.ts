@@ -1,4 +1,4 @@
-import { type ApiError, type ErrorFormatter, STATUS_OF } from '../errors.ts';
+import { type ApiError, type ErrorFormatter, JSON_TOO_DEEP, STATUS_OF } from '../errors.ts';
 
 /**
  * FastAPI's shapes (pages 000 and 001, both FastAPI services): validation errors are 422
@@ -57,6 +57,7 @@ function as2Message(error: ApiError): string {
   if (error.kind === 'validation') {
     const issue = error.issues[0];
     if (issue?.type === AS2_VERBATIM) return issue.msg;
+    if (issue?.type === JSON_TOO_DEEP) return 'JSON con demasiados niveles de anidamiento';
     const field = String(issue?.loc.slice(1).join('.') || 'body');
     const name = AS2_FIELD_NAMES[field] ?? field;
     return issue?.type === 'missing' ? `Campo requerido: ${name}` : `Campo inválido: ${name}`;

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, type ErrorFormatter, respondWithError, toValidationIssues } from '../errors.ts';
 import type { AppEnv } from './context.ts';
+import { limitJsonDepth } from './json-depth.ts';
 
 const tooLarge = () => {
   throw new ApiError('payload_too_large', 'Request body too large');
@@ -24,8 +25,8 @@ const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
 };
 
 /**
- * A router for one API surface, mounted under its own prefix. Validation failures, oversize bodies
- * and thrown errors are all answered in the surface's wire format by `format`; nothing reaches the
+ * A router for one API surface, mounted under its own prefix. Validation failures, oversize or
+ * too deeply nested bodies and thrown errors are all answered in the surface's wire format by `format`; nothing reaches the
  * client as a 500 with internals.
  */
 export function createSurface(format: ErrorFormatter): OpenAPIHono<AppEnv> {
@@ -37,7 +38,7 @@ export function createSurface(format: ErrorFormatter): OpenAPIHono<AppEnv> {
       }
     },
   });
-  app.use(limitBody);
+  app.use(limitBody, limitJsonDepth);
   app.onError((error, c) => respondWithError(c, error, format));
   app.notFound((c) => respondWithError(c, new ApiError('not_found', 'Not Found'), format));
   return app;

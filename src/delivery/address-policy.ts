@@ -12,6 +12,7 @@ const IPV4_BLOCKED: readonly [string, number][] = [
   ['172.16.0.0', 12], // private
   ['192.0.0.0', 24], // IETF protocol assignments
   ['192.0.2.0', 24], // TEST-NET-1
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
   ['192.168.0.0', 16], // private
   ['198.18.0.0', 15], // benchmarking
   ['198.51.100.0', 24], // TEST-NET-2
@@ -65,19 +66,28 @@ function ipv6Groups(address: string): number[] | null {
   return groups.map((group) => Number.parseInt(group, 16));
 }
 
+/** The IPv4 address carried by two 16-bit groups, as a dotted quad. */
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+
+/**
+ * IPv6 is refused by default: only global unicast (2000::/3) may be a target, less its reserved
+ * blocks. The forms that carry an IPv4 address are judged by that address, since the host or the
+ * network may translate or tunnel them to it.
+ */
 function isBlockedIpv6(address: string): boolean {
   const g = ipv6Groups(address);
   if (!g) return true;
-  const [a, b, c, d, e, f] = g as [number, number, number, number, number, number, number, number];
-  if (g.every((group) => group === 0)) return true; // ::
-  if (g.slice(0, 7).every((group) => group === 0) && g[7] === 1) return true; // ::1
-  const embeddedV4 = () => `${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.${g[7]! & 0xff}`;
-  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && (f === 0xffff || f === 0)) return isBlockedIpv4(embeddedV4()); // IPv4-mapped / compatible
-  if (a === 0x64 && b === 0xff9b) return isBlockedIpv4(embeddedV4()); // NAT64
-  if ((a & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
-  if ((a & 0xffc0) === 0xfe80) return true; // link-local
-  if ((a & 0xff00) === 0xff00) return true; // multicast
-  if (a === 0x2001 && b === 0x0db8) return true; // documentation
+  const zero = (from: number, to: number) => g.slice(from, to).every((group) => group === 0);
+  if (zero(0, 5) && g[5] === 0xffff) return isBlockedIpv4(ipv4Of(g[6]!, g[7]!)); // IPv4-mapped ::ffff:0:0/96
+  if (zero(0, 4) && g[4] === 0xffff && g[5] === 0) return isBlockedIpv4(ipv4Of(g[6]!, g[7]!)); // IPv4-translated ::ffff:0:0:0/96
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return isBlockedIpv4(ipv4Of(g[6]!, g[7]!)); // NAT64 64:ff9b::/96
+  if (g[0] === 0x2002) return isBlockedIpv4(ipv4Of(g[1]!, g[2]!)); // 6to4 2002::/16
+  // Outside 2000::/3: ::, ::1, IPv4-compatible ::/96, local-use NAT64 64:ff9b:1::/48, discard 100::/64,
+  // unique local fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast ff00::/8, and the unassigned rest.
+  if ((g[0]! & 0xe000) !== 0x2000) return true;
+  if (g[0] === 0x2001 && g[1]! < 0x0200) return true; // IETF protocol assignments 2001::/23: Teredo 2001::/32, benchmarking, ORCHID, AMT
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return true; // documentation 2001:db8::/32
+  if (g[0] === 0x3fff && g[1]! < 0x1000) return true; // documentation 3fff::/20
   return false;
 }
 
@@ -116,7 +126,8 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy): string | null
   if (policy.requireHttps && url.protocol !== 'https:') return 'must use https in production';
   if (url.username || url.password) return 'must not contain credentials';
   if (policy.allowPrivateTargets) return null;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // A name's trailing dots (the DNS root) name the same host: `localhost.` is localhost.
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
   if (ipFamily(host) !== null) return isBlockedAddress(host) ? 'must not target a private, loopback or link-local address' : null;
   if (BLOCKED_NAMES.test(host) || !host.includes('.')) return 'must not target a local host name';
   return null;

@@ -105,6 +105,9 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     };
     const targetProblem = checkedTarget(deps.config, endpoint.url);
     if (targetProblem) throw new TransportError('blocked_address', `target URL ${targetProblem}`);
+    // The token request carries the client credentials: its URL meets the same policy, now, not only when it was configured.
+    const tokenProblem = auth?.method === 'OAUTH2' ? checkedTarget(deps.config, auth.tokenUrl) : null;
+    if (tokenProblem) throw new TransportError('blocked_address', `token URL ${tokenProblem}`);
     response = await send();
     if (response.status === 401 && auth?.method === 'OAUTH2') {
       // The cached token may have been revoked early: fetch a new one, once.

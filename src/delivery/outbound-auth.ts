@@ -66,7 +66,9 @@ export class OutboundAuthenticator {
         keepBytes: 64 * 1024,
       })
       .catch((error: unknown) => {
-        throw new TransportError('auth', `token endpoint unreachable: ${(error as Error).message}`);
+        // The address guard, not the token endpoint, stopped a refused request: it keeps its class.
+        const errorClass = error instanceof TransportError && error.errorClass === 'blocked_address' ? 'blocked_address' : 'auth';
+        throw new TransportError(errorClass, `token endpoint unreachable: ${(error as Error).message}`);
       });
     if (response.status < 200 || response.status > 299) throw new TransportError('auth', `token endpoint answered ${response.status}`);
     let parsed: { access_token?: unknown; expires_in?: unknown };

@@ -26,5 +26,5 @@ interface BunServer {
 
 declare const Bun: {
   readonly version: string;
-  serve(options: { port: number; hostname: string; fetch: (request: Request) => Response | Promise<Response> }): BunServer;
+  serve(options: { port: number; hostname: string; idleTimeout?: number; fetch: (request: Request) => Response | Promise<Response> }): BunServer;
 };

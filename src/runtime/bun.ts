@@ -31,7 +31,10 @@ export async function startBunServer(source: Record<string, string | undefined> 
         if (report.claimed || report.pruned) log({ msg: 'sweep', ...report });
       })
     : null;
-  const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: app.fetch });
+  // Bun closes a connection idle this long (whole seconds, at most 255), which bounds the headers of every
+  // request after a connection's first; the first request's headers get Bun's own 10 s, whatever is set.
+  const idleTimeout = Math.ceil(env.HOOKGATE_HEADERS_TIMEOUT_MS / 1000);
+  const server = Bun.serve({ port: env.PORT, hostname: env.HOST, idleTimeout, fetch: app.fetch });
   log({ msg: 'listening', port: server.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE, runtime: `bun ${Bun.version}` });
 
   let stopping = false;

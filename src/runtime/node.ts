@@ -1,6 +1,8 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Cron } from 'croner';
 import { ConfigError } from '../config.ts';
+import { closeConnectionsWithoutRequest, deadlineOptions } from './node-deadlines.ts';
 import { setUpNode } from './node-setup.ts';
 import { appForRole } from './roles.ts';
 
@@ -17,9 +19,11 @@ export async function startNodeServer(source: Record<string, string | undefined>
         if (report.claimed || report.pruned) services.log({ msg: 'sweep', ...report });
       })
     : null;
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  const serverOptions = deadlineOptions(env.HOOKGATE_HEADERS_TIMEOUT_MS);
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST, serverOptions }, (info) => {
     services.log({ msg: 'listening', port: info.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE });
   });
+  closeConnectionsWithoutRequest(server as Server, env.HOOKGATE_HEADERS_TIMEOUT_MS);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -4,7 +4,7 @@ import type { LookupFunction } from 'node:net';
 // no `Agent.dispatch`; this path loads the real undici on Node and Bun alike.
 import { Agent, type Dispatcher } from 'undici/index.js';
 import type { Env } from '../../config.ts';
-import { isBlockedAddress } from '../address-policy.ts';
+import { ipFamily, isBlockedAddress } from '../address-policy.ts';
 import {
   classifyNetworkError,
   type OutboundRequest,
@@ -20,8 +20,9 @@ import {
  * several times the throughput of `fetch` to the same receiver; on Bun, whose `fetch` keeps at most
  * 64 idle connections for all origins together, it reuses its connections where `fetch` opens new
  * ones, and each new one to an HTTPS receiver is a TLS handshake). The SSRF guard sits in the
- * connection's DNS lookup, so the address checked is the address connected; literal IPs in URLs are
- * checked by the engine before sending.
+ * connection's DNS lookup, so the address checked is the address connected; a literal IP, which is
+ * connected without a lookup, is checked before dispatch. Every request goes through both: deliveries
+ * and OAuth2 token requests alike.
  */
 export function createUndiciTransport(options: { allowPrivateTargets: boolean; connectionsPerOrigin?: number }): Transport {
   const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
@@ -45,7 +46,19 @@ export function createUndiciTransport(options: { allowPrivateTargets: boolean; c
   });
 
   return {
-    send: (outbound) => dispatchCapped(agent, outbound),
+    send(outbound) {
+      let url: URL;
+      try {
+        url = new URL(outbound.url);
+      } catch (error) {
+        return Promise.reject(classifyNetworkError(error));
+      }
+      const literal = url.hostname.replace(/^\[|\]$/g, '');
+      if (!options.allowPrivateTargets && ipFamily(literal) !== null && isBlockedAddress(literal)) {
+        return Promise.reject(new TransportError('blocked_address', `${literal} is a private or reserved address`));
+      }
+      return dispatchCapped(agent, url, outbound);
+    },
     close: () => agent.close(),
   };
 }
@@ -64,15 +77,9 @@ const timeoutError = () => Object.assign(new Error('request timed out'), { name:
  * RESPONSE_BODY_READ_LIMIT bytes of the body, keeps RESPONSE_BODY_KEEP, and aborts the rest. The
  * whole request, connect to last byte, is bounded by `timeoutMs`.
  */
-function dispatchCapped(agent: Agent, outbound: OutboundRequest): Promise<OutboundResponse> {
+function dispatchCapped(agent: Agent, url: URL, outbound: OutboundRequest): Promise<OutboundResponse> {
   const keep = outbound.keepBytes ?? RESPONSE_BODY_KEEP;
   const limit = Math.max(RESPONSE_BODY_READ_LIMIT, keep);
-  let url: URL;
-  try {
-    url = new URL(outbound.url);
-  } catch (error) {
-    return Promise.reject(classifyNetworkError(error));
-  }
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null;
     let timedOut = false;
