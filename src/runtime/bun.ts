@@ -1,4 +1,3 @@
-import { Cron } from 'croner';
 import { ConfigError, parseEnv } from '../config.ts';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
 import { undiciTransportFor } from '../delivery/transports/undici.ts';
@@ -7,6 +6,7 @@ import { createNodeMac } from '../lib/node-mac.ts';
 import { buildServices, migrateStore } from './build-services.ts';
 import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
 import { appForRole } from './roles.ts';
+import { scheduleSweeps } from './sweep-cron.ts';
 
 /** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -25,12 +25,7 @@ export async function startBunServer(source: Record<string, string | undefined> 
   const transport = undiciTransportFor(env);
   const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
-  const sweeper = sweeps
-    ? new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
-        const report = await engine.sweep();
-        if (report.claimed || report.pruned) log({ msg: 'sweep', ...report });
-      })
-    : null;
+  const sweeper = sweeps ? scheduleSweeps(env.HOOKGATE_SWEEP_CRON, engine, services) : null;
   const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: app.fetch });
   log({ msg: 'listening', port: server.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE, runtime: `bun ${Bun.version}` });
 

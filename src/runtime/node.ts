@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
-import { Cron } from 'croner';
 import { ConfigError } from '../config.ts';
 import { setUpNode } from './node-setup.ts';
 import { appForRole } from './roles.ts';
+import { scheduleSweeps } from './sweep-cron.ts';
 
 /** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -11,12 +11,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function startNodeServer(source: Record<string, string | undefined> = process.env) {
   const { env, services, store, engine } = await setUpNode(source);
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
-  const sweeper = sweeps
-    ? new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
-        const report = await engine.sweep();
-        if (report.claimed || report.pruned) services.log({ msg: 'sweep', ...report });
-      })
-    : null;
+  const sweeper = sweeps ? scheduleSweeps(env.HOOKGATE_SWEEP_CRON, engine, services) : null;
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     services.log({ msg: 'listening', port: info.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE });
   });
