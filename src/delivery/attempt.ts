@@ -13,8 +13,9 @@ import { checkTargetUrl } from './address-policy.ts';
 import { passGates } from './endpoint-gates.ts';
 import type { AttemptOutcome } from './engine.ts';
 import type { DeliveryMetrics } from './metrics.ts';
-import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
+import { authSecrets, type OutboundAuth, type OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
+import { credentialOf, redactSecrets } from './redact.ts';
 import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
 import { type Mac, signatureHeaders } from './signer.ts';
 import { type OutboundResponse, type Transport, TransportError } from './transport.ts';
@@ -152,8 +153,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
         error_message: errorMessage,
         request_url: endpoint.url,
         request_headers: JSON.stringify(maskCredentials(requestHeaders, credentialHeaders)),
-        response_headers: response ? JSON.stringify(response.headers) : null,
-        response_body: response?.body ?? null,
+        ...(response ? await redactedResponse(deps.cipher, endpoint, response, credentialHeaders.map((name) => requestHeaders[name] ?? '')) : {}),
       },
       { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
     ),
@@ -231,6 +231,23 @@ async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: De
   const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!, binding) : null;
   const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
   return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature, deps.mac) };
+}
+
+/**
+ * The response as the attempt log keeps it: the endpoint's own secrets (credentials sent, the
+ * subscription's password, API key and client secret, its signing secrets) masked wherever a
+ * receiver echoed them, in the body and in every header value.
+ */
+async function redactedResponse(cipher: SecretCipher, endpoint: Endpoint, response: OutboundResponse, credentialValues: readonly string[]) {
+  const auth = await outboundAuth(cipher, endpoint);
+  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored)));
+  const secrets = [
+    ...credentialValues.map(credentialOf),
+    ...(auth ? authSecrets(auth) : []),
+    ...signing.flatMap((secret) => (secret.startsWith('whsec_') ? [secret, secret.slice(6)] : [secret])),
+  ];
+  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
+  return { response_headers: JSON.stringify(headers), response_body: redactSecrets(response.body, secrets) };
 }
 
 /** Credentials never reach the attempt log: `Basic ****`, `Bearer ****`, or `****`. */
