@@ -4,7 +4,7 @@ import { undiciTransportFor } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import { buildServices, migrateStore } from './build-services.ts';
-import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
+import { databasePath, developmentSecrets, ensureDataDir, nodeEnvironment } from './node-env.ts';
 import { appForRole } from './roles.ts';
 import { scheduleSweeps } from './sweep-cron.ts';
 
@@ -15,7 +15,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * Bun entry point (and the compiled single binary): environment → bun:sqlite → migrations → app →
  * Bun.serve, with croner for the sweeper and undici (as on Node) for deliveries.
  */
-export async function startBunServer(source: Record<string, string | undefined> = process.env): Promise<void> {
+export async function startBunServer(source: Record<string, string | undefined> = nodeEnvironment()): Promise<void> {
   const parsed = parseEnv(source);
   const log = createLogger(parsed.LOG_LEVEL, (text) => process.stderr.write(`${text}\n`));
   const path = databasePath(parsed.DATABASE_URL);

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { ConfigError } from '../config.ts';
+import { nodeEnvironment } from './node-env.ts';
 import { setUpNode } from './node-setup.ts';
 import { appForRole } from './roles.ts';
 import { scheduleSweeps } from './sweep-cron.ts';
@@ -8,7 +9,7 @@ import { scheduleSweeps } from './sweep-cron.ts';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Node entry point: environment → SQLite → migrations → app → HTTP server. */
-export async function startNodeServer(source: Record<string, string | undefined> = process.env) {
+export async function startNodeServer(source: Record<string, string | undefined> = nodeEnvironment()) {
   const { env, services, store, engine } = await setUpNode(source);
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
   const sweeper = sweeps ? scheduleSweeps(env.HOOKGATE_SWEEP_CRON, engine, services) : null;
