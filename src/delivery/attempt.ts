@@ -250,7 +250,7 @@ async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: De
  */
 async function redactedResponse(cipher: SecretCipher, endpoint: Endpoint, response: OutboundResponse, credentialValues: readonly string[]) {
   const auth = await outboundAuth(cipher, endpoint);
-  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored)));
+  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored, signingSecretOf(endpoint.id))));
   const secrets = [
     ...credentialValues.map(credentialOf),
     ...(auth ? authSecrets(auth) : []),
