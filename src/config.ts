@@ -19,7 +19,9 @@ export const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().default('0.0.0.0'),
-    DATABASE_URL: z.string().default('./data/hookgate.db'),
+    /** The SQLite file; `DATA_DIR/hookgate.db` when not set (see the transform below). */
+    DATABASE_URL: z.string().optional(),
+    DATA_DIR: z.string().default('./data'),
     HOOKGATE_ENV: z.enum(['development', 'production']).default('development'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_JWKS_URL: z.url().optional(),
@@ -70,7 +72,8 @@ export const envSchema = z
     if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_JWKS_URL is required in production' });
     }
-  });
+  })
+  .transform((env) => ({ ...env, DATABASE_URL: env.DATABASE_URL ?? `${env.DATA_DIR.replace(/\/+$/, '')}/hookgate.db` }));
 
 export type Env = z.infer<typeof envSchema>;
 

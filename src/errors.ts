@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { STORE_RETRY_AFTER_SECONDS, type StoreHealth, storeFailureOf } from './db/store-health.ts';
 
 /** What went wrong, independent of how a surface words it. */
 export type ErrorKind =
@@ -15,6 +16,7 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'unavailable'
   | 'internal';
 
 export interface ValidationIssue {
@@ -90,9 +92,14 @@ function issueType(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** The store cannot take writes right now (disk full, I/O error, read-only, D1 storage error): 503, try again later. */
+export const storeUnavailable = () =>
+  new ApiError('unavailable', 'The service cannot store this request right now; retry later', [], { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) });
+
 /** Normalises anything thrown inside a surface into an ApiError, never leaking internals. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (storeFailureOf(error)) return storeUnavailable();
   if (error instanceof HTTPException) {
     if (error.status === 413) return new ApiError('payload_too_large', 'Request body too large');
     if (error.status === 415) return new ApiError('unsupported_media_type', 'Content-Type must be application/json');
@@ -113,15 +120,28 @@ export const STATUS_OF: Record<ErrorKind, ContentfulStatusCode> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  unavailable: 503,
   internal: 500,
 };
 
+export interface ErrorServices {
+  log?: (line: { level: 'error'; msg: string; error: string }) => void;
+  storeHealth?: StoreHealth;
+}
+
+/** Marks the store not ready when `error` is a store failure, and logs it (its code, never a stack). */
+export function noteStoreFailure(services: ErrorServices | undefined, error: unknown): void {
+  const failure = services?.storeHealth?.writeFailed(error);
+  if (failure) services?.log?.({ level: 'error', msg: 'store write failed', error: failure });
+}
+
 export function respondWithError(c: Context, error: unknown, format: ErrorFormatter): Response {
   const apiError = toApiError(error);
+  const services = c.get('services' as never) as ErrorServices | undefined;
   if (apiError.kind === 'internal') {
-    const services = c.get('services' as never) as { log?: (line: { level: 'error'; msg: string; error: string }) => void } | undefined;
     services?.log?.({ level: 'error', msg: 'unhandled error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }
+  noteStoreFailure(services, error);
   const { status, body, headers } = format(apiError);
   if (apiError.kind === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
   // The unread remainder of an oversize body makes the connection unusable: close it.

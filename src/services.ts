@@ -2,6 +2,7 @@ import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
+import type { StoreHealth } from './db/store-health.ts';
 import type { DeliveryEngine } from './delivery/engine.ts';
 import type { DeliveryMetrics } from './delivery/metrics.ts';
 import type { SecretCipher } from './lib/cipher.ts';
@@ -29,4 +30,6 @@ export interface Services {
   metrics?: DeliveryMetrics;
   /** The API's rate limiter, when the entry point keeps one longer than the app (Workers: per isolate). */
   rateLimiter?: RateLimiter;
+  /** Whether the store took its last write (read by `/ready`); absent in services built by hand (tests). */
+  storeHealth?: StoreHealth;
 }

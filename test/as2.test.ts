@@ -78,6 +78,7 @@ describe('legacy AS2 partner webhook API (page 003, /api/v1/webhooks)', () => {
       webhook_events: ['message.received', 'mdn.received'],
       webhook_eventos: ['mensaje.recibido', 'mdn.recibido'],
       webhook_activo: true,
+      disabled_reason: null,
       has_secret: true,
     });
     assert.ok(!Number.isNaN(Date.parse(created_at)) && !Number.isNaN(Date.parse(updated_at)));

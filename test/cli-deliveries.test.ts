@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { main } from '../src/cli/main.ts';
 import { formatTable } from '../src/cli/table.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
@@ -11,10 +12,15 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
   let receiver: Receiver;
   let tenant: { id: string; apiKey: string };
   let deliveryId: number;
-  /** Runs the CLI asynchronously: the receiver lives in this process and must keep answering meanwhile. */
+  /**
+   * Runs the CLI asynchronously (the receiver lives in this process and must keep answering
+   * meanwhile), with the server's store and secrets but not its permission to reach private
+   * addresses: an attempt made by the CLI itself would fail as blocked_address.
+   */
   const run = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string; json: any }>((resolve) => {
-      const child = spawn(process.execPath, ['bin/hookgate.js', ...args], { env: { ...server.env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const { HOOKGATE_ALLOW_PRIVATE_TARGETS: _, ...cliEnv } = server.env;
+      const child = spawn(process.execPath, ['bin/hookgate.js', ...args], { env: { ...cliEnv, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -34,8 +40,8 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
 
   before(async () => {
     receiver = await startReceiver(answer(500, 'down'));
-    // A one-hour retry delay: after its first failure the delivery waits, untouched by the sweeper.
-    server = await startServer({ HOOKGATE_RETRY_SCHEDULE: '3600' });
+    // One retry, an hour after the first failure: until then the delivery waits, untouched by the sweeper.
+    server = await startServer({ HOOKGATE_RETRY_SCHEDULE: '3600', HOOKGATE_SWEEP_CRON: '* * * * * *' });
     tenant = await createTenant(server, 'CLI');
     await call(server, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: `${receiver.url}/cli` } });
     const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.paid', data: { invoice_id: 'inv_cli' } } });
@@ -75,7 +81,7 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
     assert.equal(shown.json.attempts[0].response_body, 'down');
   });
 
-  it('retries: exit 1 with the outcome while the receiver fails, exit 0 once it answers 200; tail follows both', async () => {
+  it('retries by making the delivery due now for the server, which attempts it; --wait waits for the outcome; tail follows both', async () => {
     const tail = spawn(process.execPath, ['bin/hookgate.js', 'tail', '--tenant', tenant.id, '--count', '2', '--interval', '100'], {
       env: { ...server.env, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,17 +94,27 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
     await new Promise((resolve) => setTimeout(resolve, 1500)); // tail starts from the newest attempt at launch
 
     try {
-      const failed = await run('deliveries', 'retry', String(deliveryId));
+      const failed = await run('deliveries', 'retry', String(deliveryId), '--wait');
       assert.equal(failed.code, 1, failed.stdout + failed.stderr);
-      assert.equal(failed.json.succeeded, false);
-      assert.equal(failed.json.status_code, 500, failed.stdout);
+      assert.deepEqual([failed.json.attempt_number, failed.json.succeeded, failed.json.status_code], [2, false, 500], failed.stdout);
+      const shown = (await run('deliveries', 'show', String(deliveryId))).json;
+      assert.equal(shown.status, 'failed', 'its schedule was used up: failed, not pending for another hour');
+      assert.equal(shown.attempts[1].trigger, 'sweep', 'the server attempted it');
 
       receiver.respond = answer(200, 'ok');
-      const retried = await run('deliveries', 'retry', String(deliveryId));
-      assert.equal(retried.code, 0, retried.stdout + retried.stderr);
-      assert.equal(retried.json.succeeded, true);
-      assert.equal(retried.json.attempt_number, 3);
-      assert.equal((await run('deliveries', 'show', String(deliveryId))).json.status, 'succeeded');
+      const before = Date.now();
+      const scheduled = await run('deliveries', 'retry', String(deliveryId));
+      assert.equal(scheduled.code, 0, scheduled.stdout + scheduled.stderr);
+      assert.equal(scheduled.json.delivery_id, deliveryId);
+      assert.equal(scheduled.json.status, 'pending');
+      assert.ok(Date.parse(scheduled.json.next_attempt_at) <= Date.now() && Date.parse(scheduled.json.next_attempt_at) >= before - 1000, 'due now');
+      let delivered = await run('deliveries', 'show', String(deliveryId));
+      for (let tries = 0; delivered.json.status !== 'succeeded' && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        delivered = await run('deliveries', 'show', String(deliveryId));
+      }
+      assert.equal(delivered.json.status, 'succeeded', 'the server delivered it, from its own environment');
+      assert.equal(delivered.json.attempts.length, 3);
       const timer = setTimeout(() => tail.kill(), 20_000);
       assert.equal(await tailExit, 0);
       clearTimeout(timer);
@@ -109,11 +125,22 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
     assert.deepEqual(
       lines.map((line) => [line.delivery_id, line.attempt, line.trigger, line.outcome, line.status]),
       [
-        [deliveryId, 2, 'manual', 'failed', 500],
-        [deliveryId, 3, 'manual', 'succeeded', 200],
+        [deliveryId, 2, 'sweep', 'failed', 500],
+        [deliveryId, 3, 'sweep', 'succeeded', 200],
       ],
     );
     assert.ok(!tailed.includes('inv_cli'), 'tail never prints payloads');
+  });
+
+  it('does not retry a delivery of a disabled endpoint, and says so', async () => {
+    const endpointId = (await run('deliveries', 'show', String(deliveryId))).json.endpoint_id;
+    const db = new Database(server.dbPath);
+    db.prepare("UPDATE endpoints SET enabled = 0, disabled_reason = 'gone' WHERE id = ?").run(endpointId);
+    db.close();
+    const refused = await run('deliveries', 'retry', String(deliveryId));
+    assert.equal(refused.code, 1);
+    assert.match(JSON.parse(refused.stderr).error, /endpoint .* is disabled \(gone\): enable it before retrying/);
+    assert.equal((await run('deliveries', 'show', String(deliveryId))).json.status, 'succeeded', 'left as it was');
   });
 
   it('answers usage errors with exit 2 and a JSON error', async () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jwtVerify } from 'jose';
-import { ENCRYPTION_KEY, JWT_SECRET } from './support/server.ts';
+import { waitForLine } from './support/child-lines.ts';
+import { ENCRYPTION_KEY, JWT_SECRET, ROOT } from './support/server.ts';
 import { queryStore } from './support/store.ts';
 
 describe('hookgate CLI', () => {
@@ -21,7 +22,7 @@ describe('hookgate CLI', () => {
     assert.deepEqual(run('migrate').json, { status: 'ok' });
     assert.deepEqual(
       queryStore(env.DATABASE_URL, 'SELECT name FROM d1_migrations ORDER BY id').map((row) => row.name),
-      ['0001_init.sql', '0002_endpoint_policies.sql', '0003_rate_slots.sql'],
+      ['0001_init.sql', '0002_endpoint_policies.sql', '0003_rate_slots.sql', '0004_store_probe.sql'],
     );
   });
 
@@ -75,5 +76,60 @@ describe('hookgate CLI', () => {
     const result = spawnSync(process.execPath, ['bin/hookgate.js', 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
     assert.equal(result.status, 2);
     assert.match(result.stderr.trim(), /^\{"error":"invalid configuration: PORT .*"\}$/);
+  });
+});
+
+describe('hookgate CLI configuration: the server’s own (environment, .env, DATA_DIR), and only an existing database', () => {
+  const cli = (cwd: string, env: Record<string, string>, ...args: string[]) => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin/hookgate.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it('refuses every command but serve and migrate where there is no database, in one line, creating nothing', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'hookgate-cli-elsewhere-'));
+    const commands = [
+      ['tenant', 'create', '--name', 'Lost'],
+      ['as2-partner', 'create', '--tenant', 'ten_x', '--name', 'x'],
+      ['events', 'send', '--tenant', 'ten_x', '--type', 'invoice.created'],
+      ['token', '--sub', 'ops'],
+      ['deliveries', 'list'],
+      ['deliveries', 'show', '1'],
+      ['deliveries', 'retry', '1'],
+      ['tail', '--count', '1'],
+    ];
+    for (const args of commands) {
+      const result = cli(elsewhere, { LOG_LEVEL: 'error' }, ...args);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.stdout, '');
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(JSON.parse(lines[0]!).error, new RegExp(`^no hookgate database at ${join(elsewhere, 'data/hookgate.db')}: set DATABASE_URL .*, or run hookgate migrate`));
+    }
+    assert.deepEqual(readdirSync(elsewhere), [], 'no database, data folder or development secrets were created');
+  });
+
+  it('reads .env and DATA_DIR in the working folder, as the server does, and shares its store and secrets', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'hookgate-cli-project-'));
+    writeFileSync(join(project, '.env'), `# hookgate settings\nDATA_DIR=${join(project, 'state')}\nJWT_SECRET=${JWT_SECRET}\nHOOKGATE_ENCRYPTION_KEY="${ENCRYPTION_KEY}"\n`);
+    const env = { LOG_LEVEL: 'error', HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true' };
+    assert.equal(cli(project, env, 'migrate').code, 0);
+    assert.ok(existsSync(join(project, 'state/hookgate.db')), 'the database is DATA_DIR/hookgate.db');
+    const tenant = JSON.parse(cli(project, env, 'tenant', 'create', '--name', 'Dotenv').stdout);
+    const adminToken = JSON.parse(cli(project, env, 'token', '--sub', 'ops', '--scope', 'webhooks:admin').stdout).token;
+    assert.equal(cli(project, { ...env, DATA_DIR: join(project, 'other') }, 'deliveries', 'list').code, 2, 'the environment wins over .env');
+
+    const server = spawn(process.execPath, [join(ROOT, 'src/runtime/node.ts')], { cwd: project, env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await waitForLine(server, [], /"msg":"listening","port":(\d+)/, 15_000);
+      const base = `http://127.0.0.1:${port}`;
+      assert.equal((await fetch(`${base}/api/webhooks`, { headers: { authorization: tenant.api_key } })).status, 404, 'the CLI’s tenant key is known: no webhook yet');
+      assert.equal((await fetch(`${base}/api/v1/admin/webhooks`, { headers: { authorization: `Bearer ${adminToken}` } })).status, 200, 'the CLI’s token is signed with the server’s secret');
+    } finally {
+      if (server.exitCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill();
+        await exited;
+      }
+    }
   });
 });

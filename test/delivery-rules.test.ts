@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Endpoint } from '../src/db/schema.ts';
 import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
 import { buildPayload } from '../src/delivery/payload.ts';
+import { credentialOf, redactSecrets } from '../src/delivery/redact.ts';
 import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
 import { bodySignature, nobleMac, signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
 import { createNodeMac } from '../src/lib/node-mac.ts';
@@ -138,5 +139,29 @@ describe('payloads', () => {
     const body = buildPayload(endpoint('admin'), { ...event, data: '{"amount":123456789012345678901234567890}' });
     assert.ok(body.endsWith(',"data":{"amount":123456789012345678901234567890}}'));
     assert.deepEqual(Object.keys(JSON.parse(body)), ['event_id', 'event_type', 'timestamp', 'tenant_id', 'data']);
+  });
+});
+
+describe('redacting echoed secrets', () => {
+  const secrets = ['p@ss/"word"', 'tok/en+1234', 'whsec_c2VjcmV0'];
+
+  it('masks a secret however the receiver spells it: as sent, JSON-escaped (with or without \\/), URL-encoded', () => {
+    const echoed = JSON.stringify({ password: 'p@ss/"word"', token: 'tok/en+1234' });
+    assert.equal(redactSecrets(echoed, secrets), '{"password":"****","token":"****"}');
+    assert.equal(redactSecrets('{"password":"p@ss\\/\\"word\\""}', secrets), '{"password":"****"}');
+    assert.equal(redactSecrets(`token=${encodeURIComponent('tok/en+1234')}&x=1`, secrets), 'token=****&x=1');
+    assert.equal(redactSecrets('secret: whsec_c2VjcmV0, again whsec_c2VjcmV0', secrets), 'secret: ****, again ****');
+  });
+
+  it('masks the start of a secret where a kept body was cut off, and leaves short values and everything else alone', () => {
+    assert.equal(redactSecrets('…"authorization":"Bearer tok/en+1', secrets), '…"authorization":"Bearer ****');
+    assert.equal(redactSecrets('nothing secret here: tok', secrets), 'nothing secret here: tok', 'three characters are not a secret’s start');
+    assert.equal(redactSecrets('a b a b', ['a', 'b']), 'a b a b', 'values under four characters are not searched for');
+  });
+
+  it('takes the secret out of a credential header value', () => {
+    assert.equal(credentialOf('Basic d2ViaG9vazpzM2NyM3Q='), 'd2ViaG9vazpzM2NyM3Q=');
+    assert.equal(credentialOf('Bearer eyJ.x.y'), 'eyJ.x.y');
+    assert.equal(credentialOf('my-secret-api-key'), 'my-secret-api-key');
   });
 });

@@ -55,6 +55,7 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
   let auth: Awaited<ReturnType<typeof startAuthorizationServer>>;
   let tenant: { id: string; apiKey: string };
   let partnerId: number;
+  let adminHookId: string;
   const secrets: Record<string, string> = {};
   const at = (path: string) => (received: Received[]) => received.filter((request) => request.path === path);
 
@@ -74,6 +75,7 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
     });
     assert.equal(adminHook.status, 201, adminHook.text);
     secrets.admin = adminHook.body.secret;
+    adminHookId = adminHook.body.id;
     const subscriptions = [
       { path: '/oauth', authentication: { method: 'OAUTH2', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenUrl: auth.tokenUrl } },
       { path: '/basic', authentication: { method: 'BASIC_AUTH', username: 'webhook-user', password: 's3cr3t' } },
@@ -200,6 +202,49 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
     for (const secret of ['s3cr3t', 'my-secret-api-key', CLIENT_SECRET]) assert.ok(!headers.includes(secret), secret);
     assert.match(headers, /"authorization":"Basic \*\*\*\*"/);
     assert.match(headers, /"x-partner-key":"\*\*\*\*"/);
+  });
+
+  it('masks its own credentials and secrets that a receiver echoes back, in the stored response and the history API', async () => {
+    const { queryStore } = await import('./support/store.ts');
+    const lastAttempt = queryStore(server.dbPath, 'SELECT coalesce(max(id), 0) AS id FROM attempts')[0].id as number;
+    receiver.received.length = 0;
+    // A receiver that echoes what it got: the request headers in its body and the credential in a header, plus its signing secret.
+    const signingSecretAt: Record<string, string | undefined> = { '/sponsor': secrets.sponsor, '/admin': secrets.admin, '/as2': secrets.as2 };
+    receiver.respond = (request, res) => {
+      const credential = String(request.headers.authorization ?? request.headers['x-partner-key'] ?? 'none');
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo-credential': credential });
+      res.end(JSON.stringify({ received: request.headers, secret: signingSecretAt[request.path] ?? null }));
+    };
+    const events = [{ type: 'invoice.status_changed', data: {} }, { type: 'message.received', partner_id: partnerId, data: {} }];
+    const published = await call(server, 'POST', '/api/v1/events/batch', { headers: { authorization: tenant.apiKey }, body: { events } });
+    assert.equal(published.body.deliveries, 7, 'sponsor, admin and three subscriptions; AS2 and admin');
+    const ids: string[] = published.body.events.map((event: { event_id: string }) => event.event_id);
+    const ours = (received: Received[]) => received.filter((request) => ids.includes(request.json?.event_id ?? request.json?.eventId));
+    const requests = ours(await receiver.waitFor((received) => ours(received).length === 7, 8000));
+    const attempts = () =>
+      queryStore(server.dbPath, 'SELECT a.*, d.endpoint_id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.id > ? AND d.event_id IN (?, ?)', lastAttempt, ...ids);
+    for (let tries = 0; attempts().length < 7 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const sent = requests.flatMap((request) => [String(request.headers.authorization ?? ''), String(request.headers['x-partner-key'] ?? '')]).filter(Boolean);
+    const bearerToken = sent.find((value) => value.startsWith('Bearer '))!.slice(7);
+    const basicBlob = Buffer.from('webhook-user:s3cr3t').toString('base64');
+    const leaks = [bearerToken, basicBlob, 's3cr3t', 'my-secret-api-key', CLIENT_SECRET, secrets.sponsor!, secrets.admin!, secrets.as2!];
+    const stored = attempts();
+    assert.equal(stored.length, 7);
+    for (const attempt of stored) {
+      const text = `${attempt.response_headers}\n${attempt.response_body}`;
+      for (const secret of leaks) assert.ok(!text.includes(secret), `${attempt.request_url} stored ${secret}`);
+      assert.ok(JSON.parse(attempt.response_body).received['webhook-id'], 'the rest of the echo is kept');
+      if (signingSecretAt[new URL(attempt.request_url).pathname]) assert.equal(JSON.parse(attempt.response_body).secret, '****', 'its signing secret');
+    }
+    const echoed = Object.fromEntries(stored.map((attempt) => [new URL(attempt.request_url).pathname, JSON.parse(attempt.response_headers)['x-echo-credential']]));
+    assert.deepEqual(echoed, { '/sponsor': 'none', '/admin': 'none', '/as2': 'none', '/oauth': 'Bearer ****', '/basic': 'Basic ****', '/apikey': '****' });
+
+    const adminAttempt = stored.find((attempt) => attempt.endpoint_id === adminHookId)!;
+    const history = await call(server, 'GET', `/api/v1/admin/webhooks/${adminHookId}/deliveries/${adminAttempt.delivery_id}`, { headers: bearer(await adminToken()) });
+    assert.equal(history.status, 200);
+    for (const secret of leaks) assert.ok(!history.text.includes(secret), `the history API served ${secret}`);
+    assert.match(history.text, /\\"secret\\":\\"\*\*\*\*\\"/);
   });
 });
 

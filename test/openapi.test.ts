@@ -123,10 +123,11 @@ describe('OpenAPI 3.1 document at /openapi.json', () => {
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
   });
 
-  it('documents the answers every route of a surface can give: 413 for a body, 415 on page 003, 429 with Retry-After', () => {
+  it('documents the answers every route of a surface can give: 413 for a body, 415 on page 003, 429 and 503 with Retry-After', () => {
     for (const { key, op } of operations()) {
       const [method, path] = key.split(' ') as [string, string];
       if (method !== 'GET' && path !== '/metrics') assert.ok(op.responses['413'], `${key} documents 413`);
+      if (method !== 'GET' && path !== '/metrics') assert.ok(op.responses['503']?.headers?.['Retry-After'], `${key} documents 503 with Retry-After`);
       if (path.startsWith('/api/v1/webhooks/')) assert.ok(op.responses['415'], `${key} documents 415`);
       if (op.responses['429']) assert.ok(op.responses['429'].headers?.['Retry-After'], `${key}: 429 documents Retry-After`);
     }

@@ -61,7 +61,7 @@ describe('sponsor webhook API (page 000, /api/webhooks)', () => {
 
     const fetched = await call(server, 'GET', '/api/webhooks', { headers: auth(tenant.apiKey) });
     assert.equal(fetched.status, 200);
-    assert.deepEqual(Object.keys(fetched.body).sort(), ['created_at', 'events', 'is_active', 'last_triggered_at', 'url', 'webhook_id']);
+    assert.deepEqual(Object.keys(fetched.body).sort(), ['created_at', 'disabled_reason', 'events', 'is_active', 'last_triggered_at', 'url', 'webhook_id']);
     assert.equal(fetched.body.webhook_id, created.body.webhook_id);
     assert.equal(fetched.body.is_active, true);
     assert.equal(fetched.body.last_triggered_at, null);

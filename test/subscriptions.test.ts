@@ -147,7 +147,7 @@ describe('subscription management API (page 002, /subscription-management)', () 
       assert.equal(response.status, 201);
       oauthSub = response.body;
       assert.match(response.body.id, UUID);
-      assert.deepEqual(Object.keys(response.body).sort(), ['authentication', 'createdAt', 'description', 'eventType', 'id', 'notificationUrl', 'updatedAt']);
+      assert.deepEqual(Object.keys(response.body).sort(), ['authentication', 'createdAt', 'description', 'disabledReason', 'enabled', 'eventType', 'id', 'notificationUrl', 'updatedAt']);
       assert.equal(response.body.notificationUrl, 'https://your-server.com/webhook');
       assert.equal(response.body.eventType, 'DOCUMENT_STATUS_CHANGED');
       assert.equal(response.body.description, 'Production listener');

@@ -26,6 +26,7 @@ const REASON: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /**
@@ -73,6 +74,8 @@ function as2Message(error: ApiError): string {
       return 'Cuerpo demasiado grande';
     case 'rate_limited':
       return 'Demasiadas solicitudes';
+    case 'unavailable':
+      return 'Servicio no disponible temporalmente, reintente más tarde';
     case 'unsupported_media_type':
       return 'Content-Type debe ser application/json';
     case 'internal':

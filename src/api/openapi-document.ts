@@ -9,9 +9,10 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /**
  * The answers middleware gives on every route of a surface, whatever the route declares: the body
- * limit (413), the content-type check (415 where the surface has one) and the per-caller rate limit
- * (429 with `Retry-After`). Listed here by mount path, with each surface's error body, and added to
- * every operation of the document, so no route can leave them out.
+ * limit (413), the content-type check (415 where the surface has one), the per-caller rate limit
+ * (429 with `Retry-After`) and a write the store refused (503 with `Retry-After`, src/errors.ts).
+ * Listed here by mount path, with each surface's error body, and added to every operation of the
+ * document, so no route can leave them out.
  */
 interface SharedAnswers {
   prefix: string;
@@ -19,25 +20,30 @@ interface SharedAnswers {
   tooLarge: string;
   unsupportedMediaType?: string;
   rateLimited: string;
+  unavailable: string;
 }
 
+const STORE_UNAVAILABLE = 'The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds';
+
 const SURFACES: readonly SharedAnswers[] = [
-  { prefix: '/api/webhooks', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded' },
-  { prefix: '/api/v1/admin/webhooks', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded' },
-  { prefix: '/api/v1/tenants', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded' },
+  { prefix: '/api/webhooks', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
+  { prefix: '/api/v1/admin/webhooks', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
+  { prefix: '/api/v1/tenants', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
   {
     prefix: '/api/v1/events',
     error: ref('ErrorDetail'),
     tooLarge: 'Request body (`HOOKGATE_MAX_BODY_BYTES`) or an event’s `data` (`HOOKGATE_MAX_EVENT_BYTES`) too large',
     rateLimited: 'Rate limit exceeded',
+    unavailable: STORE_UNAVAILABLE,
   },
-  { prefix: '/subscription-management', error: ref('SubscriptionError'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded' },
+  { prefix: '/subscription-management', error: ref('SubscriptionError'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
   {
     prefix: '/api/v1/webhooks',
     error: ref('As2Error'),
     tooLarge: '`Cuerpo demasiado grande`: request body over `HOOKGATE_MAX_BODY_BYTES`',
     unsupportedMediaType: '`Content-Type debe ser application/json`',
     rateLimited: '`Demasiadas solicitudes`: rate limit exceeded',
+    unavailable: `\`Servicio no disponible temporalmente, reintente más tarde\`: ${STORE_UNAVAILABLE}`,
   },
 ];
 
@@ -55,6 +61,7 @@ function addSharedAnswers(path: string, method: string, operation: Operation): v
   const { responses } = operation;
   if (method !== 'get') {
     responses['413'] ??= answer(surface.tooLarge);
+    responses['503'] ??= answer(surface.unavailable, RETRY_AFTER);
     if (surface.unsupportedMediaType && operation.requestBody) responses['415'] ??= answer(surface.unsupportedMediaType);
   }
   if (operation.security?.length) {

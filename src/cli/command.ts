@@ -1,4 +1,5 @@
-import { type NodeRuntime, setUpNode } from '../runtime/node-setup.ts';
+import { nodeEnvironment } from '../runtime/node-env.ts';
+import { type NodeRuntime, type SetUpOptions, setUpNode } from '../runtime/node-setup.ts';
 
 /** One `hookgate <command>`: its options, and what it prints (JSON, or a table on a terminal). */
 export interface Command {
@@ -38,8 +39,12 @@ export function positiveInt(value: unknown, name: string, fallback?: number): nu
   return number;
 }
 
-export async function withRuntime<T>(action: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
-  const runtime = await setUpNode();
+/**
+ * Runs a command over the store, configured exactly as the server is (environment, `.env`,
+ * `DATA_DIR`). The database must exist unless `options.createStore` (only `migrate` creates it).
+ */
+export async function withRuntime<T>(action: (runtime: NodeRuntime) => Promise<T>, options: SetUpOptions = { createStore: false }): Promise<T> {
+  const runtime = await setUpNode(nodeEnvironment(), options);
   try {
     return await action(runtime);
   } finally {

@@ -1,8 +1,10 @@
+import { scheduleNow } from '../db/repo/deliveries.ts';
 import { getEndpointDelivery } from '../db/repo/delivery-history.ts';
 import { type DeliveryRow, searchDeliveries } from '../db/repo/delivery-search.ts';
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
-import type { DeliveryStatus } from '../db/schema.ts';
+import type { Delivery, DeliveryStatus } from '../db/schema.ts';
+import type { AttemptOutcome } from '../delivery/engine.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { toAttemptJson, toDeliveryJson } from '../domain/admin-views.ts';
 import { toIso } from '../domain/endpoint-fields.ts';
@@ -48,6 +50,35 @@ async function showDelivery(services: Services, id: number) {
 
 type Shown = Awaited<ReturnType<typeof showDelivery>>;
 
+const POLL_MS = 200;
+
+/**
+ * Waits for the attempt a sweeper makes of a delivery just scheduled (the CLI only reads the
+ * store: the attempt is the server's). A delivery failed without an attempt (its endpoint was
+ * disabled meanwhile) answers as the engine does; no attempt within the timeout is an error.
+ */
+async function nextAttemptOf(services: Services, scheduled: Delivery, timeoutSeconds: number): Promise<AttemptOutcome> {
+  const attemptNumber = scheduled.attempt_count + 1;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const [attempt, delivery] = await Promise.all([
+      services.db.selectFrom('attempts').selectAll().where('delivery_id', '=', scheduled.id).where('attempt_number', '=', attemptNumber).orderBy('id', 'desc').executeTakeFirst(),
+      services.db.selectFrom('deliveries').select(['status', 'last_error']).where('id', '=', scheduled.id).executeTakeFirst(),
+    ]);
+    const outcome = { delivery_id: scheduled.id, attempt_number: attemptNumber };
+    if (attempt) {
+      const { succeeded, status_code, error_class, error_message, duration_ms } = attempt;
+      return { ...outcome, succeeded: succeeded === 1, status_code, error_class, error_message, duration_ms };
+    }
+    if (!delivery) throw new Error(`delivery ${scheduled.id} no longer exists (its endpoint was deleted)`);
+    if (delivery.status === 'failed') return { ...outcome, succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: delivery.last_error, duration_ms: 0 };
+    if (Date.now() > deadline) {
+      throw new Error(`delivery ${scheduled.id} is due, but no attempt was recorded within ${timeoutSeconds} s: is a hookgate server (HOOKGATE_ROLE all or worker) running on this database?`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
 export const deliveryCommands: Record<string, Command> = {
   'deliveries list': {
     summary: 'List deliveries, newest first, by tenant and/or endpoint and status',
@@ -86,23 +117,31 @@ export const deliveryCommands: Record<string, Command> = {
   },
 
   'deliveries retry': {
-    summary: 'Attempt a delivery now (failed ones too); exits 1 if the attempt fails',
-    usage: 'hookgate deliveries retry DELIVERY_ID [--json]',
-    options: { id: { type: 'string' } },
+    summary: 'Make a delivery due now (failed ones too) for the running server to attempt; --wait waits for the outcome and exits 1 if it failed',
+    usage: 'hookgate deliveries retry DELIVERY_ID [--wait] [--timeout SECONDS] [--json]',
+    options: { id: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
     positionals: true,
     run: (values, positionals) =>
-      withRuntime(async ({ services, engine }) => {
+      withRuntime(async ({ services }) => {
         const id = deliveryId(positionals, values);
-        if (!(await services.db.selectFrom('deliveries').select('id').where('id', '=', id).executeTakeFirst())) throw new UsageError(`delivery ${id} does not exist`);
-        try {
-          const outcome = await engine.attemptNow(id, 'manual');
-          if (!outcome) throw new Error(`delivery ${id} is being attempted right now`);
-          return outcome.succeeded ? outcome : new ExitWith(outcome, 1);
-        } finally {
-          await engine.shutdown(0);
-        }
+        const timeoutSeconds = positiveInt(values.timeout, '--timeout', 60);
+        const target = await services.db
+          .selectFrom('deliveries')
+          .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
+          .select(['deliveries.endpoint_id', 'endpoints.enabled', 'endpoints.disabled_reason'])
+          .where('deliveries.id', '=', id)
+          .executeTakeFirst();
+        if (!target) throw new UsageError(`delivery ${id} does not exist`);
+        if (target.enabled !== 1) throw new Error(`endpoint ${target.endpoint_id} is disabled (${target.disabled_reason ?? 'no reason given'}): enable it before retrying its deliveries`);
+        const scheduled = await scheduleNow(services.db, id, services.clock.now());
+        if (!scheduled) throw new Error(`delivery ${id} is being attempted right now`);
+        if (values.wait !== true) return { delivery_id: id, status: scheduled.status, next_attempt_at: toIso(scheduled.next_attempt_at) };
+        const outcome = await nextAttemptOf(services, scheduled, timeoutSeconds);
+        return outcome.succeeded ? outcome : new ExitWith(outcome, 1);
       }),
-    table: (outcome: { delivery_id: number; attempt_number: number; succeeded: boolean; status_code: number | null; error_message: string | null; duration_ms: number }) =>
-      `delivery ${outcome.delivery_id}: attempt ${outcome.attempt_number} ${outcome.succeeded ? 'succeeded' : 'failed'} (${outcome.status_code ?? outcome.error_message ?? 'no response'}) in ${outcome.duration_ms} ms\n`,
+    table: (result: { delivery_id: number; next_attempt_at?: string } | AttemptOutcome) =>
+      'attempt_number' in result
+        ? `delivery ${result.delivery_id}: attempt ${result.attempt_number} ${result.succeeded ? 'succeeded' : 'failed'} (${result.status_code ?? result.error_message ?? 'no response'}) in ${result.duration_ms} ms\n`
+        : `delivery ${result.delivery_id}: due now (${result.next_attempt_at}); the server's next sweep attempts it (--wait to wait for the outcome)\n`,
   },
 };

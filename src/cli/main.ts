@@ -30,7 +30,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Apply pending database migrations',
     usage: 'hookgate migrate',
     options: {},
-    run: () => withRuntime(async () => ({ status: 'ok' })),
+    run: () => withRuntime(async () => ({ status: 'ok' }), { createStore: true }),
   },
   'tenant create': {
     summary: 'Create a tenant and its first API key',

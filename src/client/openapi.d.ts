@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the store answers and every migration has run */
+        /** Readiness: the store answers, every migration has run, and the last write succeeded */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -582,6 +582,8 @@ export interface components {
             url: string;
             events: string[];
             is_active: boolean;
+            /** @description Why hookgate disabled the webhook (`gone`: the receiver answered 410), null while active */
+            disabled_reason: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -790,6 +792,10 @@ export interface components {
                 method: "API_KEY";
                 headerName: string;
             };
+            /** @description False once hookgate has disabled the subscription; a PUT enables it again */
+            enabled: boolean;
+            /** @description Why it was disabled (`gone`: the receiver answered 410), null while enabled */
+            disabledReason: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1267,6 +1273,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     sponsorDeleteWebhook: {
@@ -1314,6 +1331,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -1475,6 +1503,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -1684,6 +1723,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     adminUpdateWebhook: {
@@ -1757,6 +1807,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -2011,6 +2072,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     adminRotateSecret: {
@@ -2085,6 +2157,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -2295,6 +2378,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     adminGetRecovery: {
@@ -2451,6 +2545,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     listSubscriptions: {
@@ -2544,6 +2649,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionError"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -2688,6 +2804,17 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionError"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionError"];
+                };
+            };
         };
     };
     deleteSubscription: {
@@ -2747,6 +2874,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionError"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -2841,6 +2979,17 @@ export interface operations {
                     "application/json": components["schemas"]["As2Error"];
                 };
             };
+            /** @description `Servicio no disponible temporalmente, reintente más tarde`: The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["As2Error"];
+                };
+            };
         };
     };
     as2GetWebhook: {
@@ -2872,6 +3021,8 @@ export interface operations {
                             webhook_events: string[];
                             webhook_eventos: string[];
                             webhook_activo: boolean;
+                            /** @description Why hookgate disabled the webhook (`gone`: the receiver answered 410), null while active */
+                            disabled_reason: string | null;
                             has_secret: boolean;
                             /** Format: date-time */
                             created_at: string;
@@ -2928,6 +3079,17 @@ export interface operations {
             };
             /** @description `Demasiadas solicitudes`: rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["As2Error"];
+                };
+            };
+            /** @description `Servicio no disponible temporalmente, reintente más tarde`: The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -3047,6 +3209,17 @@ export interface operations {
                     "application/json": components["schemas"]["As2Error"];
                 };
             };
+            /** @description `Servicio no disponible temporalmente, reintente más tarde`: The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["As2Error"];
+                };
+            };
         };
     };
     as2ListLogs: {
@@ -3141,6 +3314,17 @@ export interface operations {
             };
             /** @description `Demasiadas solicitudes`: rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["As2Error"];
+                };
+            };
+            /** @description `Servicio no disponible temporalmente, reintente más tarde`: The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -3296,6 +3480,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -3462,6 +3657,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -3530,6 +3736,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -3694,6 +3911,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     publishEvent: {
@@ -3765,6 +3993,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -3850,6 +4089,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -4011,6 +4261,17 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;

@@ -7,7 +7,7 @@ import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-sum
 import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
-import { ApiError, toApiError } from '../errors.ts';
+import { ApiError, noteStoreFailure, toApiError } from '../errors.ts';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
@@ -139,6 +139,8 @@ export function consoleApp(): Hono<ConsoleEnv> {
     // hono/csrf answers a cross-origin form post with a 403 HTTPException.
     const crossOrigin = error instanceof HTTPException && error.status === 403;
     const apiError = crossOrigin ? new ApiError('forbidden', 'Form posts from another origin are refused.') : toApiError(error);
+    noteStoreFailure(c.var.services, error);
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     if (apiError.kind === 'internal') {
       c.var.services.log({ level: 'error', msg: 'console error', request_id: c.var.requestId, error: error instanceof Error ? error.message : String(error) });
     }
@@ -149,8 +151,8 @@ export function consoleApp(): Hono<ConsoleEnv> {
   return app;
 }
 
-const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 => {
-  const map: Partial<Record<ApiError['kind'], 400 | 401 | 403 | 404 | 409 | 413>> = {
+const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503 => {
+  const map: Partial<Record<ApiError['kind'], 400 | 401 | 403 | 404 | 409 | 413 | 503>> = {
     not_found: 404,
     forbidden: 403,
     unauthorized: 401,
@@ -158,6 +160,7 @@ const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 => {
     validation: 400,
     malformed: 400,
     payload_too_large: 413,
+    unavailable: 503,
   };
   return map[error.kind] ?? 500;
 };

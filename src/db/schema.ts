@@ -11,6 +11,7 @@ export interface Database {
   deliveries: DeliveryTable;
   attempts: AttemptTable;
   recovery_jobs: RecoveryJobTable;
+  store_probe: StoreProbeTable;
   d1_migrations: MigrationTable;
 }
 
@@ -141,6 +142,12 @@ export interface AttemptTable {
   request_headers: string;
   response_headers: string | null;
   response_body: string | null;
+}
+
+/** One row, written by `/ready` after a store failure (see src/db/store-health.ts). */
+export interface StoreProbeTable {
+  id: number;
+  written_at: number;
 }
 
 export interface MigrationTable {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/deliveries.ts';
-import { endpointOutcomeQuery, healthChange, outcomeChangesNothing } from '../db/repo/endpoint-health.ts';
+import { disableEndpointQuery, endpointOutcomeQuery, healthChange, outcomeChangesNothing } from '../db/repo/endpoint-health.ts';
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
@@ -13,8 +13,9 @@ import { checkTargetUrl } from './address-policy.ts';
 import { passGates } from './endpoint-gates.ts';
 import type { AttemptOutcome } from './engine.ts';
 import type { DeliveryMetrics } from './metrics.ts';
-import type { OutboundAuth, OutboundAuthenticator } from './outbound-auth.ts';
+import { authSecrets, type OutboundAuth, type OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
+import { credentialOf, redactSecrets } from './redact.ts';
 import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
 import { type Mac, signatureHeaders } from './signer.ts';
 import { type OutboundResponse, type Transport, TransportError } from './transport.ts';
@@ -50,6 +51,9 @@ export interface OperationalEvent {
  * until `slot - RATE_SLOT_WAIT_MS` is claimed again before its slot and sent on time.
  */
 const RATE_SLOT_WAIT_MS = 5000;
+
+/** The `disabled_reason` of an endpoint whose receiver answered 410 Gone. */
+export const GONE = 'gone';
 
 const isOperational = (type: string) => type.startsWith('endpoint.') || type.startsWith('delivery.');
 
@@ -124,11 +128,13 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
   const errorMessage = failure?.message ?? (succeeded ? null : `receiver answered HTTP ${statusCode}`);
   const attemptNumber = delivery.attempt_count + 1;
 
+  // 410 Gone: the receiver says the endpoint is no more. The delivery fails and the endpoint is disabled at once.
+  const gone = statusCode === 410;
   let status: DeliveryStatus = 'succeeded';
   let nextAttemptAt: number | null = null;
   if (!succeeded) {
     const retryAfter = statusCode === 429 || statusCode === 503 ? parseRetryAfter(response?.headers['retry-after'], finished) : null;
-    const delay = trigger === 'test' ? null : nextRetryDelay(deps.config.retryScheduleSeconds, attemptNumber, retryAfter);
+    const delay = trigger === 'test' || gone ? null : nextRetryDelay(deps.config.retryScheduleSeconds, attemptNumber, retryAfter);
     status = delay === null ? 'failed' : 'pending';
     nextAttemptAt = delay === null ? null : finished + delay;
   }
@@ -140,6 +146,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
     disableAfterMs: deps.config.disableAfterSeconds * 1000,
   };
   const healthWrite = outcomeChangesNothing(endpoint, succeeded, finished) ? [] : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
+  const goneWrite = gone ? [disableEndpointQuery(deps.db, endpoint.id, GONE, finished)] : [];
   const written = await deps.atomic([
     ...attemptWrites(
       deps.db,
@@ -155,22 +162,25 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
         error_message: errorMessage,
         request_url: endpoint.url,
         request_headers: JSON.stringify(maskCredentials(requestHeaders, credentialHeaders)),
-        response_headers: response ? JSON.stringify(response.headers) : null,
-        response_body: response?.body ?? null,
+        ...(response ? await redactedResponse(deps.cipher, endpoint, response, credentialHeaders.map((name) => requestHeaders[name] ?? '')) : {}),
       },
       { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
     ),
+    ...goneWrite,
     ...healthWrite,
   ]);
   const health = healthChange(healthWrite.length ? (written.at(-1)?.rows ?? []) : [], succeeded, finished);
+  // The 410 disabled it (its UPDATE, just before the health one, returned the row), or else the failing streak did.
+  const goneDisabled = gone && (written.at(-1 - healthWrite.length)?.rows.length ?? 0) > 0;
+  const disabledReason = goneDisabled ? GONE : health.disabled ? 'every delivery attempt failed for too long' : null;
   if (!isOperational(event.type)) {
     const context = { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, surface: endpoint.surface, event_type: event.type, event_id: event.id };
     const link = { delivery_id: delivery.id, delivery_url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}` };
     if (status === 'failed' && trigger !== 'test') deps.emit?.({ tenantId: endpoint.tenant_id, type: 'delivery.failed', data: { ...context, ...link, attempts: attemptNumber, last_status_code: statusCode, last_error: errorMessage } });
-    if (health.disabled) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.disabled', data: { ...context, ...link, reason: 'every delivery attempt failed for too long' } });
+    if (disabledReason) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.disabled', data: { ...context, ...link, reason: disabledReason } });
     if (health.circuitOpened) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.circuit_opened', data: { ...context, ...link, retry_after_seconds: deps.config.circuitCooldownSeconds } });
   }
-  if (health.disabled) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id });
+  if (disabledReason) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id, reason: disabledReason });
   const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: finished - started });
   const outcomeName = succeeded ? 'succeeded' : status === 'pending' ? 'retry_scheduled' : 'failed';
   deps.metrics?.attemptFinished(outcomeName, trigger, outcome.duration_ms);
@@ -234,6 +244,23 @@ async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: De
   const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!, binding) : null;
   const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
   return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature, deps.mac) };
+}
+
+/**
+ * The response as the attempt log keeps it: the endpoint's own secrets (credentials sent, the
+ * subscription's password, API key and client secret, its signing secrets) masked wherever a
+ * receiver echoed them, in the body and in every header value.
+ */
+async function redactedResponse(cipher: SecretCipher, endpoint: Endpoint, response: OutboundResponse, credentialValues: readonly string[]) {
+  const auth = await outboundAuth(cipher, endpoint);
+  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored, signingSecretOf(endpoint.id))));
+  const secrets = [
+    ...credentialValues.map(credentialOf),
+    ...(auth ? authSecrets(auth) : []),
+    ...signing.flatMap((secret) => (secret.startsWith('whsec_') ? [secret, secret.slice(6)] : [secret])),
+  ];
+  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
+  return { response_headers: JSON.stringify(headers), response_body: redactSecrets(response.body, secrets) };
 }
 
 /** Credentials never reach the attempt log: `Basic ****`, `Bearer ****`, or `****`. */

@@ -7,6 +7,18 @@ export type OutboundAuth =
   | { method: 'BASIC_AUTH'; username: string; password: string }
   | { method: 'API_KEY'; headerName: string; key: string };
 
+/** The secret values of an authentication, never its identities (client id, user name, header name). */
+export function authSecrets(auth: OutboundAuth): string[] {
+  switch (auth.method) {
+    case 'BASIC_AUTH':
+      return [auth.password];
+    case 'API_KEY':
+      return [auth.key];
+    case 'OAUTH2':
+      return [auth.clientSecret];
+  }
+}
+
 interface CachedToken {
   accessToken: string;
   refreshAt: number;

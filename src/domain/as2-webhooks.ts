@@ -140,6 +140,7 @@ export function toAs2WebhookView(endpoint: Endpoint) {
     webhook_events: events,
     webhook_eventos: events.map(spanishOf),
     webhook_activo: enabled,
+    disabled_reason: endpoint.disabled_reason,
     has_secret: endpoint.secret_enc !== null,
     created_at: toIso(endpoint.created_at)!,
     updated_at: toIso(endpoint.updated_at)!,

@@ -38,6 +38,8 @@ export interface SubscriptionView {
   eventType: string;
   description: string | null;
   authentication: PublicAuth;
+  enabled: boolean;
+  disabledReason: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -158,6 +160,8 @@ export async function toSubscriptionView(services: Services, endpoint: Endpoint)
     eventType: (eventName && findEventType(eventName)?.subscriptionName) ?? eventName ?? '',
     description: endpoint.description,
     authentication: publicAuth(auth),
+    enabled: endpoint.enabled === 1,
+    disabledReason: endpoint.disabled_reason,
     createdAt: toIso(endpoint.created_at)!,
     updatedAt: toIso(endpoint.updated_at)!,
   };

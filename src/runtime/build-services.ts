@@ -3,6 +3,7 @@ import { createTokenVerifier } from '../auth/jwt.ts';
 import { type Env, toConfig } from '../config.ts';
 import { migrate, type StatementBatchRunner } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
+import { createStoreHealth } from '../db/store-health.ts';
 import { createDeliveryMetrics } from '../delivery/metrics.ts';
 import type { Mac } from '../delivery/signer.ts';
 import { createDeliveryEngine, type RunningEngine } from '../delivery/sweeper.ts';
@@ -29,7 +30,7 @@ export interface ServiceParts {
   /** Keeps detached work (the fast path) alive on runtimes that would otherwise drop it (Workers' waitUntil). */
   background?: (task: Promise<unknown>) => void;
   /** In-memory state that outlives one set of services (Workers build services per invocation). */
-  shared?: Pick<Services, 'metrics' | 'rateLimiter'>;
+  shared?: Pick<Services, 'metrics' | 'rateLimiter' | 'storeHealth'>;
 }
 
 /** Applies pending migrations and logs what ran. */
@@ -47,9 +48,22 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
   const cipher = await createSecretCipher(env.HOOKGATE_ENCRYPTION_KEY);
   const now = () => systemClock.now();
   const metrics = parts.shared?.metrics ?? createDeliveryMetrics();
+  const storeHealth = parts.shared?.storeHealth ?? createStoreHealth();
+  // Every atomic unit (ingestion outboxes, attempt results) tells whether the store takes writes.
+  const atomic: Services['atomic'] = (queries) =>
+    store.atomic(queries).then(
+      (results) => {
+        storeHealth.writeSucceeded();
+        return results;
+      },
+      (error: unknown) => {
+        storeHealth.writeFailed(error);
+        throw error;
+      },
+    );
   const engine = createDeliveryEngine({
     db: store.db,
-    atomic: store.atomic,
+    atomic,
     now,
     config,
     cipher,
@@ -61,7 +75,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
   });
   const services: Services = {
     db: store.db,
-    atomic: store.atomic,
+    atomic,
     clock: systemClock,
     config,
     cipher,
@@ -70,6 +84,7 @@ export async function buildServices(parts: ServiceParts): Promise<{ services: Se
     engine,
     metrics,
     rateLimiter: parts.shared?.rateLimiter,
+    storeHealth,
   };
   return { services, engine };
 }

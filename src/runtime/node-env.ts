@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Env } from '../config.ts';
+import { parseEnv as parseDotEnv } from 'node:util';
+import { ConfigError, type Env } from '../config.ts';
 import { bytesToBase64 } from '../lib/encoding.ts';
 import { randomBytes, randomToken } from '../lib/random.ts';
 
@@ -8,6 +9,28 @@ import { randomBytes, randomToken } from '../lib/random.ts';
  * Environment helpers for the runtimes with a filesystem (Node, Bun and the compiled binary, which
  * all implement `node:fs`). Workers take their secrets from `wrangler secret put` instead.
  */
+
+/**
+ * The variables the server and the CLI read: the process's environment over a `.env` file in the
+ * working folder, if there is one (a variable set in the environment wins, as with dotenv; Bun
+ * reads the same file by itself).
+ */
+export function nodeEnvironment(file = resolve('.env')): Record<string, string | undefined> {
+  if (!existsSync(file)) return process.env;
+  return { ...parseDotEnv(readFileSync(file, 'utf8')), ...process.env };
+}
+
+/**
+ * Refuses a database file that does not exist, in one line naming what to do: every CLI command
+ * but `serve` and `migrate` works on an existing store, and would otherwise create an empty one
+ * (with new development secrets) wherever it was run from.
+ */
+export function assertStoreExists(path: string): void {
+  if (path !== ':memory:' && existsSync(path)) return;
+  throw new ConfigError(
+    `no hookgate database at ${resolve(path)}: set DATABASE_URL (or DATA_DIR) to the server's database, or run hookgate migrate to create one there`,
+  );
+}
 
 /** `DATABASE_URL` may be a path, `file:path` or `sqlite://path`. */
 export function databasePath(url: string): string {

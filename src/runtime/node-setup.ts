@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import type { Services } from '../services.ts';
 import { buildServices, migrateStore } from './build-services.ts';
-import { databasePath, developmentSecrets, ensureDataDir } from './node-env.ts';
+import { assertStoreExists, databasePath, developmentSecrets, ensureDataDir, nodeEnvironment } from './node-env.ts';
 
 export { databasePath } from './node-env.ts';
 
@@ -17,11 +17,17 @@ export interface NodeRuntime {
   engine: RunningEngine;
 }
 
+export interface SetUpOptions {
+  /** Create the database (and its folder) when it does not exist: the server and `migrate` do, other CLI commands refuse. */
+  createStore?: boolean;
+}
+
 /** Reads the environment, opens and migrates the SQLite store, and builds the services. */
-export async function setUpNode(source: Record<string, string | undefined> = process.env): Promise<NodeRuntime> {
+export async function setUpNode(source: Record<string, string | undefined> = nodeEnvironment(), options: SetUpOptions = { createStore: true }): Promise<NodeRuntime> {
   const parsed = parseEnv(source);
   const log = createLogger(parsed.LOG_LEVEL, (text) => process.stderr.write(`${text}\n`));
   const path = databasePath(parsed.DATABASE_URL);
+  if (!options.createStore) assertStoreExists(path);
   const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
   const store = openBetterSqlite(path);
   await migrateStore(store, log);

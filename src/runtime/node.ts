@@ -1,24 +1,20 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { Cron } from 'croner';
 import { ConfigError } from '../config.ts';
 import { closeConnectionsWithoutRequest, deadlineOptions } from './node-deadlines.ts';
+import { nodeEnvironment } from './node-env.ts';
 import { setUpNode } from './node-setup.ts';
 import { appForRole } from './roles.ts';
+import { scheduleSweeps } from './sweep-cron.ts';
 
 /** In-flight attempts get this long to finish on SIGTERM before their leases are released. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Node entry point: environment → SQLite → migrations → app → HTTP server. */
-export async function startNodeServer(source: Record<string, string | undefined> = process.env) {
+export async function startNodeServer(source: Record<string, string | undefined> = nodeEnvironment()) {
   const { env, services, store, engine } = await setUpNode(source);
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
-  const sweeper = sweeps
-    ? new Cron(env.HOOKGATE_SWEEP_CRON, { protect: true, name: 'sweeper' }, async () => {
-        const report = await engine.sweep();
-        if (report.claimed || report.pruned) services.log({ msg: 'sweep', ...report });
-      })
-    : null;
+  const sweeper = sweeps ? scheduleSweeps(env.HOOKGATE_SWEEP_CRON, engine, services) : null;
   const serverOptions = deadlineOptions(env.HOOKGATE_HEADERS_TIMEOUT_MS);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST, serverOptions }, (info) => {
     services.log({ msg: 'listening', port: info.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE });

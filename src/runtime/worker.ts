@@ -2,6 +2,7 @@ import { createApp } from '../app.ts';
 import { ConfigError, type Env, parseEnv, toConfig } from '../config.ts';
 import { type D1Database, openD1 } from '../db/dialects/d1.ts';
 import { pendingMigrations } from '../db/migrate.ts';
+import { createStoreHealth } from '../db/store-health.ts';
 import { createDeliveryMetrics } from '../delivery/metrics.ts';
 import { createFetchTransport } from '../delivery/transports/fetch.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -25,13 +26,13 @@ interface ScheduledController {
 
 let migrated = false;
 /** Pure in-memory state kept per isolate (no I/O, no promises, so safe across requests). */
-let shared: Pick<Services, 'metrics' | 'rateLimiter'> | null = null;
+let shared: Pick<Services, 'metrics' | 'rateLimiter' | 'storeHealth'> | null = null;
 
 /**
  * Cloudflare Workers entry point: bindings → D1 store → migrations (once per isolate) → app.
  * Services are built per invocation so every promise and fetch belongs to the request (or cron
  * run) that started it; the fast path after ingestion runs under that request's `waitUntil`.
- * Only the rate limiter and the metrics counters live per isolate.
+ * Only the rate limiter, the metrics counters and the store's health flag live per isolate.
  */
 async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
   const env = readEnv(bindings);
@@ -41,7 +42,11 @@ async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
     await migrateOnce(store, log);
     migrated = true;
   }
-  shared ??= { metrics: createDeliveryMetrics(), rateLimiter: createRateLimiter(toConfig(env).rateLimitPerMinute, () => systemClock.now()) };
+  shared ??= {
+    metrics: createDeliveryMetrics(),
+    rateLimiter: createRateLimiter(toConfig(env).rateLimitPerMinute, () => systemClock.now()),
+    storeHealth: createStoreHealth(),
+  };
   return buildServices({ env, store, transport: createFetchTransport(), log, shared, background: (task) => ctx.waitUntil(task) });
 }
 

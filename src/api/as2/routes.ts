@@ -149,6 +149,7 @@ export const getWebhook = createRoute({
             webhook_events: z.array(z.string()),
             webhook_eventos: z.array(z.string()),
             webhook_activo: z.boolean(),
+            disabled_reason: z.string().nullable().openapi({ description: 'Why hookgate disabled the webhook (`gone`: the receiver answered 410), null while active' }),
             has_secret: z.boolean(),
             created_at: dateTime,
             updated_at: dateTime,

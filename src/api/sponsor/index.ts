@@ -106,6 +106,7 @@ function toWebhookResponse(endpoint: Endpoint) {
     url: endpoint.url,
     events: eventTypesOf(endpoint) ?? allSponsorEvents(),
     is_active: endpoint.enabled === 1,
+    disabled_reason: endpoint.disabled_reason,
     created_at: toIso(endpoint.created_at)!,
     last_triggered_at: toIso(endpoint.last_triggered_at),
   };

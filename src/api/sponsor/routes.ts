@@ -45,6 +45,7 @@ export const WebhookResponse = z
     url: z.string(),
     events: z.array(z.string()),
     is_active: z.boolean(),
+    disabled_reason: z.string().nullable().openapi({ description: 'Why hookgate disabled the webhook (`gone`: the receiver answered 410), null while active' }),
     created_at: z.string().openapi({ format: 'date-time' }),
     last_triggered_at: z.string().nullable().openapi({ format: 'date-time' }),
   })

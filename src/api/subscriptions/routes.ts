@@ -106,6 +106,8 @@ export const WebhookSubscriptionResponse = z
       z.object({ method: z.literal('BASIC_AUTH'), username: z.string() }),
       z.object({ method: z.literal('API_KEY'), headerName: z.string() }),
     ]),
+    enabled: z.boolean().openapi({ description: 'False once hookgate has disabled the subscription; a PUT enables it again' }),
+    disabledReason: z.string().nullable().openapi({ description: 'Why it was disabled (`gone`: the receiver answered 410), null while enabled' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
   })

@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Insertable, type Kysely, type SqlBool, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, type Insertable, type Kysely, type SqlBool, sql } from 'kysely';
 import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { prepared } from '../prepared.ts';
 import type { AttemptTable, Database, Delivery, DeliveryStatus, DeliveryTable } from '../schema.ts';
@@ -61,6 +61,10 @@ export async function claimIds(db: Kysely<Database>, lease: Lease, ids: readonly
   return claimed;
 }
 
+/** No live lease holds the delivery: no attempt of it is in flight. */
+const notInFlight = (now: number) => (eb: ExpressionBuilder<Database, 'deliveries'>) =>
+  eb.or([eb('lease_owner', 'is', null), eb('status', '!=', 'pending'), eb('next_attempt_at', '<=', now)]);
+
 /**
  * Claims one delivery for an immediate attempt whatever its status (manual retry, test send), unless
  * another owner holds a live lease on it: then undefined, and no second attempt is made.
@@ -70,7 +74,21 @@ export async function claimForManualAttempt(db: Kysely<Database>, lease: Lease, 
     .updateTable('deliveries')
     .set({ status: 'pending', lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now, completed_at: null })
     .where('id', '=', id)
-    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('status', '!=', 'pending'), eb('next_attempt_at', '<=', lease.now)]))
+    .where(notInFlight(lease.now))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Makes one delivery, whatever its status, pending and due now, for the sweepers to attempt (a retry
+ * asked for outside the server: the CLI). Undefined while an attempt of it is in flight.
+ */
+export async function scheduleNow(db: Kysely<Database>, id: number, now: number): Promise<Delivery | undefined> {
+  return db
+    .updateTable('deliveries')
+    .set({ status: 'pending', lease_owner: null, next_attempt_at: now, updated_at: now, completed_at: null })
+    .where('id', '=', id)
+    .where(notInFlight(now))
     .returningAll()
     .executeTakeFirst();
 }

@@ -97,6 +97,20 @@ const outcomeUpdate = prepared(
   },
 );
 
+/**
+ * Disables an endpoint at once with `reason` (its receiver answered 410 Gone), in an attempt's
+ * atomic unit; the UPDATE returns a row only if this statement disabled it.
+ */
+export function disableEndpointQuery(db: Kysely<Database>, endpointId: string, reason: string, now: number): CompiledQuery {
+  return db
+    .updateTable('endpoints')
+    .set({ enabled: 0, disabled_reason: reason, updated_at: now })
+    .where('id', '=', endpointId)
+    .where('enabled', '=', 1)
+    .returning('id')
+    .compile();
+}
+
 type OutcomeRow = Pick<Endpoint, 'enabled' | 'updated_at' | 'circuit_state' | 'circuit_opened_at'>;
 
 /** What the outcome UPDATE changed, from its RETURNING row (none when the endpoint is gone). */

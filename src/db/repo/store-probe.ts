@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.ts';
+
+/**
+ * A real write of one small row (its value changes every time, so SQLite cannot skip it): after a
+ * store failure, `/ready` tries this to learn whether the store takes writes again.
+ */
+export async function writeStoreProbe(db: Kysely<Database>, now: number): Promise<void> {
+  await db
+    .insertInto('store_probe')
+    .values({ id: 1, written_at: now })
+    .onConflict((conflict) => conflict.column('id').doUpdateSet({ written_at: now }))
+    .execute();
+}
