@@ -161,7 +161,7 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       assert.ok(!Number.isNaN(Date.parse(response.body.created_at)));
     });
 
-    it('serves the collection with and without the trailing slash, listing it once in the spec', async () => {
+    it('serves the collection with and without the trailing slash, and documents both forms (page 001 lists the slashed one)', async () => {
       const created = await call(server, 'POST', `${BASE}/`, { headers: admin, body: { tenant_id: t.d.id, url: 'https://d.example.com/h', events: ['invoice.paid'] } });
       assert.equal(created.status, 201);
       assert.equal(created.body.partner_id, null);
@@ -170,8 +170,8 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       assert.deepEqual(listed.body.items.map((item: { id: string }) => item.id), [created.body.id]);
       const spec = await call(server, 'GET', '/openapi.json');
       const paths = Object.keys(spec.body.paths).filter((path) => path.startsWith(BASE));
-      assert.ok(paths.includes(BASE) && !paths.some((path) => path.includes('trailing')), paths.join());
-      assert.equal(paths.length, 11, 'the 12 endpoints of page 001 on 9 paths, plus recover and recovery progress');
+      assert.ok(paths.includes(BASE) && paths.includes(`${BASE}/`) && !paths.some((path) => path.includes('trailing')), paths.join());
+      assert.equal(paths.length, 12, 'the 12 endpoints of page 001 on 9 paths and the slashed collection, plus recover and recovery progress');
     });
 
     it('keeps a caller-chosen secret and honours is_active false', async () => {
