@@ -89,8 +89,6 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
   };
 
   const lease = (): Lease => ({ owner, now: deps.now(), leaseMs });
-  /** The limiter's key for a delivery's tenant (its endpoint's own id when the endpoint row is missing). */
-  const tenantOf = (delivery: Delivery, endpoint: Endpoint | undefined) => endpoint?.tenant_id ?? delivery.endpoint_id;
 
   /** When an attempt to each endpoint last failed (entries older than BATCH_ENDPOINT_TTL_MS are dropped). */
   const lastFailure = new Map<string, number>();
@@ -150,7 +148,8 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
     limiter.together(() => {
       for (const delivery of batch) {
         const endpoint = endpoints.get(delivery.endpoint_id);
-        enqueue(delivery, tenantOf(delivery, endpoint), 'sweep', () => ({ event: events.get(delivery.event_id), endpoint: rowServes(delivery.endpoint_id) ? endpoint : undefined }));
+        // Without its endpoint's row (deleted, or the read failed), the endpoint stands for its own tenant.
+        enqueue(delivery, endpoint?.tenant_id ?? delivery.endpoint_id, 'sweep', () => ({ event: events.get(delivery.event_id), endpoint: rowServes(delivery.endpoint_id) ? endpoint : undefined }));
       }
     });
   }
@@ -250,7 +249,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
     return report;
   }
 
-  /** Queues fresh deliveries leased to this engine, up to what their endpoints and tenants may take on; gives back the rest. */
+  /** Queues fresh deliveries leased to this engine (written so, or claimed), up to what their endpoints and tenants may take on; gives back the rest. */
   function takeLeased(leased: readonly FreshDelivery[]): void {
     const givenBack: number[] = [];
     limiter.together(() => {
@@ -287,10 +286,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
         if (2 * limiter.room >= limiter.maxBacklog) detach(claimAll());
         return;
       }
-      for (const item of unleased) {
-        if (limiter.roomFor(item.delivery.endpoint_id, item.endpoint.tenant_id) > 0) fastPath.set(item.delivery.id, item);
-        else noteFull();
-      }
+      for (const item of unleased) fastPath.set(item.delivery.id, item);
       // The unleased deliveries of every request answered in this turn are claimed together, by one UPDATE.
       if (fastPathClaim) return;
       fastPathClaim = true;
@@ -300,12 +296,7 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
           fastPath.clear();
           fastPathClaim = false;
           const claimed = await claimIds(deps.db, lease(), [...batch.keys()]);
-          limiter.together(() => {
-            for (const delivery of claimed) {
-              const item = batch.get(delivery.id);
-              enqueue(delivery, tenantOf(delivery, item?.endpoint), 'fast_path', () => item ?? {});
-            }
-          });
+          takeLeased(claimed.map((delivery) => ({ ...batch.get(delivery.id)!, delivery })));
         }),
       );
     },
