@@ -132,7 +132,10 @@ export function createDeliveryEngine(deps: EngineDeps): RunningEngine {
   async function followInLine(endpoint: Endpoint): Promise<void> {
     if (stopping) return;
     const next = await claimNextInLine(deps.db, lease(), endpoint.id);
-    if (next) enqueue(next, endpoint.tenant_id, 'sweep');
+    if (!next) return;
+    // Stopped meanwhile: give it back at once rather than at the end of its lease.
+    if (stopping) await releaseLeases(deps.db, owner, [next.id], deps.now());
+    else enqueue(next, endpoint.tenant_id, 'sweep');
   }
 
   /** Queues a claimed batch, its events and endpoints read together (see BATCH_ENDPOINT_TTL_MS for how long the endpoints serve). */
