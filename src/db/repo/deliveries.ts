@@ -34,37 +34,41 @@ export interface ClaimShares {
   skipTenants: readonly string[];
 }
 
+/** The claim of a sweep, built and compiled once (the skipped ids are one JSON parameter each, so the SQL never changes). */
+const claimDueQuery = prepared(
+  (db, values: { owner: string; now: number; until: number; limit: number; perEndpoint: number; skipEndpoints: string; skipTenants: string }) => {
+    const due = db
+      .selectFrom('deliveries')
+      .select(['id', 'endpoint_id', 'next_attempt_at'])
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', values.now)
+      .where(inEventOrder)
+      .where(sql<SqlBool>`endpoint_id NOT IN (SELECT value FROM json_each(${values.skipEndpoints}))`)
+      .where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE tenant_id IN (SELECT value FROM json_each(${values.skipTenants})))`)
+      .orderBy('next_attempt_at')
+      .limit(values.limit);
+    const ranked = db.selectFrom(due.as('due')).select(['id', sql<number>`row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id)`.as('place')]);
+    const picked = db.selectFrom(ranked.as('ranked')).select('id').where('place', '<=', values.perEndpoint);
+    return db.updateTable('deliveries').set({ lease_owner: values.owner, next_attempt_at: values.until, updated_at: values.now }).where('id', 'in', picked).returningAll();
+  },
+);
+
 /**
  * Claims up to `limit` of the longest-due deliveries. With `shares`, an endpoint gets at most
  * `perEndpoint` of them, and skipped endpoints and tenants none (their ids go in as one JSON
- * parameter each, so any number of them fits D1's bound-parameter limit).
+ * parameter each, read with `json_each`, so any number of them fits D1's bound-parameter limit).
  */
 export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number, shares?: ClaimShares): Promise<Delivery[]> {
-  let due = db
-    .selectFrom('deliveries')
-    .select(['id', 'endpoint_id', 'next_attempt_at'])
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', lease.now)
-    .where(inEventOrder)
-    .orderBy('next_attempt_at')
-    .limit(limit);
-  if (shares?.skipEndpoints.length) due = due.where(sql<SqlBool>`endpoint_id NOT IN (SELECT value FROM json_each(${JSON.stringify(shares.skipEndpoints)}))`);
-  if (shares?.skipTenants.length) {
-    due = due.where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE tenant_id IN (SELECT value FROM json_each(${JSON.stringify(shares.skipTenants)})))`);
-  }
-  const picked =
-    shares && shares.perEndpoint < limit
-      ? db
-          .selectFrom(
-            db
-              .selectFrom(due.as('due'))
-              .select(['id', sql<number>`row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id)`.as('place')])
-              .as('ranked'),
-          )
-          .select('id')
-          .where('place', '<=', shares.perEndpoint)
-      : db.selectFrom(due.as('due')).select('id');
-  return db.updateTable('deliveries').set(leased(lease)).where('id', 'in', picked).returningAll().execute();
+  const query = claimDueQuery(db, {
+    owner: lease.owner,
+    now: lease.now,
+    until: lease.now + lease.leaseMs,
+    limit,
+    perEndpoint: shares?.perEndpoint ?? limit,
+    skipEndpoints: JSON.stringify(shares?.skipEndpoints ?? []),
+    skipTenants: JSON.stringify(shares?.skipTenants ?? []),
+  });
+  return (await db.executeQuery(query)).rows;
 }
 
 /** Claims up to `limit` due deliveries of one endpoint, oldest first (through its index of pending deliveries). */
