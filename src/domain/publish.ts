@@ -9,6 +9,7 @@ import type { FreshDelivery } from '../delivery/engine.ts';
 import { ApiError, invalid } from '../errors.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
+import { surfaceNamed } from '../surfaces/index.ts';
 import { eventTypesOf } from './endpoint-fields.ts';
 
 /** What publishing needs: the store, the clock, limits, and the engine to hand new deliveries to. */
@@ -34,10 +35,9 @@ export interface PublishResult {
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
-/** Does this endpoint take this event? (page 000 `events` null = all; 002 its eventType; 003 its partner and events; 001 its list) */
+/** Does this endpoint take this event? Its surface's rule (src/surfaces/), then its own filter (page 000 `events` null = all; 002 its eventType; 003 and 001 their lists). */
 export function endpointTakes(endpoint: Endpoint, type: EventType, as2PartnerId: number | null): boolean {
-  if (endpoint.enabled !== 1 || !type.surfaces.includes(endpoint.surface)) return false;
-  if (endpoint.surface === 'as2' && endpoint.as2_partner_id !== as2PartnerId) return false;
+  if (endpoint.enabled !== 1 || !surfaceNamed(endpoint.surface).takes(endpoint, type, as2PartnerId)) return false;
   const filter = eventTypesOf(endpoint);
   return filter === null || filter.includes(type.name);
 }

@@ -9,16 +9,12 @@ import {
   type Subscriber,
   toSubscriptionView,
 } from '../../domain/subscriptions.ts';
-import { ApiError, type ErrorFormatter, notFound, unauthorized } from '../../errors.ts';
+import { notFound, unauthorized } from '../../errors.ts';
 import { requireToken } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { subscriptionErrors } from '../error-formats.ts';
 import { createSurface } from '../surface.ts';
 import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './routes.ts';
-
-/** The page lists 400 for any unusable request, so a non-JSON content type answers 400 rather than 415. */
-const format: ErrorFormatter = (error) =>
-  subscriptionErrors(error.kind === 'unsupported_media_type' ? new ApiError('malformed', 'Content-Type must be application/json') : error);
 
 /** The subscriber is the token's `sub` inside the tenant its `tenant_id` names; both must be present and the tenant must exist. */
 const requireSubscriber: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -37,7 +33,7 @@ const NOT_FOUND = 'Subscription not found';
 
 /** Page 002, mounted at /subscription-management: a subscriber's webhook subscriptions, Bearer JWT. */
 export function subscriptionApi() {
-  const app = createSurface(format);
+  const app = createSurface(subscriptionErrors);
   app.use(requireToken(), requireSubscriber);
 
   app.openapi(listSubscriptions, async (c) => c.json(await list(c.var.services, subscriberOf(c)), 200));

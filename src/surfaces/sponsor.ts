@@ -1,0 +1,23 @@
+import { fastApiErrors } from '../api/error-formats.ts';
+import { plainAnswers } from '../api/shared-answers.ts';
+import { sponsorApi } from '../api/sponsor/index.ts';
+import { newHexSecret } from '../domain/endpoint-fields.ts';
+import { catalogueTakes, type Surface } from './surface.ts';
+
+/** Page 000: one webhook per sponsor (tenant), raw API key, FastAPI errors, hex secrets. */
+export const sponsor: Surface = {
+  name: 'sponsor',
+  mountPath: '/api/webhooks',
+  authentication: { description: 'the raw API key in `Authorization`', schemes: ['APIKeyHeader'] },
+  errors: fastApiErrors,
+  envelope: (endpoint, event, timestamp) => ({ event_id: event.id, event_type: event.type, timestamp, sponsor_id: endpoint.tenant_id }),
+  signsBody: true,
+  newSecret: newHexSecret,
+  partnerBound: false,
+  takes: catalogueTakes('sponsor'),
+  documentation: {
+    tag: { name: 'Sponsor webhooks', description: 'Page 000: one webhook per sponsor, raw API key' },
+    sharedAnswers: plainAnswers('ErrorDetail'),
+  },
+  routes: sponsorApi,
+};

@@ -1,0 +1,45 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../api/context.ts';
+import type { SecuritySchemeName } from '../api/security-schemes.ts';
+import type { SharedAnswers } from '../api/shared-answers.ts';
+import type { EventType, SurfaceName } from '../catalogue.ts';
+import type { Endpoint, EventRow } from '../db/schema.ts';
+import type { ErrorFormatter } from '../errors.ts';
+
+/**
+ * One webhook-management API (a seed page) and every rule that differs between them: where it is
+ * mounted, how callers authenticate, how its errors read, what its deliveries carry and how they are
+ * signed, its secrets and which events its endpoints take. The app, the engine, the console and
+ * publishing read these records (src/surfaces/index.ts); nothing outside this folder compares a
+ * surface's name.
+ */
+export interface Surface {
+  /** The value of `endpoints.surface` for the endpoints made through this API. */
+  name: SurfaceName;
+  /** Where app.ts mounts `routes`. */
+  mountPath: string;
+  /** How callers authenticate (the routes enforce it; `schemes` are the OpenAPI security schemes they name). */
+  authentication: { description: string; schemes: readonly SecuritySchemeName[] };
+  /** Its error wire format, also for paths under `mountPath` that no route matches. */
+  errors: ErrorFormatter;
+  /** The JSON object a delivery to one of its endpoints carries, before the event's `data` is added. */
+  envelope(endpoint: Pick<Endpoint, 'tenant_id' | 'as2_partner_id'>, event: EventRow, timestamp: string): Record<string, unknown>;
+  /** Whether deliveries also sign the body alone in `X-Webhook-Signature` (besides the Standard Webhooks headers). */
+  signsBody: boolean;
+  /** A fresh signing secret in this API's format. */
+  newSecret(): string;
+  /** Its endpoints take only the events published for their own AS2 partner. */
+  partnerBound: boolean;
+  /** Whether one of its endpoints takes an event of this type (published for this AS2 partner, or none); the endpoint's own filter is checked apart. */
+  takes(endpoint: Pick<Endpoint, 'as2_partner_id'>, type: EventType, as2PartnerId: number | null): boolean;
+  /** Its tag and its shared answers in the OpenAPI document. */
+  documentation: { tag: { name: string; description: string }; sharedAnswers: SharedAnswers };
+  /** Its router, mounted at `mountPath`. */
+  routes(): OpenAPIHono<AppEnv>;
+}
+
+/** The catalogue's rule: an endpoint takes the events the catalogue lists for its surface. */
+export const catalogueTakes =
+  (name: SurfaceName): Surface['takes'] =>
+  (_endpoint, type) =>
+    type.surfaces.includes(name);
