@@ -1,6 +1,7 @@
 import { eventTypesFor, resolveForSurface } from '../../catalogue.ts';
 import { deleteEndpoint, findSponsorEndpoint, insertEndpoint } from '../../db/repo/endpoints.ts';
 import type { Endpoint } from '../../db/schema.ts';
+import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { assertTargetUrl, eventTypesOf, newHexSecret, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
 import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
@@ -59,7 +60,7 @@ export function sponsorApi() {
       updated_at: now,
     }).catch((error: unknown) => {
       // Two concurrent creates: the partial unique index keeps one webhook per sponsor.
-      if (String(error).includes('UNIQUE')) throw conflict('A webhook already exists for this sponsor');
+      if (isUniqueViolation(error)) throw conflict('A webhook already exists for this sponsor');
       throw error;
     });
     return c.json(
