@@ -42,7 +42,7 @@ export interface NewAdminWebhook {
   isActive: boolean;
   /** A caller-chosen secret; otherwise a fresh `whsec_` one. */
   secret: string | null;
-  ordering?: 'none' | 'fifo';
+  ordering?: Endpoint['ordering'];
   /** Deliveries per second; null = unlimited. */
   rateLimit?: number | null;
 }
@@ -76,7 +76,7 @@ export interface AdminWebhookPatch {
   events?: string[];
   description?: string | null;
   isActive?: boolean;
-  ordering?: 'none' | 'fifo';
+  ordering?: Endpoint['ordering'];
   rateLimit?: number | null;
 }
 
