@@ -7,6 +7,7 @@ import { catalogueTakes, type Surface } from './surface.ts';
 /** Page 001: webhook administration across tenants, Bearer JWT with `webhooks:admin`, FastAPI 422 errors, `whsec_` secrets. */
 export const admin: Surface = {
   name: 'admin',
+  label: 'Admin (001)',
   mountPath: '/api/v1/admin/webhooks',
   authentication: { description: 'a Bearer JWT carrying the `webhooks:admin` scope', schemes: ['BearerJWT'] },
   errors: fastApiErrors,

@@ -8,6 +8,7 @@ import type { Surface } from './surface.ts';
 /** Page 003: the legacy AS2 partner API, POST only, one webhook per partner, Spanish errors and aliases, hex secrets. */
 export const as2: Surface = {
   name: 'as2',
+  label: 'AS2 (003)',
   mountPath: '/api/v1/webhooks',
   authentication: { description: 'the tenant’s API key: `Authorization: Bearer <key>`, raw `Authorization` or `X-API-Key`', schemes: ['APIKeyHeader', 'PartnerApiKey'] },
   errors: as2Errors,

@@ -7,6 +7,7 @@ import { catalogueTakes, type Surface } from './surface.ts';
 /** Page 000: one webhook per sponsor (tenant), raw API key, FastAPI errors, hex secrets. */
 export const sponsor: Surface = {
   name: 'sponsor',
+  label: 'Sponsor (000)',
   mountPath: '/api/webhooks',
   authentication: { description: 'the raw API key in `Authorization`', schemes: ['APIKeyHeader'] },
   errors: fastApiErrors,

@@ -8,6 +8,7 @@ import { catalogueTakes, type Surface } from './surface.ts';
 /** Page 002: a subscriber's subscriptions, Bearer JWT, camelCase payloads with upper-snake event names. */
 export const subscriptions: Surface = {
   name: 'subscription',
+  label: 'Subscription (002)',
   mountPath: '/subscription-management',
   authentication: { description: 'a Bearer JWT whose `sub` is the subscriber inside its `tenant_id`', schemes: ['BearerJWT'] },
   errors: subscriptionErrors,

@@ -16,6 +16,8 @@ import type { ErrorFormatter } from '../errors.ts';
 export interface Surface {
   /** The value of `endpoints.surface` for the endpoints made through this API. */
   name: SurfaceName;
+  /** How the console names it. */
+  label: string;
   /** Where app.ts mounts `routes`. */
   mountPath: string;
   /** How callers authenticate (the routes enforce it; `schemes` are the OpenAPI security schemes they name). */
