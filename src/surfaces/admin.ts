@@ -1,4 +1,5 @@
 import { adminApi } from '../api/admin/index.ts';
+import { ADMIN_SCOPE, requireToken } from '../api/auth.ts';
 import { fastApiErrors } from '../api/error-formats.ts';
 import { plainAnswers } from '../api/shared-answers.ts';
 import { newSigningSecret } from '../domain/endpoint-fields.ts';
@@ -9,7 +10,8 @@ export const admin: Surface = {
   name: 'admin',
   label: 'Admin (001)',
   mountPath: '/api/v1/admin/webhooks',
-  authentication: { description: 'a Bearer JWT carrying the `webhooks:admin` scope', schemes: ['BearerJWT'] },
+  // A Bearer JWT carrying the `webhooks:admin` scope.
+  authentication: [requireToken({ anyScope: [ADMIN_SCOPE] })],
   errors: fastApiErrors,
   envelope: (endpoint, event, timestamp) => ({ event_id: event.id, event_type: event.type, timestamp, tenant_id: endpoint.tenant_id }),
   signsBody: false,
@@ -20,5 +22,5 @@ export const admin: Surface = {
     tag: { name: 'Webhooks', description: 'Page 001: webhook administration across tenants, Bearer JWT' },
     sharedAnswers: plainAnswers('ErrorDetail'),
   },
-  routes: adminApi,
+  routes: () => adminApi(admin),
 };

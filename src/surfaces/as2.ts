@@ -1,4 +1,5 @@
 import { as2Api } from '../api/as2/index.ts';
+import { requireApiKey } from '../api/auth.ts';
 import { as2Errors } from '../api/error-formats.ts';
 import { plainAnswers, STORE_UNAVAILABLE } from '../api/shared-answers.ts';
 import { findEventType } from '../catalogue.ts';
@@ -10,7 +11,8 @@ export const as2: Surface = {
   name: 'as2',
   label: 'AS2 (003)',
   mountPath: '/api/v1/webhooks',
-  authentication: { description: 'the tenant’s API key: `Authorization: Bearer <key>`, raw `Authorization` or `X-API-Key`', schemes: ['APIKeyHeader', 'PartnerApiKey'] },
+  // The tenant’s API key: `Authorization: Bearer <key>`, raw `Authorization` or `X-API-Key`.
+  authentication: [requireApiKey('any')],
   errors: as2Errors,
   // English and Spanish names side by side.
   envelope: (endpoint, event, timestamp) => ({
@@ -33,5 +35,5 @@ export const as2: Surface = {
       unavailable: `\`Servicio no disponible temporalmente, reintente más tarde\`: ${STORE_UNAVAILABLE}`,
     }),
   },
-  routes: as2Api,
+  routes: () => as2Api(as2),
 };

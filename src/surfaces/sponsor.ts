@@ -1,3 +1,4 @@
+import { requireApiKey } from '../api/auth.ts';
 import { fastApiErrors } from '../api/error-formats.ts';
 import { plainAnswers } from '../api/shared-answers.ts';
 import { sponsorApi } from '../api/sponsor/index.ts';
@@ -9,7 +10,8 @@ export const sponsor: Surface = {
   name: 'sponsor',
   label: 'Sponsor (000)',
   mountPath: '/api/webhooks',
-  authentication: { description: 'the raw API key in `Authorization`', schemes: ['APIKeyHeader'] },
+  // The raw API key in `Authorization`.
+  authentication: [requireApiKey('raw-authorization')],
   errors: fastApiErrors,
   envelope: (endpoint, event, timestamp) => ({ event_id: event.id, event_type: event.type, timestamp, sponsor_id: endpoint.tenant_id }),
   signsBody: true,
@@ -20,5 +22,5 @@ export const sponsor: Surface = {
     tag: { name: 'Sponsor webhooks', description: 'Page 000: one webhook per sponsor, raw API key' },
     sharedAnswers: plainAnswers('ErrorDetail'),
   },
-  routes: sponsorApi,
+  routes: () => sponsorApi(sponsor),
 };

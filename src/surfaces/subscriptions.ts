@@ -1,6 +1,7 @@
+import { requireToken } from '../api/auth.ts';
 import { subscriptionErrors } from '../api/error-formats.ts';
 import { plainAnswers } from '../api/shared-answers.ts';
-import { subscriptionApi } from '../api/subscriptions/index.ts';
+import { requireSubscriber, subscriptionApi } from '../api/subscriptions/index.ts';
 import { findEventType } from '../catalogue.ts';
 import { newSigningSecret } from '../domain/endpoint-fields.ts';
 import { catalogueTakes, type Surface } from './surface.ts';
@@ -10,7 +11,8 @@ export const subscriptions: Surface = {
   name: 'subscription',
   label: 'Subscription (002)',
   mountPath: '/subscription-management',
-  authentication: { description: 'a Bearer JWT whose `sub` is the subscriber inside its `tenant_id`', schemes: ['BearerJWT'] },
+  // A Bearer JWT whose `sub` is the subscriber inside its `tenant_id`.
+  authentication: [requireToken(), requireSubscriber],
   errors: subscriptionErrors,
   envelope: (_endpoint, event, timestamp) => ({ eventId: event.id, eventType: findEventType(event.type)?.subscriptionName ?? event.type, timestamp }),
   signsBody: false,
@@ -21,5 +23,5 @@ export const subscriptions: Surface = {
     tag: { name: 'Subscription management', description: 'Page 002: subscriptions with outbound OAuth2, Basic or API-key authentication' },
     sharedAnswers: plainAnswers('SubscriptionError'),
   },
-  routes: subscriptionApi,
+  routes: () => subscriptionApi(subscriptions),
 };

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../api/context.ts';
-import type { SecuritySchemeName } from '../api/security-schemes.ts';
 import type { SharedAnswers } from '../api/shared-answers.ts';
 import type { EventType, SurfaceName } from '../catalogue.ts';
 import type { Endpoint, EventRow } from '../db/schema.ts';
@@ -20,9 +20,9 @@ export interface Surface {
   label: string;
   /** Where app.ts mounts `routes`. */
   mountPath: string;
-  /** How callers authenticate (the routes enforce it; `schemes` are the OpenAPI security schemes they name). */
-  authentication: { description: string; schemes: readonly SecuritySchemeName[] };
-  /** Its error wire format, also for paths under `mountPath` that no route matches. */
+  /** How callers authenticate: the middleware its routes run before their handlers. */
+  authentication: readonly MiddlewareHandler<AppEnv>[];
+  /** Its error wire format, for its routes and for paths under `mountPath` that no route matches. */
   errors: ErrorFormatter;
   /** The JSON object a delivery to one of its endpoints carries, before the event's `data` is added. */
   envelope(endpoint: Pick<Endpoint, 'tenant_id' | 'as2_partner_id'>, event: EventRow, timestamp: string): Record<string, unknown>;
@@ -36,9 +36,12 @@ export interface Surface {
   takes(endpoint: Pick<Endpoint, 'as2_partner_id'>, type: EventType, as2PartnerId: number | null): boolean;
   /** Its tag and its shared answers in the OpenAPI document. */
   documentation: { tag: { name: string; description: string }; sharedAnswers: SharedAnswers };
-  /** Its router, mounted at `mountPath`. */
+  /** Its router, mounted at `mountPath` (the `xxxApi()` factory of src/api/<surface>/, given this record's `SurfaceRouting`). */
   routes(): OpenAPIHono<AppEnv>;
 }
+
+/** What a surface's router takes from its record: its error format and its authentication. */
+export type SurfaceRouting = Pick<Surface, 'errors' | 'authentication'>;
 
 /** The catalogue's rule: an endpoint takes the events the catalogue lists for its surface. */
 export const catalogueTakes =

@@ -1,5 +1,4 @@
-import { ADMIN_SCOPE, requireToken } from '../auth.ts';
-import { fastApiErrors } from '../error-formats.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { createSurface } from '../surface.ts';
 import { registerDeliveries } from './deliveries.ts';
 import { registerRecovery } from './recovery.ts';
@@ -14,9 +13,9 @@ import { registerWebhooks } from './webhooks.ts';
  * partner-bound token reaches only its tenants; anything else answers exactly like an unknown id.
  * One file per resource; registered in this order, which is also the order of the OpenAPI document.
  */
-export function adminApi() {
-  const app = createSurface(fastApiErrors);
-  app.use(requireToken({ anyScope: [ADMIN_SCOPE] }));
+export function adminApi(surface: SurfaceRouting) {
+  const app = createSurface(surface.errors);
+  app.use(...surface.authentication);
   registerWebhooks(app);
   registerDeliveries(app);
   registerSecretRotation(app);

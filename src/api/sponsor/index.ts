@@ -7,15 +7,14 @@ import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
 import { signingSecretOf } from '../../lib/cipher.ts';
 import { prefixedId } from '../../lib/random.ts';
-import { requireApiKey } from '../auth.ts';
-import { fastApiErrors } from '../error-formats.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { createSurface } from '../surface.ts';
 import { createWebhook, deleteWebhook, getWebhook, listEventTypes } from './routes.ts';
 
 /** Page 000, mounted at /api/webhooks: one webhook per sponsor (tenant), authenticated by the raw API key in `Authorization`. */
-export function sponsorApi() {
-  const app = createSurface(fastApiErrors);
-  app.use(requireApiKey('raw-authorization'));
+export function sponsorApi(surface: SurfaceRouting) {
+  const app = createSurface(surface.errors);
+  app.use(...surface.authentication);
 
   app.openapi(listEventTypes, (c) => {
     const tenant = c.var.tenant;

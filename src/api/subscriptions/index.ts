@@ -10,14 +10,13 @@ import {
   toSubscriptionView,
 } from '../../domain/subscriptions.ts';
 import { notFound, unauthorized } from '../../errors.ts';
-import { requireToken } from '../auth.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import type { AppEnv } from '../context.ts';
-import { subscriptionErrors } from '../error-formats.ts';
 import { createSurface } from '../surface.ts';
 import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './routes.ts';
 
 /** The subscriber is the token's `sub` inside the tenant its `tenant_id` names; both must be present and the tenant must exist. */
-const requireSubscriber: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const requireSubscriber: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { sub, tenantId } = c.var.claims;
   if (!tenantId) throw unauthorized('Token has no tenant_id claim');
   if (!sub) throw unauthorized('Token has no sub claim');
@@ -32,9 +31,9 @@ const subscriberOf = (c: Context<AppEnv>): Subscriber => ({ tenantId: c.var.tena
 const NOT_FOUND = 'Subscription not found';
 
 /** Page 002, mounted at /subscription-management: a subscriber's webhook subscriptions, Bearer JWT. */
-export function subscriptionApi() {
-  const app = createSurface(subscriptionErrors);
-  app.use(requireToken(), requireSubscriber);
+export function subscriptionApi(surface: SurfaceRouting) {
+  const app = createSurface(surface.errors);
+  app.use(...surface.authentication);
 
   app.openapi(listSubscriptions, async (c) => c.json(await list(c.var.services, subscriberOf(c)), 200));
 
