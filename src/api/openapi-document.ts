@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { SURFACES } from '../surfaces/index.ts';
+import { isUnder, SURFACES } from '../surfaces/index.ts';
 import type { AppEnv } from './context.ts';
 import { plainAnswers, type SharedAnswers } from './shared-answers.ts';
 
@@ -28,7 +28,7 @@ const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before the 
 /** Page 001 lists its collection with a trailing slash; the app serves both forms, so both are documented. */
 const SLASHED_COLLECTIONS = ['/api/v1/admin/webhooks'];
 
-const answersAt = (path: string) => MOUNTS.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`))?.answers;
+const answersAt = (path: string) => MOUNTS.find(({ prefix }) => isUnder(path, prefix))?.answers;
 
 function addSharedAnswers(path: string, method: string, operation: Operation): void {
   const surface = answersAt(path);

@@ -16,7 +16,7 @@ const keyFor = (tenantId: string, idempotencyKey: string) => `${tenantId}\u0000$
 const keyOf = (input: PublishInput): string | null => (input.idempotencyKey ? keyFor(input.tenantId, input.idempotencyKey) : null);
 
 /** What to do with one input of a write: answer an earlier result again, or write it (first releasing an expired event's key). */
-export type Decision = { replay: PublishResult } | { releaseKeyOf: string | null };
+type Decision = { replay: PublishResult } | { releaseKeyOf: string | null };
 
 /**
  * The idempotency decisions of one write. A key seen within the window (`IDEMPOTENCY_WINDOW_MS`),

@@ -17,9 +17,8 @@ const byName = new Map<SurfaceName, Surface>(SURFACES.map((surface) => [surface.
 /** The surface an endpoint was made through (`endpoints.surface`). */
 export const surfaceNamed = (name: SurfaceName): Surface => byName.get(name)!;
 
-/** The surface mounted at a path's prefix, if any. */
-export const surfaceAtPath = (path: string): Surface | undefined =>
-  SURFACES.find(({ mountPath }) => path === mountPath || path.startsWith(`${mountPath}/`));
+/** Is `path` the mount path or below it? */
+export const isUnder = (path: string, mountPath: string): boolean => path === mountPath || path.startsWith(`${mountPath}/`);
 
 /** The error format for a path no route matched: its surface's, else FastAPI's (the operator, events and health mounts). */
-export const errorFormatForPath = (path: string): ErrorFormatter => surfaceAtPath(path)?.errors ?? fastApiErrors;
+export const errorFormatForPath = (path: string): ErrorFormatter => SURFACES.find(({ mountPath }) => isUnder(path, mountPath))?.errors ?? fastApiErrors;
