@@ -40,8 +40,8 @@ export interface Surface {
   routes(): OpenAPIHono<AppEnv>;
 }
 
-/** What a surface's router takes from its record: its error format and its authentication. */
-export type SurfaceRouting = Pick<Surface, 'errors' | 'authentication'>;
+/** What a surface's router takes from its record: its error format, its authentication and its secrets. */
+export type SurfaceRouting = Pick<Surface, 'errors' | 'authentication' | 'newSecret'>;
 
 /** The catalogue's rule: an endpoint takes the events the catalogue lists for its surface. */
 export const catalogueTakes =

@@ -16,9 +16,9 @@ import { registerWebhooks } from './webhooks.ts';
 export function adminApi(surface: SurfaceRouting) {
   const app = createSurface(surface.errors);
   app.use(...surface.authentication);
-  registerWebhooks(app);
+  registerWebhooks(app, surface);
   registerDeliveries(app);
-  registerSecretRotation(app);
+  registerSecretRotation(app, surface);
   registerStats(app);
   registerRecovery(app);
   registerTestEvent(app);

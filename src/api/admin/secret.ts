@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { rotateAdminSecret } from '../../domain/admin-webhooks.ts';
 import { toIso } from '../../domain/endpoint-fields.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
 import { webhookInReach } from './reach.ts';
@@ -20,10 +21,10 @@ const rotateSecret = createRoute({
   responses: { 200: ok(z.object({ id: z.string(), secret: z.string(), previous_secret_expires_at: dateTime.nullable() })), ...errorResponses },
 });
 
-export function registerSecretRotation(app: OpenAPIHono<AppEnv>): void {
+export function registerSecretRotation(app: OpenAPIHono<AppEnv>, surface: SurfaceRouting): void {
   app.openapi(rotateSecret, async (c) => {
     const endpoint = await webhookInReach(c, c.req.valid('param').webhook_id);
-    const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint);
+    const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, surface.newSecret());
     return c.json({ id: rotated.id, secret, previous_secret_expires_at: toIso(rotated.previous_secret_expires_at) }, 200);
   });
 }

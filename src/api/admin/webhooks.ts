@@ -7,6 +7,7 @@ import { pageCount } from '../../domain/admin-views.ts';
 import { canonicalAdminEvents, createAdminWebhook, partnerOrgsOf, supportedEvents, toWebhookJson, updateAdminWebhook } from '../../domain/admin-webhooks.ts';
 import { assertTargetUrl } from '../../domain/endpoint-fields.ts';
 import { notFound } from '../../errors.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { adminReach, narrowReach } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
@@ -159,11 +160,11 @@ export const listWebhooksSlash = { ...listWebhooks, path: TRAILING_SLASH, hide: 
 export const createWebhookSlash = { ...createWebhook, path: TRAILING_SLASH, hide: true } as const;
 
 
-export function registerWebhooks(app: OpenAPIHono<AppEnv>): void {
+export function registerWebhooks(app: OpenAPIHono<AppEnv>, surface: SurfaceRouting): void {
   app.openapi(listWebhooks, (c) => list(c, c.req.valid('query')));
   app.openapi(listWebhooksSlash, (c) => list(c, c.req.valid('query')));
-  app.openapi(createWebhook, (c) => create(c, c.req.valid('json')));
-  app.openapi(createWebhookSlash, (c) => create(c, c.req.valid('json')));
+  app.openapi(createWebhook, (c) => create(c, c.req.valid('json'), surface));
+  app.openapi(createWebhookSlash, (c) => create(c, c.req.valid('json'), surface));
 
   // Before /{webhook_id}, which would otherwise take "events" for an id.
   app.openapi(listSupportedEvents, (c) => c.json({ events: supportedEvents() }, 200));
@@ -216,7 +217,7 @@ async function list(c: Context<AppEnv>, query: z.infer<typeof listQuery>) {
   );
 }
 
-async function create(c: Context<AppEnv>, body: z.infer<typeof WebhookCreate>) {
+async function create(c: Context<AppEnv>, body: z.infer<typeof WebhookCreate>, surface: SurfaceRouting) {
   assertTargetUrl(c.var.services, body.url, ['body', 'url']);
   const events = canonicalAdminEvents(body.events);
   const tenant = await tenantInReach(c, body.tenant_id);
@@ -226,7 +227,7 @@ async function create(c: Context<AppEnv>, body: z.infer<typeof WebhookCreate>) {
     events,
     description: body.description ?? null,
     isActive: body.is_active ?? true,
-    secret: body.secret ?? null,
+    secret: body.secret ?? surface.newSecret(),
     ordering: body.ordering,
     rateLimit: body.rate_limit ?? null,
   });

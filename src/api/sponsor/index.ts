@@ -2,7 +2,7 @@ import { eventTypesFor, resolveForSurface } from '../../catalogue.ts';
 import { deleteEndpoint, findSponsorEndpoint, insertEndpoint } from '../../db/repo/endpoints.ts';
 import type { Endpoint } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { assertTargetUrl, eventTypesOf, newHexSecret, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
+import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
 import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
 import { signingSecretOf } from '../../lib/cipher.ts';
@@ -45,7 +45,7 @@ export function sponsorApi(surface: SurfaceRouting) {
     const events = body.events == null ? null : canonicalSponsorEvents(body.events);
     if (await findSponsorEndpoint(db, c.var.tenant.id)) throw conflict('A webhook already exists for this sponsor');
     await assertEndpointRoom(c.var.services, c.var.tenant.id);
-    const secret = newHexSecret();
+    const secret = surface.newSecret();
     const now = clock.now();
     const id = prefixedId('webhook');
     const endpoint = await insertEndpoint(db, {

@@ -43,7 +43,7 @@ export function subscriptionApi(surface: SurfaceRouting) {
     return c.json(await toSubscriptionView(c.var.services, endpoint), 200);
   });
 
-  app.openapi(createSubscription, async (c) => c.json(await create(c.var.services, subscriberOf(c), c.req.valid('json')), 201));
+  app.openapi(createSubscription, async (c) => c.json(await create(c.var.services, subscriberOf(c), c.req.valid('json'), surface.newSecret()), 201));
 
   app.openapi(updateSubscription, async (c) => {
     const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);
