@@ -4,9 +4,14 @@ import { surfaceNamed } from '../surfaces/index.ts';
 import { eventTypesOf } from './endpoint-fields.ts';
 import type { FanOut } from './outbox.ts';
 
-/** Does this endpoint take this event? Its surface's rule (src/surfaces/), then its own filter (page 000 `events` null = all; 002 its eventType; 003 and 001 their lists). */
+/**
+ * Does this endpoint take this event? The catalogue must list the endpoint's surface for the type, a
+ * partner-bound surface's endpoint (page 003) takes only its own partner's events, and then the
+ * endpoint's own filter decides (page 000 `events` null = all; 002 its eventType; 003 and 001 their lists).
+ */
 export function endpointTakes(endpoint: Endpoint, type: EventType, as2PartnerId: number | null): boolean {
-  if (endpoint.enabled !== 1 || !surfaceNamed(endpoint.surface).takes(endpoint, type, as2PartnerId)) return false;
+  if (endpoint.enabled !== 1 || !type.surfaces.includes(endpoint.surface)) return false;
+  if (surfaceNamed(endpoint.surface).partnerBound && endpoint.as2_partner_id !== as2PartnerId) return false;
   const filter = eventTypesOf(endpoint);
   return filter === null || filter.includes(type.name);
 }

@@ -3,7 +3,7 @@ import { ADMIN_SCOPE, requireToken } from '../api/auth.ts';
 import { fastApiErrors } from '../api/error-formats.ts';
 import { plainAnswers } from '../api/shared-answers.ts';
 import { newSigningSecret } from '../domain/endpoint-fields.ts';
-import { catalogueTakes, type Surface } from './surface.ts';
+import type { Surface } from './surface.ts';
 
 /** Page 001: webhook administration across tenants, Bearer JWT with `webhooks:admin`, FastAPI 422 errors, `whsec_` secrets. */
 export const admin: Surface = {
@@ -17,7 +17,6 @@ export const admin: Surface = {
   signsBody: false,
   newSecret: newSigningSecret,
   partnerBound: false,
-  takes: catalogueTakes('admin'),
   documentation: {
     tag: { name: 'Webhooks', description: 'Page 001: webhook administration across tenants, Bearer JWT' },
     sharedAnswers: plainAnswers('ErrorDetail'),

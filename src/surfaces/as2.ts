@@ -25,7 +25,6 @@ export const as2: Surface = {
   signsBody: true,
   newSecret: newHexSecret,
   partnerBound: true,
-  takes: (endpoint, type, as2PartnerId) => type.surfaces.includes('as2') && endpoint.as2_partner_id === as2PartnerId,
   documentation: {
     tag: { name: 'AS2 partner webhooks', description: 'Page 003: the legacy AS2 partner API, POST only, Spanish aliases' },
     sharedAnswers: plainAnswers('As2Error', {

@@ -3,7 +3,7 @@ import { fastApiErrors } from '../api/error-formats.ts';
 import { plainAnswers } from '../api/shared-answers.ts';
 import { sponsorApi } from '../api/sponsor/index.ts';
 import { newHexSecret } from '../domain/endpoint-fields.ts';
-import { catalogueTakes, type Surface } from './surface.ts';
+import type { Surface } from './surface.ts';
 
 /** Page 000: one webhook per sponsor (tenant), raw API key, FastAPI errors, hex secrets. */
 export const sponsor: Surface = {
@@ -17,7 +17,6 @@ export const sponsor: Surface = {
   signsBody: true,
   newSecret: newHexSecret,
   partnerBound: false,
-  takes: catalogueTakes('sponsor'),
   documentation: {
     tag: { name: 'Sponsor webhooks', description: 'Page 000: one webhook per sponsor, raw API key' },
     sharedAnswers: plainAnswers('ErrorDetail'),

@@ -4,7 +4,7 @@ import { plainAnswers } from '../api/shared-answers.ts';
 import { requireSubscriber, subscriptionApi } from '../api/subscriptions/index.ts';
 import { findEventType } from '../catalogue.ts';
 import { newSigningSecret } from '../domain/endpoint-fields.ts';
-import { catalogueTakes, type Surface } from './surface.ts';
+import type { Surface } from './surface.ts';
 
 /** Page 002: a subscriber's subscriptions, Bearer JWT, camelCase payloads with upper-snake event names. */
 export const subscriptions: Surface = {
@@ -18,7 +18,6 @@ export const subscriptions: Surface = {
   signsBody: false,
   newSecret: newSigningSecret,
   partnerBound: false,
-  takes: catalogueTakes('subscription'),
   documentation: {
     tag: { name: 'Subscription management', description: 'Page 002: subscriptions with outbound OAuth2, Basic or API-key authentication' },
     sharedAnswers: plainAnswers('SubscriptionError'),

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../api/context.ts';
 import type { SharedAnswers } from '../api/shared-answers.ts';
-import type { EventType, SurfaceName } from '../catalogue.ts';
+import type { SurfaceName } from '../catalogue.ts';
 import type { Endpoint, EventRow } from '../db/schema.ts';
 import type { ErrorFormatter } from '../errors.ts';
 
@@ -30,10 +30,11 @@ export interface Surface {
   signsBody: boolean;
   /** A fresh signing secret in this API's format. */
   newSecret(): string;
-  /** Its endpoints take only the events published for their own AS2 partner. */
+  /**
+   * Which events its endpoints take: those the catalogue lists for `name` (src/catalogue.ts) and,
+   * when partner-bound, only those published for the endpoint's own AS2 partner (see `endpointTakes`).
+   */
   partnerBound: boolean;
-  /** Whether one of its endpoints takes an event of this type (published for this AS2 partner, or none); the endpoint's own filter is checked apart. */
-  takes(endpoint: Pick<Endpoint, 'as2_partner_id'>, type: EventType, as2PartnerId: number | null): boolean;
   /** Its tag and its shared answers in the OpenAPI document. */
   documentation: { tag: { name: string; description: string }; sharedAnswers: SharedAnswers };
   /** Its router, mounted at `mountPath` (the `xxxApi()` factory of src/api/<surface>/, given this record's `SurfaceRouting`). */
@@ -42,9 +43,3 @@ export interface Surface {
 
 /** What a surface's router takes from its record: its error format, its authentication and its secrets. */
 export type SurfaceRouting = Pick<Surface, 'errors' | 'authentication' | 'newSecret'>;
-
-/** The catalogue's rule: an endpoint takes the events the catalogue lists for its surface. */
-export const catalogueTakes =
-  (name: SurfaceName): Surface['takes'] =>
-  (_endpoint, type) =>
-    type.surfaces.includes(name);
