@@ -1,22 +1,20 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
-import { adminApi } from './api/admin/index.ts';
-import { as2Api } from './api/as2/index.ts';
 import type { AppEnv } from './api/context.ts';
-import { errorFormatForPath, fastApiErrors } from './api/error-formats.ts';
+import { fastApiErrors } from './api/error-formats.ts';
 import { eventsApi } from './api/events/index.ts';
 import { answerWrongMethod } from './api/method-not-allowed.ts';
 import { openApiDocument } from './api/openapi-document.ts';
 import { healthApi } from './api/operator/health.ts';
 import { operatorApi } from './api/operator/index.ts';
 import { metricsApi } from './api/operator/metrics.ts';
-import { sponsorApi } from './api/sponsor/index.ts';
-import { subscriptionApi } from './api/subscriptions/index.ts';
+import { SECURITY_SCHEMES } from './api/security-schemes.ts';
 import { consoleApp } from './console/index.ts';
 import { ApiError, respondWithError } from './errors.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
 import type { Services } from './services.ts';
+import { errorFormatForPath, SURFACES } from './surfaces/index.ts';
 import { VERSION } from './version.ts';
 
 /** The whole service as one Hono app; each runtime entry point supplies the services. */
@@ -45,10 +43,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.use(answerWrongMethod(app, errorFormatForPath));
   app.route('/', healthApi());
   app.route('/', metricsApi());
-  app.route('/api/webhooks', sponsorApi());
-  app.route('/api/v1/admin/webhooks', adminApi());
-  app.route('/subscription-management', subscriptionApi());
-  app.route('/api/v1/webhooks', as2Api());
+  for (const surface of SURFACES) app.route(surface.mountPath, surface.routes());
   app.route('/api/v1/tenants', operatorApi());
   app.route('/api/v1/events', eventsApi());
   app.route('/console', consoleApp());
@@ -63,9 +58,6 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     document ??= openApiDocument(app, VERSION);
     return c.json(document);
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'APIKeyHeader', { type: 'apiKey', in: 'header', name: 'Authorization' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'BearerJWT', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'PartnerApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'MetricsToken', { type: 'http', scheme: 'bearer', description: 'HOOKGATE_METRICS_TOKEN' });
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   return app;
 }

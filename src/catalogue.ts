@@ -3,14 +3,14 @@
  * Canonical names are lower-case dotted (page 000's style). Page 002 speaks upper snake case,
  * page 003 English and Spanish dotted names. Ingestion accepts any of these names.
  */
-export type Surface = 'sponsor' | 'admin' | 'subscription' | 'as2';
-export const SURFACES: readonly Surface[] = ['sponsor', 'admin', 'subscription', 'as2'];
+/** The value of `endpoints.surface`: which API an endpoint was made through (src/surfaces/ holds each one's rules). */
+export type SurfaceName = 'sponsor' | 'admin' | 'subscription' | 'as2';
 
 export interface EventType {
   name: string;
   description: string;
   /** Surfaces whose endpoints may subscribe to it. The admin surface takes every event. */
-  surfaces: readonly Surface[];
+  surfaces: readonly SurfaceName[];
   /** Page 002's upper-snake name, where that surface carries the event. */
   subscriptionName?: string;
   /** Page 003's Spanish name. */
@@ -18,7 +18,7 @@ export interface EventType {
   exampleData: Record<string, unknown>;
 }
 
-const invoiceSurfaces: readonly Surface[] = ['sponsor', 'admin'];
+const invoiceSurfaces: readonly SurfaceName[] = ['sponsor', 'admin'];
 const invoice = (name: string, description: string, status: string): EventType => ({
   name,
   description,
@@ -107,11 +107,11 @@ for (const type of EVENT_TYPES) {
 /** Resolves any alias (canonical, upper snake, Spanish) to its catalogue entry. */
 export const findEventType = (name: string): EventType | undefined => byAnyName.get(name);
 
-export const eventTypesFor = (surface: Surface): EventType[] =>
+export const eventTypesFor = (surface: SurfaceName): EventType[] =>
   EVENT_TYPES.filter((type) => type.surfaces.includes(surface));
 
 /** Resolves a name for a surface, or undefined when that surface cannot subscribe to it. */
-export function resolveForSurface(name: string, surface: Surface): EventType | undefined {
+export function resolveForSurface(name: string, surface: SurfaceName): EventType | undefined {
   const type = findEventType(name);
   return type?.surfaces.includes(surface) ? type : undefined;
 }

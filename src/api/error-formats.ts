@@ -1,4 +1,4 @@
-import { type ApiError, type ErrorFormatter, JSON_TOO_DEEP, STATUS_OF } from '../errors.ts';
+import { ApiError, type ErrorFormatter, JSON_TOO_DEEP, STATUS_OF } from '../errors.ts';
 
 /**
  * FastAPI's shapes (pages 000 and 001, both FastAPI services): validation errors are 422
@@ -32,15 +32,19 @@ const REASON: Record<number, string> = {
 /**
  * Page 002 (subscription management) lists bare status codes; hookgate answers them with a small
  * JSON body: `{"status":400,"error":"Bad Request","message":"…","violations":[{"field","message"}]}`.
+ * The page lists 400 for any unusable request, so a non-JSON content type answers 400 rather than 415.
  */
-export const subscriptionErrors: ErrorFormatter = (error) => {
+export const subscriptionErrors: ErrorFormatter = (error) =>
+  subscriptionBody(error.kind === 'unsupported_media_type' ? new ApiError('malformed', 'Content-Type must be application/json') : error);
+
+function subscriptionBody(error: ApiError) {
   const status = STATUS_OF[error.kind];
   const body: Record<string, unknown> = { status, error: REASON[status] ?? 'Error', message: error.message };
   if (error.issues.length) {
     body.violations = error.issues.map((issue) => ({ field: issue.loc.slice(1).join('.'), message: issue.msg }));
   }
   return { status, body };
-};
+}
 
 /** Page 003 (legacy AS2): `{"status":"error","msg":"…"}` in Spanish, with a 4xx status. */
 export const as2Errors: ErrorFormatter = (error) => ({
@@ -83,11 +87,4 @@ function as2Message(error: ApiError): string {
     default:
       return error.message;
   }
-}
-
-/** The error format of the surface mounted at a path's prefix (for paths no route matched). */
-export function errorFormatForPath(path: string): ErrorFormatter {
-  if (/^\/subscription-management(\/|$)/.test(path)) return subscriptionErrors;
-  if (/^\/api\/v1\/webhooks(\/|$)/.test(path)) return as2Errors;
-  return fastApiErrors;
 }

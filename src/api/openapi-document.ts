@@ -1,5 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { isUnder, SURFACES } from '../surfaces/index.ts';
 import type { AppEnv } from './context.ts';
+import { plainAnswers, type SharedAnswers } from './shared-answers.ts';
 
 type Schema = Record<string, unknown>;
 type Operation = { operationId?: string; security?: Record<string, string[]>[]; requestBody?: unknown; responses: Record<string, Schema> };
@@ -8,42 +10,16 @@ type Document = { paths: Record<string, Record<string, Operation>>; [key: string
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /**
- * The answers middleware gives on every route of a surface, whatever the route declares: the body
- * limit (413), the content-type check (415 where the surface has one), the per-caller rate limit
- * (429 with `Retry-After`) and a write the store refused (503 with `Retry-After`, src/errors.ts).
- * Listed here by mount path, with each surface's error body, and added to every operation of the
- * document, so no route can leave them out.
+ * The answers every route of a mount shares (src/api/shared-answers.ts): each surface's from the
+ * registry, then the operator's and the ingestion's. Added to every operation of the document, so no
+ * route can leave them out.
  */
-interface SharedAnswers {
-  prefix: string;
-  error: Schema;
-  tooLarge: string;
-  unsupportedMediaType?: string;
-  rateLimited: string;
-  unavailable: string;
-}
-
-const STORE_UNAVAILABLE = 'The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds';
-
-const SURFACES: readonly SharedAnswers[] = [
-  { prefix: '/api/webhooks', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
-  { prefix: '/api/v1/admin/webhooks', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
-  { prefix: '/api/v1/tenants', error: ref('ErrorDetail'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
+const MOUNTS: readonly { prefix: string; answers: SharedAnswers }[] = [
+  ...SURFACES.map((surface) => ({ prefix: surface.mountPath, answers: surface.documentation.sharedAnswers })),
+  { prefix: '/api/v1/tenants', answers: plainAnswers('ErrorDetail') },
   {
     prefix: '/api/v1/events',
-    error: ref('ErrorDetail'),
-    tooLarge: 'Request body (`HOOKGATE_MAX_BODY_BYTES`) or an event’s `data` (`HOOKGATE_MAX_EVENT_BYTES`) too large',
-    rateLimited: 'Rate limit exceeded',
-    unavailable: STORE_UNAVAILABLE,
-  },
-  { prefix: '/subscription-management', error: ref('SubscriptionError'), tooLarge: 'Request body too large (`HOOKGATE_MAX_BODY_BYTES`)', rateLimited: 'Rate limit exceeded', unavailable: STORE_UNAVAILABLE },
-  {
-    prefix: '/api/v1/webhooks',
-    error: ref('As2Error'),
-    tooLarge: '`Cuerpo demasiado grande`: request body over `HOOKGATE_MAX_BODY_BYTES`',
-    unsupportedMediaType: '`Content-Type debe ser application/json`',
-    rateLimited: '`Demasiadas solicitudes`: rate limit exceeded',
-    unavailable: `\`Servicio no disponible temporalmente, reintente más tarde\`: ${STORE_UNAVAILABLE}`,
+    answers: plainAnswers('ErrorDetail', { tooLarge: 'Request body (`HOOKGATE_MAX_BODY_BYTES`) or an event’s `data` (`HOOKGATE_MAX_EVENT_BYTES`) too large' }),
   },
 ];
 
@@ -52,12 +28,12 @@ const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before the 
 /** Page 001 lists its collection with a trailing slash; the app serves both forms, so both are documented. */
 const SLASHED_COLLECTIONS = ['/api/v1/admin/webhooks'];
 
-const surfaceOf = (path: string) => SURFACES.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+const answersAt = (path: string) => MOUNTS.find(({ prefix }) => isUnder(path, prefix))?.answers;
 
 function addSharedAnswers(path: string, method: string, operation: Operation): void {
-  const surface = surfaceOf(path);
+  const surface = answersAt(path);
   if (!surface) return;
-  const answer = (description: string, headers?: Schema) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: surface.error } } });
+  const answer = (description: string, headers?: Schema) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: ref(surface.error) } } });
   const { responses } = operation;
   if (method !== 'get') {
     responses['413'] ??= answer(surface.tooLarge);
@@ -90,10 +66,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): Docu
     },
     servers: [{ url: '/', description: 'This hookgate server' }],
     tags: [
-      { name: 'Sponsor webhooks', description: 'Page 000: one webhook per sponsor, raw API key' },
-      { name: 'Webhooks', description: 'Page 001: webhook administration across tenants, Bearer JWT' },
-      { name: 'Subscription management', description: 'Page 002: subscriptions with outbound OAuth2, Basic or API-key authentication' },
-      { name: 'AS2 partner webhooks', description: 'Page 003: the legacy AS2 partner API, POST only, Spanish aliases' },
+      ...SURFACES.map((surface) => surface.documentation.tag),
       { name: 'Ingestion', description: 'Events in: each is stored with one delivery per matching endpoint' },
       { name: 'Operator', description: 'Tenants, API keys, AS2 partners, health and metrics' },
     ],

@@ -1,18 +1,14 @@
 import type { Hono } from 'hono';
 import { getEndpointDelivery } from '../db/repo/delivery-history.ts';
-import type { Endpoint } from '../db/schema.ts';
 import { rotateAdminSecret, updateAdminWebhook } from '../domain/admin-webhooks.ts';
-import { newHexSecret, newSigningSecret } from '../domain/endpoint-fields.ts';
 import { sendTestEvent } from '../domain/test-event.ts';
 import { ApiError } from '../errors.ts';
+import { surfaceNamed } from '../surfaces/index.ts';
 import { endpointInReach } from './access.ts';
 import { page } from './layout.ts';
 import type { NoticeKey } from './notices.ts';
 import { ROTATE_CONFIRMATION, rotateConfirmView, rotatedView } from './pages.ts';
 import type { ConsoleEnv } from './session.ts';
-
-/** Pages 000 and 003 use plain (hex) secrets; pages 001 and 002 Standard Webhooks `whsec_` ones. */
-const freshSecretFor = (endpoint: Endpoint) => (endpoint.surface === 'sponsor' || endpoint.surface === 'as2' ? newHexSecret() : newSigningSecret());
 
 /**
  * The console's actions, each the same domain call the admin API makes. Each answers with a
@@ -63,7 +59,7 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
   app.post('/endpoints/:endpointId/rotate-secret', async (c) => {
     const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
     if ((await c.req.parseBody()).confirm !== ROTATE_CONFIRMATION) return c.redirect(`/console/endpoints/${endpoint.id}/rotate-secret`, 303);
-    const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, freshSecretFor(endpoint));
+    const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, surfaceNamed(endpoint.surface).newSecret());
     c.var.services.log({ msg: 'console action', action: 'rotate-secret', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
     return c.html(page({ title: 'New secret', body: rotatedView(rotated, secret, rotated.previous_secret_expires_at), csrf: c.var.session.csrf, signedInAs: c.var.claims.sub ?? 'admin token' }));
   });

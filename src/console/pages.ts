@@ -2,16 +2,10 @@ import { html } from 'hono/html';
 import type { DeliveryView } from '../db/repo/delivery-history.ts';
 import type { EndpointSummary } from '../db/repo/endpoint-summaries.ts';
 import type { Attempt, DeliveryStatus, Endpoint, Tenant } from '../db/schema.ts';
+import { surfaceNamed } from '../surfaces/index.ts';
 import { actionForm, badge, empty, type Html, notice, when } from './layout.ts';
 
 /** The console's views: plain functions from data to HTML, escaped by `hono/html`. */
-
-const SURFACE_NAMES: Record<Endpoint['surface'], string> = {
-  sponsor: 'Sponsor (000)',
-  admin: 'Admin (001)',
-  subscription: 'Subscription (002)',
-  as2: 'AS2 (003)',
-};
 
 const state = (endpoint: Endpoint) =>
   endpoint.enabled === 1
@@ -73,7 +67,7 @@ ${
   <thead><tr><th>Surface</th><th>Endpoint</th><th>URL</th><th>State</th><th>Last delivery</th><th>Success rate (24 h)</th><th>Pending (24 h)</th></tr></thead>
   <tbody>${summaries.map(
     ({ endpoint, lastDelivery, recent }) => html`<tr>
-    <td>${SURFACE_NAMES[endpoint.surface]}</td>
+    <td>${surfaceNamed(endpoint.surface).label}</td>
     <td><a href="/console/endpoints/${endpoint.id}"><code>${endpoint.id}</code></a></td>
     <td><code>${endpoint.url}</code></td>
     <td>${state(endpoint)}</td>
@@ -119,7 +113,7 @@ export function endpointView(data: EndpointPageData): Html {
 <h1><code>${endpoint.id}</code></h1>
 ${notice(data.notice?.text, data.notice?.kind)}
 <div class="card"><dl class="grid">
-  <dt>Surface</dt><dd>${SURFACE_NAMES[endpoint.surface]}</dd>
+  <dt>Surface</dt><dd>${surfaceNamed(endpoint.surface).label}</dd>
   <dt>URL</dt><dd><code>${endpoint.url}</code></dd>
   <dt>State</dt><dd>${state(endpoint)}</dd>
   <dt>Events</dt><dd>${endpoint.event_types ? (JSON.parse(endpoint.event_types) as string[]).join(', ') : html`<span class="muted">all of the surface</span>`}</dd>

@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { Surface } from '../catalogue.ts';
+import type { SurfaceName } from '../catalogue.ts';
 
 /** The store, as migrations/*.sql define it. Times are integer milliseconds since the epoch. */
 export interface Database {
@@ -43,7 +43,7 @@ export type AuthMethod = 'OAUTH2' | 'BASIC_AUTH' | 'API_KEY';
 export interface EndpointTable {
   id: string;
   tenant_id: string;
-  surface: Surface;
+  surface: SurfaceName;
   url: string;
   description: string | null;
   /** JSON array of canonical event names; null takes every event the surface carries. */

@@ -9,6 +9,7 @@ import { outboundAuthOf, type SecretCipher, signingSecretOf } from '../lib/ciphe
 import type { Logger } from '../lib/logger.ts';
 import { Lru } from '../lib/lru.ts';
 import type { Services } from '../services.ts';
+import { surfaceNamed } from '../surfaces/index.ts';
 import { checkTargetUrl } from './address-policy.ts';
 import { passGates } from './endpoint-gates.ts';
 import type { AttemptOutcome } from './engine.ts';
@@ -242,8 +243,8 @@ async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: De
   const current = await deps.cipher.decrypt(endpoint.secret_enc, binding);
   const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
   const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!, binding) : null;
-  const withBodySignature = endpoint.surface === 'sponsor' || endpoint.surface === 'as2';
-  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, withBodySignature, deps.mac) };
+  const { signsBody } = surfaceNamed(endpoint.surface);
+  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, signsBody, deps.mac) };
 }
 
 /**

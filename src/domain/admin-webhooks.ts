@@ -6,7 +6,7 @@ import { invalid } from '../errors.ts';
 import { signingSecretOf } from '../lib/cipher.ts';
 import { prefixedId } from '../lib/random.ts';
 import type { Services } from '../services.ts';
-import { eventTypesOf, newSigningSecret, storedEventTypes, toIso } from './endpoint-fields.ts';
+import { eventTypesOf, storedEventTypes, toIso } from './endpoint-fields.ts';
 import { assertEndpointRoom } from './endpoint-quota.ts';
 
 /**
@@ -40,9 +40,9 @@ export interface NewAdminWebhook {
   events: string[];
   description: string | null;
   isActive: boolean;
-  /** A caller-chosen secret; otherwise a fresh `whsec_` one. */
-  secret: string | null;
-  ordering?: 'none' | 'fifo';
+  /** The caller's own secret, or a fresh one in the surface's format (`whsec_…`). */
+  secret: string;
+  ordering?: Endpoint['ordering'];
   /** Deliveries per second; null = unlimited. */
   rateLimit?: number | null;
 }
@@ -50,7 +50,7 @@ export interface NewAdminWebhook {
 /** Stores a new admin endpoint with its secret encrypted; returns the plaintext secret this once. */
 export async function createAdminWebhook(services: Services, input: NewAdminWebhook): Promise<{ endpoint: Endpoint; secret: string }> {
   await assertEndpointRoom(services, input.tenant.id);
-  const secret = input.secret ?? newSigningSecret();
+  const { secret } = input;
   const now = services.clock.now();
   const id = prefixedId('wh');
   const endpoint = await insertEndpoint(services.db, {
@@ -76,7 +76,7 @@ export interface AdminWebhookPatch {
   events?: string[];
   description?: string | null;
   isActive?: boolean;
-  ordering?: 'none' | 'fifo';
+  ordering?: Endpoint['ordering'];
   rateLimit?: number | null;
 }
 
@@ -99,15 +99,11 @@ export async function updateAdminWebhook(services: Services, endpoint: Endpoint,
 }
 
 /**
- * Replaces the signing secret. The old one keeps signing alongside the new one for
- * `secretGraceSeconds`, so receivers can switch over without dropping deliveries. The console
- * passes a secret in the format of the endpoint's own surface (hex for pages 000 and 003).
+ * Replaces the signing secret with `secret`, made by the endpoint's surface (`Surface.newSecret`:
+ * hex for pages 000 and 003, `whsec_` for 001 and 002). The old one keeps signing alongside the new
+ * one for `secretGraceSeconds`, so receivers can switch over without dropping deliveries.
  */
-export async function rotateAdminSecret(
-  services: Services,
-  endpoint: Endpoint,
-  secret: string = newSigningSecret(),
-): Promise<{ endpoint: Endpoint; secret: string }> {
+export async function rotateAdminSecret(services: Services, endpoint: Endpoint, secret: string): Promise<{ endpoint: Endpoint; secret: string }> {
   const now = services.clock.now();
   const updated = await updateEndpoint(services.db, endpoint.id, {
     secret_enc: await services.cipher.encrypt(secret, signingSecretOf(endpoint.id)),

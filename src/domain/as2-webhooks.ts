@@ -3,6 +3,7 @@ import { findAs2Partner } from '../db/repo/as2-partners.ts';
 import type { DeliveryView } from '../db/repo/delivery-history.ts';
 import { findAs2Endpoint, insertEndpoint, updateEndpoint } from '../db/repo/endpoints.ts';
 import type { As2Partner, Endpoint, EndpointUpdate } from '../db/schema.ts';
+import { isUniqueViolation } from '../db/unique-violation.ts';
 import { ApiError, conflict, invalid, notFound } from '../errors.ts';
 import { signingSecretOf } from '../lib/cipher.ts';
 import { prefixedId } from '../lib/random.ts';
@@ -83,7 +84,7 @@ export async function configureAs2Webhook(services: Services, tenantId: string, 
     });
   } catch (error) {
     // Two concurrent first configures: the unique index keeps one webhook per partner; the loser updates it.
-    if (!String(error).includes('UNIQUE')) throw error;
+    if (!isUniqueViolation(error)) throw error;
     const winner = await findAs2Endpoint(services.db, partner.id);
     if (!winner) throw error;
     return updateAs2Webhook(services, winner, input, events);

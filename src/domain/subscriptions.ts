@@ -4,7 +4,7 @@ import type { AuthMethod, Endpoint } from '../db/schema.ts';
 import { outboundAuthOf, signingSecretOf } from '../lib/cipher.ts';
 import { uuid } from '../lib/random.ts';
 import type { Services } from '../services.ts';
-import { assertTargetUrl, eventTypesOf, newSigningSecret, storedEventTypes, toIso } from './endpoint-fields.ts';
+import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from './endpoint-fields.ts';
 import { assertEndpointRoom } from './endpoint-quota.ts';
 
 /**
@@ -186,8 +186,8 @@ export async function listSubscriptions(services: Services, owner: Subscriber): 
   return Promise.all(rows.map((row) => toSubscriptionView(services, row)));
 }
 
-/** Creates a subscription with its own Standard Webhooks signing secret (never returned). */
-export async function createSubscription(services: Services, owner: Subscriber, input: SubscriptionInput): Promise<SubscriptionView> {
+/** Creates a subscription with its own signing secret (a Standard Webhooks one from its surface, never returned). */
+export async function createSubscription(services: Services, owner: Subscriber, input: SubscriptionInput, secret: string): Promise<SubscriptionView> {
   assertSubscriptionTargets(services, input);
   await assertEndpointRoom(services, owner.tenantId);
   const now = services.clock.now();
@@ -198,7 +198,7 @@ export async function createSubscription(services: Services, owner: Subscriber, 
     surface: 'subscription',
     subscriber: owner.subscriber,
     ...(await storedFields(services, id, input)),
-    secret_enc: await services.cipher.encrypt(newSigningSecret(), signingSecretOf(id)),
+    secret_enc: await services.cipher.encrypt(secret, signingSecretOf(id)),
     created_at: now,
     updated_at: now,
   });

@@ -3,7 +3,8 @@ import type { Endpoint } from '../db/schema.ts';
 import type { AttemptOutcome } from '../delivery/engine.ts';
 import type { Services } from '../services.ts';
 import { eventTypesOf } from './endpoint-fields.ts';
-import { publishEvents } from './publish.ts';
+import { validateEvents } from './event-input.ts';
+import { writeEvents } from './outbox.ts';
 
 /**
  * Sends a test event to exactly one endpoint, now, and waits for the outcome. The type is the one
@@ -16,11 +17,8 @@ export async function sendTestEvent(
   eventTypeName?: string,
 ): Promise<{ event_id: string; event_type: string; outcome: AttemptOutcome | null }> {
   const type = findEventType(eventTypeName ?? eventTypesOf(endpoint)?.[0] ?? eventTypesFor(endpoint.surface)[0]!.name)!;
-  const [result] = await publishEvents(
-    services,
-    [{ tenantId: endpoint.tenant_id, type: type.name, data: { ...type.exampleData, test: true }, as2PartnerId: endpoint.as2_partner_id }],
-    { onlyEndpoint: endpoint, dispatch: false },
-  );
+  const events = validateEvents(services, [{ tenantId: endpoint.tenant_id, type: type.name, data: { ...type.exampleData, test: true }, as2PartnerId: endpoint.as2_partner_id }]);
+  const [result] = await writeEvents(services, events, { endpoints: [endpoint], targets: () => [endpoint] }, { dispatch: false });
   const outcome = await services.engine.attemptNow(result!.delivery_ids[0]!, 'test');
   return { event_id: result!.event_id, event_type: type.name, outcome };
 }

@@ -10,8 +10,7 @@ import {
   toAs2WebhookView,
 } from '../../domain/as2-webhooks.ts';
 import { sendTestEvent } from '../../domain/test-event.ts';
-import { requireApiKey } from '../auth.ts';
-import { as2Errors } from '../error-formats.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { createSurface } from '../surface.ts';
 import { AS2_PATHS, configureWebhook, getWebhook, listLogs, testWebhook } from './routes.ts';
 
@@ -28,8 +27,8 @@ import { AS2_PATHS, configureWebhook, getWebhook, listLogs, testWebhook } from '
  *   413  `Cuerpo demasiado grande`, 415 `Content-Type debe ser application/json`
  * Unknown body fields are ignored (legacy clients send extra keys).
  */
-export function as2Api() {
-  const app = createSurface(as2Errors);
+export function as2Api(surface: SurfaceRouting) {
+  const app = createSurface(surface.errors);
 
   // Registered before authentication so that a wrong method is reported as such, keyless or not.
   // The shared error kinds have no 405, so this one body is written here in the AS2 shape.
@@ -38,7 +37,7 @@ export function as2Api() {
     return c.json({ status: 'error', msg: 'Método no permitido' }, 405);
   });
 
-  app.use(requireApiKey('any'));
+  app.use(...surface.authentication);
 
   app.openapi(configureWebhook, async (c) => {
     await configureAs2Webhook(c.var.services, c.var.tenant.id, c.req.valid('json'));

@@ -4,6 +4,7 @@ import { findAs2Partner } from '../../db/repo/as2-partners.ts';
 import { getTenant } from '../../db/repo/tenants.ts';
 import { type PublishInput, type PublishResult, publishEvents } from '../../domain/publish.ts';
 import { forbidden, invalid, notFound } from '../../errors.ts';
+import { surfaceNamed } from '../../surfaces/index.ts';
 import { ADMIN_SCOPE, adminReach, requireApiKey, requireToken } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { fastApiErrors } from '../error-formats.ts';
@@ -40,12 +41,12 @@ export function eventsApi() {
   return app;
 }
 
-/** An AS2 event reaches AS2 webhooks only for the partner it names. */
+/** An AS2 event reaches AS2 (partner-bound) webhooks only for the partner it names. */
 const NO_PARTNER = 'No endpoint takes this event: AS2 webhooks receive an AS2 event only for the partner_id it gives, and it gives none';
 
 /** The 202 answer for one event; an event that reaches nobody for a reason the caller can fix says so in `warning`. */
 function accepted(input: PublishInput, result: PublishResult) {
-  const unreachedAs2 = result.deliveries === 0 && input.as2PartnerId === null && findEventType(input.type)?.surfaces.includes('as2');
+  const unreachedAs2 = result.deliveries === 0 && input.as2PartnerId === null && findEventType(input.type)?.surfaces.some((name) => surfaceNamed(name).partnerBound);
   return { event_id: result.event_id, deliveries: result.deliveries, ...(unreachedAs2 ? { warning: NO_PARTNER } : {}) };
 }
 

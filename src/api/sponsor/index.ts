@@ -1,20 +1,20 @@
 import { eventTypesFor, resolveForSurface } from '../../catalogue.ts';
 import { deleteEndpoint, findSponsorEndpoint, insertEndpoint } from '../../db/repo/endpoints.ts';
 import type { Endpoint } from '../../db/schema.ts';
-import { assertTargetUrl, eventTypesOf, newHexSecret, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
+import { isUniqueViolation } from '../../db/unique-violation.ts';
+import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
 import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
 import { signingSecretOf } from '../../lib/cipher.ts';
 import { prefixedId } from '../../lib/random.ts';
-import { requireApiKey } from '../auth.ts';
-import { fastApiErrors } from '../error-formats.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { createSurface } from '../surface.ts';
 import { createWebhook, deleteWebhook, getWebhook, listEventTypes } from './routes.ts';
 
 /** Page 000, mounted at /api/webhooks: one webhook per sponsor (tenant), authenticated by the raw API key in `Authorization`. */
-export function sponsorApi() {
-  const app = createSurface(fastApiErrors);
-  app.use(requireApiKey('raw-authorization'));
+export function sponsorApi(surface: SurfaceRouting) {
+  const app = createSurface(surface.errors);
+  app.use(...surface.authentication);
 
   app.openapi(listEventTypes, (c) => {
     const tenant = c.var.tenant;
@@ -45,7 +45,7 @@ export function sponsorApi() {
     const events = body.events == null ? null : canonicalSponsorEvents(body.events);
     if (await findSponsorEndpoint(db, c.var.tenant.id)) throw conflict('A webhook already exists for this sponsor');
     await assertEndpointRoom(c.var.services, c.var.tenant.id);
-    const secret = newHexSecret();
+    const secret = surface.newSecret();
     const now = clock.now();
     const id = prefixedId('webhook');
     const endpoint = await insertEndpoint(db, {
@@ -59,7 +59,7 @@ export function sponsorApi() {
       updated_at: now,
     }).catch((error: unknown) => {
       // Two concurrent creates: the partial unique index keeps one webhook per sponsor.
-      if (String(error).includes('UNIQUE')) throw conflict('A webhook already exists for this sponsor');
+      if (isUniqueViolation(error)) throw conflict('A webhook already exists for this sponsor');
       throw error;
     });
     return c.json(

@@ -9,19 +9,14 @@ import {
   type Subscriber,
   toSubscriptionView,
 } from '../../domain/subscriptions.ts';
-import { ApiError, type ErrorFormatter, notFound, unauthorized } from '../../errors.ts';
-import { requireToken } from '../auth.ts';
+import { notFound, unauthorized } from '../../errors.ts';
+import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import type { AppEnv } from '../context.ts';
-import { subscriptionErrors } from '../error-formats.ts';
 import { createSurface } from '../surface.ts';
 import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './routes.ts';
 
-/** The page lists 400 for any unusable request, so a non-JSON content type answers 400 rather than 415. */
-const format: ErrorFormatter = (error) =>
-  subscriptionErrors(error.kind === 'unsupported_media_type' ? new ApiError('malformed', 'Content-Type must be application/json') : error);
-
 /** The subscriber is the token's `sub` inside the tenant its `tenant_id` names; both must be present and the tenant must exist. */
-const requireSubscriber: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const requireSubscriber: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { sub, tenantId } = c.var.claims;
   if (!tenantId) throw unauthorized('Token has no tenant_id claim');
   if (!sub) throw unauthorized('Token has no sub claim');
@@ -36,9 +31,9 @@ const subscriberOf = (c: Context<AppEnv>): Subscriber => ({ tenantId: c.var.tena
 const NOT_FOUND = 'Subscription not found';
 
 /** Page 002, mounted at /subscription-management: a subscriber's webhook subscriptions, Bearer JWT. */
-export function subscriptionApi() {
-  const app = createSurface(format);
-  app.use(requireToken(), requireSubscriber);
+export function subscriptionApi(surface: SurfaceRouting) {
+  const app = createSurface(surface.errors);
+  app.use(...surface.authentication);
 
   app.openapi(listSubscriptions, async (c) => c.json(await list(c.var.services, subscriberOf(c)), 200));
 
@@ -48,7 +43,7 @@ export function subscriptionApi() {
     return c.json(await toSubscriptionView(c.var.services, endpoint), 200);
   });
 
-  app.openapi(createSubscription, async (c) => c.json(await create(c.var.services, subscriberOf(c), c.req.valid('json')), 201));
+  app.openapi(createSubscription, async (c) => c.json(await create(c.var.services, subscriberOf(c), c.req.valid('json'), surface.newSecret()), 201));
 
   app.openapi(updateSubscription, async (c) => {
     const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);

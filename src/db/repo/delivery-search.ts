@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Surface } from '../../catalogue.ts';
+import type { SurfaceName } from '../../catalogue.ts';
 import type { Database, DeliveryStatus } from '../schema.ts';
 
 /** Deliveries across endpoints (the CLI's `deliveries list`), newest first, with where they go. */
@@ -7,7 +7,7 @@ export interface DeliveryRow {
   id: number;
   tenant_id: string;
   endpoint_id: string;
-  surface: Surface;
+  surface: SurfaceName;
   event_id: string;
   event_type: string;
   status: DeliveryStatus;
@@ -63,7 +63,7 @@ export interface AttemptLine {
   started_at: number;
   tenant_id: string;
   endpoint_id: string;
-  surface: Surface;
+  surface: SurfaceName;
   delivery_id: number;
   event_type: string;
   attempt_number: number;

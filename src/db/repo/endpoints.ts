@@ -1,5 +1,5 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
-import type { Surface } from '../../catalogue.ts';
+import type { SurfaceName } from '../../catalogue.ts';
 import { chunked, MAX_BOUND_PARAMETERS, rowsById } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Endpoint, EndpointUpdate, NewEndpoint } from '../schema.ts';
@@ -29,7 +29,7 @@ export async function listEnabledEndpoints(db: Kysely<Database>, tenantIds: read
 }
 
 export interface EndpointScope {
-  surface: Surface;
+  surface: SurfaceName;
   /** When set, the endpoint must belong to one of these tenants (the caller's reach). */
   tenantIds?: readonly string[];
   subscriber?: string;
