@@ -6,7 +6,7 @@ import { formatTable } from '../src/cli/table.ts';
 import { CLI, runCli, runMain } from './support/cli.ts';
 import { eventually } from './support/eventually.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
-import { call, createTenant, type RunningServer, startServer } from './support/server.ts';
+import { CHILD_ENV, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 
 describe('hookgate deliveries list|show|retry and tail, against a running server’s store', () => {
   let server: RunningServer;
@@ -72,7 +72,7 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
 
   it('retries by making the delivery due now for the server, which attempts it; --wait waits for the outcome; tail follows both', async () => {
     const tail = spawn(process.execPath, [CLI, 'tail', '--tenant', tenant.id, '--count', '2', '--interval', '100'], {
-      env: { ...server.env, LOG_LEVEL: 'error' },
+      env: { ...CHILD_ENV, ...server.env, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let tailed = '';

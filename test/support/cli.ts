@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { ROOT } from './server.ts';
+import { CHILD_ENV, ROOT } from './server.ts';
 
 /** The `hookgate` command of this checkout. */
 export const CLI = join(ROOT, 'bin/hookgate.js');
@@ -15,12 +15,12 @@ export interface CliResult {
 }
 
 /**
- * Runs `hookgate ARGS` in its own process with exactly `env` (plus PATH) in `cwd`. Asynchronous, so a
+ * Runs `hookgate ARGS` in its own process with exactly `env` (plus CHILD_ENV) in `cwd`. Asynchronous, so a
  * receiver or server living in the test process keeps answering meanwhile.
  */
 export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string }): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: { ...CHILD_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
