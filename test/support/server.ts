@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { signDevToken } from '../../src/auth/sign-token.ts';
 import { waitForLine } from './child-lines.ts';
+import { COMPILE_CACHE } from './compile-cache.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -17,7 +18,7 @@ export const BIN = join(ROOT, 'node_modules/.bin');
  * processes (V8's code for the TypeScript sources, kept between runs): a CLI or server start costs
  * about a third less CPU with it. It changes nothing the processes do.
  */
-export const CHILD_ENV: Record<string, string> = { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: join(tmpdir(), 'hookgate-test-compile-cache') };
+export const CHILD_ENV: Record<string, string> = { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: COMPILE_CACHE };
 
 export interface RunningServer extends ServerProcess {
   dataDir: string;
