@@ -30,6 +30,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY migrations ./migrations
 COPY src ./src
+# `hookgate <command>` inside the container (docker exec … hookgate tenant create --name Acme) runs the CLI.
+RUN ln -s /app/bin/hookgate.js /usr/local/bin/hookgate
 USER hookgate
 VOLUME ["/data"]
 EXPOSE 8080

@@ -15,7 +15,8 @@ import { median, round } from './lib/stats.ts';
  * Sweep cost against history, in-process on the server core: sweeps of an empty store alternate
  * with sweeps of a store holding `BENCH_HISTORY` delivered deliveries (each with its event and
  * attempt, written by bulk inserts straight into the file); then one sweep of that store finds
- * `BENCH_DUE` due deliveries and sends them to the receiver at BENCH_RECEIVER. Prints one JSON line.
+ * `BENCH_DUE` due deliveries and sends them to the receiver at BENCH_RECEIVER (the sweep and the
+ * claims that follow as attempts finish, until all are sent). Prints one JSON line.
  * Node: better-sqlite3 and undici; Bun: bun:sqlite and fetch, as each runtime's server uses.
  */
 interface RawDb {
@@ -61,9 +62,11 @@ async function openStore(): Promise<BenchStore> {
 const newEngine = (store: BenchStore): RunningEngine =>
   createDeliveryEngine({ db: store.db, atomic: store.atomic, now: () => Date.now(), config, cipher, log: silentLogger, transport: createUndiciTransport({ allowPrivateTargets: true }) });
 
+/** One sweep and every attempt it took on (a sweep itself resolves once it has claimed). */
 async function timed(engine: RunningEngine): Promise<number> {
   const started = performance.now();
   await engine.sweep();
+  await engine.settled();
   return performance.now() - started;
 }
 

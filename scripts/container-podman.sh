@@ -87,6 +87,10 @@ step "HEALTHCHECK passes"
 [ "$(podman exec "$name" id -u)" = 10001 ] || { echo "not running as uid 10001"; exit 1; }
 [ "$(podman exec "$name" stat -c %u /data/hookgate.db)" = 10001 ] || { echo "/data/hookgate.db not owned by the app user"; exit 1; }
 step "runs as uid 10001, which owns /data/hookgate.db"
+[ "$(podman exec "$name" hookgate --version)" = "hookgate $(node -p 'require("./package.json").version')" ] || { echo "hookgate --version in the image"; exit 1; }
+cli_key="$(podman exec "$name" hookgate tenant create --name Container | node -p 'JSON.parse(require("fs").readFileSync(0)).api_key')"
+[ "$(node -e "fetch('http://127.0.0.1:$port/api/webhooks',{headers:{authorization:'$cli_key'}}).then(r=>console.log(r.status))")" = 404 ] || { echo "the key the CLI created in the image is not the server's"; exit 1; }
+step "the image runs the CLI: hookgate --version, hookgate tenant create (its key works on the server)"
 started=$(date +%s%N)
 podman stop -t 30 "$name" >/dev/null 2>&1
 stopped_ms=$((($(date +%s%N) - started) / 1000000))

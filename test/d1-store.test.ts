@@ -7,7 +7,7 @@ import { getPlatformProxy } from 'wrangler';
 import { type D1Database, openD1 } from '../src/db/dialects/d1.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { MIGRATIONS } from '../src/db/migrations.generated.ts';
-import { claimDue } from '../src/db/repo/deliveries.ts';
+import { claimDue, claimNextInLine } from '../src/db/repo/deliveries.ts';
 import type { Store } from '../src/runtime/build-services.ts';
 
 /** The Workers store against a real local D1 (workerd through wrangler's platform proxy). */
@@ -70,6 +70,34 @@ describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
     assert.equal(ids.length, 20, 'every delivery claimed');
     assert.equal(new Set(ids).size, 20, 'none claimed twice');
     assert.ok(first!.every((delivery) => delivery.lease_owner === 'w_one' && delivery.next_attempt_at === now + 60_001));
+  });
+
+  it('shares a claim out (per endpoint, skipping full endpoints and tenants), and claims the next of an ordered endpoint once', async () => {
+    const endpoint = (id: string, tenantId: string, ordering: 'none' | 'fifo') =>
+      store.db.insertInto('endpoints').values({ id, tenant_id: tenantId, surface: 'admin', url: 'https://example.com/hook', enabled: 1, ordering, created_at: now, updated_at: now }).execute();
+    await endpoint('ep_fifo', 'ten_a', 'fifo');
+    await endpoint('ep_b', 'ten_b', 'none');
+    const deliveries = (endpointId: string, count: number) =>
+      store.db
+        .insertInto('deliveries')
+        .values(Array.from({ length: count }, (_, index) => ({ event_id: 'evt_1', endpoint_id: endpointId, message_id: `msg_${endpointId}_${index}`, status: 'pending' as const, next_attempt_at: now, created_at: now, updated_at: now })))
+        .execute();
+    await deliveries('ep_fifo', 3);
+    await deliveries('ep_b', 5);
+    const lease = (owner: string) => ({ owner, now: now + 2, leaseMs: 60_000 });
+
+    const ofB = await claimDue(store.db, lease('w_one'), 10, { perEndpoint: 2, skipEndpoints: [], skipTenants: ['ten_a'] });
+    assert.deepEqual(ofB.map((delivery) => delivery.endpoint_id), ['ep_b', 'ep_b'], 'tenant A skipped; two of B’s endpoint at most');
+    const [head, ...rest] = await claimDue(store.db, lease('w_one'), 10, { perEndpoint: 2, skipEndpoints: ['ep_b'], skipTenants: [] });
+    assert.equal(head?.endpoint_id, 'ep_fifo');
+    assert.deepEqual(rest, [], 'only the head of an ordered endpoint');
+
+    assert.equal(await claimNextInLine(store.db, lease('w_two'), 'ep_fifo'), undefined, 'the head is in flight');
+    await store.db.updateTable('deliveries').set({ status: 'succeeded', lease_owner: null, next_attempt_at: null }).where('id', '=', head!.id).execute();
+    const racing = await Promise.all([claimNextInLine(store.db, lease('w_one'), 'ep_fifo'), claimNextInLine(store.db, lease('w_two'), 'ep_fifo')]);
+    const won = racing.filter((delivery) => delivery !== undefined);
+    assert.equal(won.length, 1, 'one of two owners takes the next delivery');
+    assert.equal(won[0]!.id, head!.id + 1);
   });
 
   it('refuses an interactive transaction with a message that names the alternative', async () => {

@@ -6,7 +6,7 @@ import { publishEvents } from '../src/domain/publish.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
 import { signingSecretOf } from '../src/lib/cipher.ts';
 import type { Services } from '../src/services.ts';
-import { type InProcessEngine, startEngine } from './support/engine.ts';
+import { type InProcessEngine, startEngine, sweepAndWait } from './support/engine.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 
 /**
@@ -50,7 +50,7 @@ describe('retry schedule over an injected clock', () => {
     const eventId = published!.event_id;
     const schedule = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
-    assert.equal((await engine.sweep()).claimed, 1, 'due at once');
+    assert.equal((await sweepAndWait(engine)).claimed, 1, 'due at once');
     for (const [index, seconds] of schedule.entries()) {
       const row = await delivery(eventId);
       assert.equal(row.status, 'pending');
@@ -58,22 +58,22 @@ describe('retry schedule over an injected clock', () => {
       const wait = row.next_attempt_at! - now;
       assert.ok(wait >= seconds * 800 && wait <= seconds * 1200, `retry ${index + 1} waits ${wait} ms, scheduled ${seconds} s ±20 %`);
       now += Math.floor(wait / 2);
-      assert.equal((await engine.sweep()).claimed, 0, `nothing is due halfway to retry ${index + 1}`);
+      assert.equal((await sweepAndWait(engine)).claimed, 0, `nothing is due halfway to retry ${index + 1}`);
       now = row.next_attempt_at!;
-      assert.equal((await engine.sweep()).claimed, 1, `retry ${index + 1} is due on time`);
+      assert.equal((await sweepAndWait(engine)).claimed, 1, `retry ${index + 1} is due on time`);
     }
     const last = await delivery(eventId);
     assert.equal(last.status, 'failed');
     assert.equal(last.attempt_count, 8);
     assert.equal(last.next_attempt_at, null);
     now += DAY;
-    assert.equal((await engine.sweep()).claimed, 0, 'a failed delivery is never swept again');
+    assert.equal((await sweepAndWait(engine)).claimed, 0, 'a failed delivery is never swept again');
   });
 
   it('honours Retry-After on a 429 beyond the scheduled delay', async () => {
     receiver.respond = answer(429, 'slow down', { 'retry-after': '120' });
     const [published] = await publishEvents(services, [{ tenantId, type: 'invoice.paid', data: {} }], { dispatch: false });
-    await engine.sweep();
+    await sweepAndWait(engine);
     const row = await delivery(published!.event_id);
     assert.equal(row.last_status_code, 429);
     assert.equal(row.next_attempt_at! - now, 120_000);
@@ -85,7 +85,7 @@ describe('retry schedule over an injected clock', () => {
     assert.ok((await endpoint()).failing_since !== null, 'the failing streak started with the first failure');
     now = (await endpoint()).failing_since! + 5 * DAY;
     const [published] = await publishEvents(services, [{ tenantId, type: 'invoice.paid', data: {} }], { dispatch: false });
-    await engine.sweep();
+    await sweepAndWait(engine);
     const disabled = await endpoint();
     assert.equal(disabled.enabled, 0);
     assert.match(disabled.disabled_reason!, /^Every delivery attempt failed since /);
@@ -97,7 +97,7 @@ describe('retry schedule over an injected clock', () => {
   it('fails pending deliveries of a disabled endpoint without attempting them', async () => {
     const attemptsBefore = receiver.received.length;
     now += DAY;
-    await engine.sweep();
+    await sweepAndWait(engine);
     const pending = await store.db.selectFrom('deliveries').select(['status', 'last_error']).where('status', '=', 'pending').execute();
     assert.equal(pending.length, 0);
     assert.equal(receiver.received.length, attemptsBefore, 'no request was sent');
@@ -110,7 +110,7 @@ describe('retry schedule over an injected clock', () => {
     assert.ok((await count()) > 0);
     now += 31 * DAY;
     const [recent] = await publishEvents(services, [{ tenantId, type: 'invoice.created', data: {} }], { dispatch: false });
-    const report = await engine.sweep();
+    const report = await sweepAndWait(engine);
     assert.ok(report.pruned > 0);
     const left = await store.db.selectFrom('events').select('id').execute();
     assert.deepEqual(left.map((row) => row.id), [recent!.event_id]);

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { publishEvents } from '../src/domain/publish.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
-import { type InProcessEngine, startEngine } from './support/engine.ts';
+import { type InProcessEngine, startEngine, sweepAndWait } from './support/engine.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 
 /**
  * A sweep reads its claimed batch's endpoints together, and those rows serve the batch's attempts
  * only while they can be trusted: under a second old, and until an attempt to that endpoint fails.
- * One attempt at a time per endpoint here, so the order of events is the order of attempts.
+ * One attempt at a time per endpoint here, so the order of events is the order of attempts (and a
+ * process takes on at most two of the endpoint's deliveries at once: the rest are claimed as
+ * those finish, each claim with its own read).
  */
 describe('sweep: the endpoint rows read with a batch', () => {
   let running: InProcessEngine | undefined;
@@ -35,8 +37,11 @@ describe('sweep: the endpoint rows read with a batch', () => {
   it('stops using them once an attempt fails: the circuit opens after its threshold, not after the batch', async () => {
     receiver = await startReceiver(answer(503, 'down'));
     const { engine } = await backlog(10, { HOOKGATE_CIRCUIT_FAILURE_THRESHOLD: '3', HOOKGATE_CIRCUIT_COOLDOWN_SECONDS: '60' });
-    assert.equal((await engine.sweep()).claimed, 10);
+    await sweepAndWait(engine);
     assert.equal(receiver.received.length, 3, 'three failures open the circuit; the other seven wait for the cool-down');
+    const rows = await running!.store.db.selectFrom('deliveries').select(['status', 'attempt_count', 'next_attempt_at']).execute();
+    const postponed = rows.filter((row) => row.status === 'pending' && row.attempt_count === 0 && row.next_attempt_at! > Date.now() + 30_000);
+    assert.equal(postponed.length, 7, 'each of the seven was taken on, and put off to the end of the cool-down without an attempt');
   });
 
   it('reads the endpoint again once they are a second old: a disabled endpoint gets nothing more after that', async () => {
@@ -48,7 +53,7 @@ describe('sweep: the endpoint rows read with a batch', () => {
     const disabled = receiver.waitFor(() => receiver!.received.length === 1, 5000).then(() =>
       store.db.updateTable('endpoints').set({ enabled: 0, disabled_reason: 'paused by the test' }).where('id', '=', 'webhook_batch').execute(),
     );
-    await engine.sweep();
+    await sweepAndWait(engine);
     await disabled;
     const sent = receiver.received.length;
     // Attempts 300 ms apart: those that start within a second of the batch's read still go out.

@@ -1,5 +1,32 @@
+import type { HostRuntime, SetUpHost, SetUpOptions } from '../runtime/host.ts';
 import { nodeEnvironment } from '../runtime/node-env.ts';
-import { type NodeRuntime, type SetUpOptions, setUpNode } from '../runtime/node-setup.ts';
+
+/** What the CLI runs on: the Node host (bin/hookgate.js) or the Bun one (the single binary). */
+export interface CliHost {
+  setUp: SetUpHost;
+  serve(): Promise<unknown>;
+}
+
+let host: CliHost | undefined;
+
+/** Chosen once, by `main`, before any command runs. */
+export function useHost(chosen: CliHost): void {
+  host = chosen;
+}
+
+export function currentHost(): CliHost {
+  if (!host) throw new Error('the CLI host is not chosen');
+  return host;
+}
+
+/**
+ * The server's configuration, as the server reads it, but logging only warnings and errors unless
+ * LOG_LEVEL says otherwise: a command's own output is its JSON or its table, not the store's log.
+ */
+export const cliEnvironment = (): Record<string, string | undefined> => {
+  const source = nodeEnvironment();
+  return source.LOG_LEVEL ? source : { ...source, LOG_LEVEL: 'warn' };
+};
 
 /** One `hookgate <command>`: its options, and what it prints (JSON, or a table on a terminal). */
 export interface Command {
@@ -43,8 +70,8 @@ export function positiveInt(value: unknown, name: string, fallback?: number): nu
  * Runs a command over the store, configured exactly as the server is (environment, `.env`,
  * `DATA_DIR`). The database must exist unless `options.createStore` (only `migrate` creates it).
  */
-export async function withRuntime<T>(action: (runtime: NodeRuntime) => Promise<T>, options: SetUpOptions = { createStore: false }): Promise<T> {
-  const runtime = await setUpNode(nodeEnvironment(), options);
+export async function withRuntime<T>(action: (runtime: HostRuntime) => Promise<T>, options: SetUpOptions = { createStore: false }): Promise<T> {
+  const runtime = await currentHost().setUp(cliEnvironment(), options);
   try {
     return await action(runtime);
   } finally {

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../auth/sign-token.ts';
 import { findEventType } from '../catalogue.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError, parseEnv } from '../config.ts';
 import { createAs2Partner, findAs2Partner } from '../db/repo/as2-partners.ts';
 import { getTenant } from '../db/repo/tenants.ts';
 import { publishEvents } from '../domain/publish.ts';
 import { createTenantWithKey } from '../domain/tenants.ts';
-import { type Command, ExitWith, required, UsageError, withRuntime } from './command.ts';
+import { VERSION } from '../version.ts';
+import { type CliHost, type Command, cliEnvironment, currentHost, ExitWith, required, UsageError, useHost, withRuntime } from './command.ts';
 import { deliveryCommands } from './deliveries.ts';
 import { tailCommand } from './tail.ts';
 
@@ -21,8 +22,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'hookgate serve',
     options: {},
     run: async () => {
-      const { startNodeServer } = await import('../runtime/node.ts');
-      await startNodeServer();
+      await currentHost().serve();
       return undefined;
     },
   },
@@ -93,7 +93,8 @@ const COMMANDS: Record<string, Command> = {
     usage: 'hookgate token --sub SUB [--tenant TENANT_ID] [--partner-org ID] [--scope "webhooks:admin …"] [--ttl SECONDS]',
     options: { sub: { type: 'string' }, tenant: { type: 'string' }, 'partner-org': { type: 'string' }, scope: { type: 'string' }, ttl: { type: 'string' } },
     run: (values) =>
-      withRuntime(async ({ env }) => {
+      // With JWT_SECRET given, no store is needed; without it, the development secret of the server's data folder is used.
+      (cliEnvironment().JWT_SECRET ? Promise.resolve({ env: parseEnv(cliEnvironment()) }) : withRuntime(async (runtime) => runtime)).then(async ({ env }) => {
         if (!env.JWT_SECRET) throw new UsageError('JWT_SECRET is not set (tokens for a JWKS issuer come from that issuer)');
         const ttl = Number(values.ttl ?? 3600);
         if (!Number.isInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive integer of seconds');
@@ -114,19 +115,30 @@ const COMMANDS: Record<string, Command> = {
   tail: tailCommand,
 };
 
-function helpText(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return `Usage: hookgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun hookgate <command> --help for a command's options. Output is JSON on stdout (a table on a terminal where a command has one; --json forces JSON).\nExit codes: 0 ok, 1 failure, 2 usage or configuration error.\n`;
+function helpText(names = Object.keys(COMMANDS), usage = 'hookgate <command> [options]'): string {
+  const width = Math.max(...names.map((name) => name.length));
+  const lines = names.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name]!.summary}`);
+  return `Usage: ${usage}\n\nCommands:\n${lines.join('\n')}\n\nRun hookgate <command> --help for a command's options. Output is JSON on stdout (a table on a terminal where a command has one; --json forces JSON).\nExit codes: 0 ok, 1 failure, 2 usage or configuration error.\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+const HELP = ['--help', '-h', 'help'];
+
+/** Runs one command line; `host` is the runtime it runs on (Node unless the single binary says Bun). */
+export async function main(argv: string[], host?: CliHost): Promise<number> {
+  useHost(host ?? (await import('./node-host.ts')).nodeHost);
+  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+    process.stdout.write(`hookgate ${VERSION}\n`);
+    return 0;
+  }
   const two = argv.slice(0, 2).join(' ');
   const name = COMMANDS[two] ? two : argv[0];
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
-    const wantsHelp = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
-    (wantsHelp ? process.stdout : process.stderr).write(helpText());
+    const wantsHelp = argv.length === 0 || HELP.includes(argv[0]!) || HELP.includes(argv[1] ?? '');
+    // `hookgate deliveries --help`: the commands of that group.
+    const group = Object.keys(COMMANDS).filter((known) => argv[0] && known.startsWith(`${argv[0]} `));
+    const text = group.length ? helpText(group, `hookgate ${argv[0]} <${group.map((known) => known.split(' ')[1]).join('|')}> [options]`) : helpText();
+    (wantsHelp ? process.stdout : process.stderr).write(text);
     return wantsHelp ? 0 : 2;
   }
   const rest = argv.slice(name!.split(' ').length);

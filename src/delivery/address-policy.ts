@@ -128,7 +128,10 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy): string | null
   if (policy.allowPrivateTargets) return null;
   // A name's trailing dots (the DNS root) name the same host: `localhost.` is localhost.
   const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
-  if (ipFamily(host) !== null) return isBlockedAddress(host) ? 'must not target a private, loopback or link-local address' : null;
-  if (BLOCKED_NAMES.test(host) || !host.includes('.')) return 'must not target a local host name';
+  if (ipFamily(host) !== null) return isBlockedAddress(host) ? `must not target a private, loopback or link-local address${PRIVATE_TARGETS_HINT}` : null;
+  if (BLOCKED_NAMES.test(host) || !host.includes('.')) return `must not target a local host name${PRIVATE_TARGETS_HINT}`;
   return null;
 }
+
+/** What a developer whose receiver runs on their own machine needs to know. */
+const PRIVATE_TARGETS_HINT = ' (for a receiver on this machine or a private network, the operator can set HOOKGATE_ALLOW_PRIVATE_TARGETS=true)';

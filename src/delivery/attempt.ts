@@ -220,7 +220,7 @@ export interface AttemptContext {
   event: EventRow | undefined;
 }
 
-async function loadContext(deps: AttemptDeps, delivery: Delivery, known: Partial<AttemptContext>): Promise<AttemptContext> {
+export async function loadContext(deps: AttemptDeps, delivery: Delivery, known: Partial<AttemptContext>): Promise<AttemptContext> {
   // Independent reads: issued together (one round trip's wait instead of two on D1).
   const [endpoint, event] = await Promise.all([known.endpoint ?? getEndpoint(deps.db, delivery.endpoint_id), known.event ?? getEvent(deps.db, delivery.event_id)]);
   return { endpoint, event };

@@ -18,7 +18,7 @@ export function createDeliveryMetrics(registry: MetricsRegistry = createMetricsR
   const latency = registry.histogram('hookgate_delivery_attempt_duration_seconds', 'Duration of delivery attempts, by outcome', ATTEMPT_BUCKETS);
   const due = registry.gauge('hookgate_deliveries_due', 'Pending deliveries whose next attempt time has passed');
   const oldest = registry.gauge('hookgate_deliveries_oldest_due_age_seconds', 'How long the oldest due delivery has been waiting (0 when none)');
-  const sweeps = registry.histogram('hookgate_sweep_duration_seconds', 'Run time of sweeper runs (claim and attempt due deliveries)', SWEEP_BUCKETS);
+  const sweeps = registry.histogram('hookgate_sweep_duration_seconds', 'Run time of sweeper runs (claiming due deliveries; the attempts run on after it)', SWEEP_BUCKETS);
   const claimed = registry.counter('hookgate_sweep_claimed_total', 'Deliveries claimed by sweeper runs');
   const lastSweep = registry.gauge('hookgate_sweep_last_run_timestamp_seconds', 'Unix time at which the last sweeper run finished');
   return {

@@ -65,9 +65,15 @@ export const startBun = () => spawnListening('bun', join(BIN, 'bun'), ['src/runt
  */
 export async function startBinary(): Promise<Target> {
   const folder = mkdtempSync(join(tmpdir(), 'hookgate-binary-'));
+  const binary = await compileBinary(folder);
+  return spawnListening('binary', binary, [], { cwd: folder, env: { PATH: '' }, cleanup: () => rmSync(folder, { recursive: true, force: true }) });
+}
+
+/** `npm run build:binary`'s command, into `folder`; returns the executable's path. */
+export async function compileBinary(folder: string): Promise<string> {
   const binary = join(folder, 'hookgate');
   await run(join(BIN, 'bun'), ['build', '--compile', '--minify', 'src/runtime/bun.ts', '--outfile', binary], { cwd: ROOT, timeout: 180_000 });
-  return spawnListening('binary', binary, [], { cwd: folder, env: { PATH: '' }, cleanup: () => rmSync(folder, { recursive: true, force: true }) });
+  return binary;
 }
 
 /**

@@ -5,7 +5,7 @@ import { createTokenVerifier } from '../../src/auth/jwt.ts';
 import { parseEnv, toConfig } from '../../src/config.ts';
 import { openBetterSqlite, type SqliteStore } from '../../src/db/dialects/better-sqlite3.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { createDeliveryEngine, type RunningEngine } from '../../src/delivery/sweeper.ts';
+import { createDeliveryEngine, type RunningEngine, type SweepReport } from '../../src/delivery/sweeper.ts';
 import { createUndiciTransport } from '../../src/delivery/transports/undici.ts';
 import { createSecretCipher, type SecretCipher } from '../../src/lib/cipher.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
@@ -42,4 +42,11 @@ export async function startEngine(now: () => number, env: Record<string, string>
       await store.close();
     },
   };
+}
+
+/** One sweep, then every attempt it took on (a sweep itself resolves once it has claimed). */
+export async function sweepAndWait(engine: RunningEngine): Promise<SweepReport> {
+  const report = await engine.sweep();
+  await engine.settled();
+  return report;
 }

@@ -15,6 +15,9 @@ export interface Lease {
   leaseMs: number;
 }
 
+/** The columns a claim sets: the owner, and the lease expiry as the next attempt time. */
+const leased = (lease: Lease) => ({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now });
+
 /**
  * Ordered (`fifo`) endpoints: only their oldest unfinished delivery may be claimed, so a failing
  * head blocks the deliveries behind it until it succeeds or is given up.
@@ -24,22 +27,79 @@ const inEventOrder = sql<SqlBool>`NOT EXISTS (
     SELECT 1 FROM deliveries older
     WHERE older.endpoint_id = deliveries.endpoint_id AND older.status = 'pending' AND older.id < deliveries.id))`;
 
-export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number, excludeEndpoints: readonly string[] = []): Promise<Delivery[]> {
-  let due = db
+/** How a sweep shares out one claim: at most `perEndpoint` deliveries of an endpoint, none of the endpoints and tenants skipped. */
+export interface ClaimShares {
+  perEndpoint: number;
+  skipEndpoints: readonly string[];
+  skipTenants: readonly string[];
+}
+
+/** The claim of a sweep, built and compiled once (the skipped ids are one JSON parameter each, so the SQL never changes). */
+const claimDueQuery = prepared(
+  (db, values: { owner: string; now: number; until: number; limit: number; perEndpoint: number; skipEndpoints: string; skipTenants: string }) => {
+    const due = db
+      .selectFrom('deliveries')
+      .select(['id', 'endpoint_id', 'next_attempt_at'])
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', values.now)
+      .where(inEventOrder)
+      .where(sql<SqlBool>`endpoint_id NOT IN (SELECT value FROM json_each(${values.skipEndpoints}))`)
+      .where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE tenant_id IN (SELECT value FROM json_each(${values.skipTenants})))`)
+      .orderBy('next_attempt_at')
+      .limit(values.limit);
+    const ranked = db.selectFrom(due.as('due')).select(['id', sql<number>`row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id)`.as('place')]);
+    const picked = db.selectFrom(ranked.as('ranked')).select('id').where('place', '<=', values.perEndpoint);
+    return db.updateTable('deliveries').set({ lease_owner: values.owner, next_attempt_at: values.until, updated_at: values.now }).where('id', 'in', picked).returningAll();
+  },
+);
+
+/**
+ * Claims up to `limit` of the longest-due deliveries. With `shares`, an endpoint gets at most
+ * `perEndpoint` of them, and skipped endpoints and tenants none (their ids go in as one JSON
+ * parameter each, read with `json_each`, so any number of them fits D1's bound-parameter limit).
+ */
+export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number, shares?: ClaimShares): Promise<Delivery[]> {
+  const query = claimDueQuery(db, {
+    owner: lease.owner,
+    now: lease.now,
+    until: lease.now + lease.leaseMs,
+    limit,
+    perEndpoint: shares?.perEndpoint ?? limit,
+    skipEndpoints: JSON.stringify(shares?.skipEndpoints ?? []),
+    skipTenants: JSON.stringify(shares?.skipTenants ?? []),
+  });
+  return (await db.executeQuery(query)).rows;
+}
+
+/** Claims up to `limit` due deliveries of one endpoint, oldest first (through its index of pending deliveries). */
+export async function claimDueOf(db: Kysely<Database>, lease: Lease, endpointId: string, limit: number): Promise<Delivery[]> {
+  const due = db
     .selectFrom('deliveries')
     .select('id')
+    .where('endpoint_id', '=', endpointId)
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', lease.now)
     .where(inEventOrder)
-    .orderBy('next_attempt_at')
+    .orderBy('id')
     .limit(limit);
-  if (excludeEndpoints.length) due = due.where('endpoint_id', 'not in', excludeEndpoints);
+  return db.updateTable('deliveries').set(leased(lease)).where('id', 'in', due).returningAll().execute();
+}
+
+/**
+ * Claims the next delivery of an ordered endpoint: its oldest unfinished one, if that is due (a
+ * head waiting for its retry, or leased by another attempt, is not). One statement, so two
+ * processes (or D1 invocations) finishing attempts of the same endpoint never both take it.
+ */
+export async function claimNextInLine(db: Kysely<Database>, lease: Lease, endpointId: string): Promise<Delivery | undefined> {
+  const head = db.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').orderBy('id').limit(1);
   return db
     .updateTable('deliveries')
-    .set({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now })
-    .where('id', 'in', due)
+    .set(leased(lease))
+    .where('id', '=', head)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', lease.now)
     .returningAll()
-    .execute();
+    .executeTakeFirst();
 }
 
 /** Claims specific deliveries if they are due and not leased (the fast path right after ingestion). */
@@ -49,7 +109,7 @@ export async function claimIds(db: Kysely<Database>, lease: Lease, ids: readonly
   for (const run of chunked(ids, MAX_BOUND_PARAMETERS - 10)) {
     const rows = await db
       .updateTable('deliveries')
-      .set({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now })
+      .set(leased(lease))
       .where('id', 'in', run)
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', lease.now)
@@ -72,7 +132,7 @@ const notInFlight = (now: number) => (eb: ExpressionBuilder<Database, 'deliverie
 export async function claimForManualAttempt(db: Kysely<Database>, lease: Lease, id: number): Promise<Delivery | undefined> {
   return db
     .updateTable('deliveries')
-    .set({ status: 'pending', lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now, completed_at: null })
+    .set({ ...leased(lease), status: 'pending', completed_at: null })
     .where('id', '=', id)
     .where(notInFlight(lease.now))
     .returningAll()
@@ -179,16 +239,17 @@ export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly New
   );
 }
 
-/** Gives leased deliveries back (graceful shutdown): they are due again at once. */
+/** Gives leased deliveries back (graceful shutdown, or more than the process may take on): they are due again at once. */
 export async function releaseLeases(db: Kysely<Database>, owner: string, ids: readonly number[], now: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('deliveries')
-    .set({ lease_owner: null, next_attempt_at: now, updated_at: now })
-    .where('id', 'in', ids)
-    .where('lease_owner', '=', owner)
-    .where('status', '=', 'pending')
-    .execute();
+  for (const run of chunked(ids, MAX_BOUND_PARAMETERS - 10)) {
+    await db
+      .updateTable('deliveries')
+      .set({ lease_owner: null, next_attempt_at: now, updated_at: now })
+      .where('id', 'in', run)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'pending')
+      .execute();
+  }
 }
 
 /** Gives a leased delivery back without an attempt, due again at `until` (circuit open, rate limit). */

@@ -1,0 +1,8 @@
+import { setUpNode } from '../runtime/node-setup.ts';
+import type { CliHost } from './command.ts';
+
+/** The CLI on Node (bin/hookgate.js, `npm run hookgate`): better-sqlite3, and `serve` starts the Node server. */
+export const nodeHost: CliHost = {
+  setUp: setUpNode,
+  serve: () => import('../runtime/node.ts').then(({ startNodeServer }) => startNodeServer()),
+};
