@@ -27,8 +27,8 @@ const ALLOWED: Record<string, string[]> = {
   // Planned by issue 22 item 1 (one module per surface); narrow this row once the folder exists.
   surfaces: ['api', 'auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'errors', 'lib', 'services'],
   app: ['api', 'console', 'errors', 'lib', 'services', 'surfaces', 'version'],
-  runtime: ['api', 'app', 'auth', 'config', 'db', 'delivery', 'lib', 'services', 'surfaces'],
-  cli: ['auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'runtime', 'services'],
+  runtime: ['api', 'app', 'auth', 'cli', 'config', 'db', 'delivery', 'lib', 'services', 'surfaces'], // → cli: bun.ts, the single binary's entry, runs CLI commands too
+  cli: ['auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'runtime', 'services', 'version'],
 };
 
 const SRC = join(ROOT, 'src');
