@@ -40,22 +40,28 @@ export function runCli(args: string[], options: { env: Record<string, string>; c
 }
 
 /**
- * Runs the CLI's main() in this process with stdout and stderr captured: what bin/hookgate.js runs,
- * without a process start per call. Only for commands that touch no configuration (help, usage errors).
+ * Runs the CLI's main() in this process with its output captured: what bin/hookgate.js runs, without
+ * a process start per call. Only for commands that read no configuration (help, version, usage
+ * errors). main() writes strings; anything else written meanwhile (the test runner reports to its
+ * parent through this process's stdout, in binary) passes through untouched.
  */
-export async function runMain(argv: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => {
-    stdout += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const captured = { stdout: '', stderr: '' };
+  const restore = (['stdout', 'stderr'] as const).map((name) => {
+    const stream = process[name];
+    const write = stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk !== 'string') return (write as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+      captured[name] += chunk;
+      return true;
+    }) as typeof stream.write;
+    return () => {
+      stream.write = write;
+    };
+  });
   try {
-    return { code: await main(argv), stdout };
+    return { code: await main(argv), ...captured };
   } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
+    for (const undo of restore) undo();
   }
 }
