@@ -121,7 +121,7 @@ describe('legacy AS2 partner webhook API (page 003, /api/v1/webhooks)', () => {
   it('a re-configure changes only the fields given', async () => {
     const id = await configured({ webhook_events: ['message.sent'] });
     const before = (await post('/get', { partner_id: id })).body.data;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the clock moves on, so updated_at can grow
     assert.equal((await post('/configure', { partner_id: id, webhook_enabled: false })).status, 200);
     const afterToggle = (await post('/get', { partner_id: id })).body.data;
     assert.deepEqual({ ...afterToggle, webhook_enabled: true, webhook_activo: true, updated_at: before.updated_at }, before);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { main } from '../src/cli/main.ts';
 import { formatTable } from '../src/cli/table.ts';
+import { CLI, runCli, runMain } from './support/cli.ts';
+import { eventually } from './support/eventually.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
-import { call, createTenant, type RunningServer, startServer } from './support/server.ts';
+import { CHILD_ENV, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 
 describe('hookgate deliveries list|show|retry and tail, against a running server’s store', () => {
   let server: RunningServer;
@@ -17,26 +18,10 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
    * meanwhile), with the server's store and secrets but not its permission to reach private
    * addresses: an attempt made by the CLI itself would fail as blocked_address.
    */
-  const run = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string; json: any }>((resolve) => {
-      const { HOOKGATE_ALLOW_PRIVATE_TARGETS: _, ...cliEnv } = server.env;
-      const child = spawn(process.execPath, ['bin/hookgate.js', ...args], { env: { ...cliEnv, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once('close', (code) => {
-        let json: any = null;
-        try {
-          json = JSON.parse(stdout);
-        } catch {}
-        resolve({ code, stdout, stderr, json });
-      });
-    });
+  const run = (...args: string[]) => {
+    const { HOOKGATE_ALLOW_PRIVATE_TARGETS: _, ...cliEnv } = server.env;
+    return runCli(args, { env: { ...cliEnv, LOG_LEVEL: 'error' } });
+  };
 
   before(async () => {
     receiver = await startReceiver(answer(500, 'down'));
@@ -55,11 +40,15 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
 
   it('lists a tenant’s deliveries by status as JSON', async () => {
     // The attempt is recorded just after the receiver answered.
-    let listed = await run('deliveries', 'list', '--tenant', tenant.id, '--status', 'pending');
-    for (let tries = 0; listed.json?.items[0]?.attempt_count !== 1 && tries < 50; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      listed = await run('deliveries', 'list', '--tenant', tenant.id, '--status', 'pending');
-    }
+    const listed = await eventually(
+      async () => {
+        const result = await run('deliveries', 'list', '--tenant', tenant.id, '--status', 'pending');
+        return result.json?.items[0]?.attempt_count === 1 ? result : undefined;
+      },
+      30_000,
+      'the first attempt is recorded',
+      100,
+    );
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(listed.json.total, 1);
     const [item] = listed.json.items;
@@ -82,8 +71,8 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
   });
 
   it('retries by making the delivery due now for the server, which attempts it; --wait waits for the outcome; tail follows both', async () => {
-    const tail = spawn(process.execPath, ['bin/hookgate.js', 'tail', '--tenant', tenant.id, '--count', '2', '--interval', '100'], {
-      env: { ...server.env, LOG_LEVEL: 'error' },
+    const tail = spawn(process.execPath, [CLI, 'tail', '--tenant', tenant.id, '--count', '2', '--interval', '100'], {
+      env: { ...CHILD_ENV, ...server.env, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let tailed = '';
@@ -91,7 +80,8 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
       tailed += chunk.toString();
     });
     const tailExit = new Promise<number | null>((resolve) => tail.once('exit', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // tail starts from the newest attempt at launch
+    // tail starts from the newest attempt at launch, and says nothing when it has read it: a fixed wait.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
 
     try {
       const failed = await run('deliveries', 'retry', String(deliveryId), '--wait');
@@ -108,11 +98,15 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
       assert.equal(scheduled.json.delivery_id, deliveryId);
       assert.equal(scheduled.json.status, 'pending');
       assert.ok(Date.parse(scheduled.json.next_attempt_at) <= Date.now() && Date.parse(scheduled.json.next_attempt_at) >= before - 1000, 'due now');
-      let delivered = await run('deliveries', 'show', String(deliveryId));
-      for (let tries = 0; delivered.json.status !== 'succeeded' && tries < 50; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        delivered = await run('deliveries', 'show', String(deliveryId));
-      }
+      const delivered = await eventually(
+        async () => {
+          const result = await run('deliveries', 'show', String(deliveryId));
+          return result.json.status === 'succeeded' ? result : undefined;
+        },
+        30_000,
+        'the server delivers it',
+        200,
+      );
       assert.equal(delivered.json.status, 'succeeded', 'the server delivered it, from its own environment');
       assert.equal(delivered.json.attempts.length, 3);
       const timer = setTimeout(() => tail.kill(), 20_000);
@@ -153,36 +147,18 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
 
   it('has --help for every command', async () => {
     // In-process: main() is what bin/hookgate.js runs; spawning a process per command would be slow.
-    const help = await captured(['--help']);
+    const help = await runMain(['--help']);
     assert.equal(help.code, 0);
     const commands = [...help.stdout.matchAll(/^ {2}(\S+(?: [a-z]\S*)?) {2,}/gm)].map((match) => match[1]!);
     for (const expected of ['deliveries list', 'deliveries show', 'deliveries retry', 'tail', 'events send', 'tenant create']) assert.ok(commands.includes(expected), expected);
     for (const command of commands) {
-      const result = await captured([...command.split(' '), '--help']);
+      const result = await runMain([...command.split(' '), '--help']);
       assert.equal(result.code, 0, command);
       assert.match(result.stdout, new RegExp(`^Usage: hookgate ${command}`), command);
     }
-    assert.equal((await captured(['no-such-command'])).code, 2);
+    assert.equal((await runMain(['no-such-command'])).code, 2);
   });
 });
-
-/** Runs the CLI's main() with stdout and stderr captured. */
-async function captured(argv: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => {
-    stdout += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stdout };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
-  }
-}
 
 describe('terminal tables', () => {
   it('pads columns under upper-case headers and shows missing values as -', () => {

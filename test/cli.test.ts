@@ -1,37 +1,33 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jwtVerify } from 'jose';
-import { waitForLine } from './support/child-lines.ts';
-import { ENCRYPTION_KEY, JWT_SECRET, ROOT } from './support/server.ts';
+import { runCli, runMain } from './support/cli.ts';
+import { ENCRYPTION_KEY, JWT_SECRET, ROOT, spawnServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
 
 describe('hookgate CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-cli-'));
   const env = { PATH: process.env.PATH ?? '', DATABASE_URL: join(dataDir, 'cli.db'), JWT_SECRET, HOOKGATE_ENCRYPTION_KEY: ENCRYPTION_KEY, LOG_LEVEL: 'error' };
-  const run = (...args: string[]) => {
-    const result = spawnSync(process.execPath, ['bin/hookgate.js', ...args], { env, encoding: 'utf8' });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: result.stdout ? JSON.parse(result.stdout) : null };
-  };
+  const run = (...args: string[]) => runCli(args, { env });
 
-  it('migrates, then reports ok again idempotently', () => {
-    assert.deepEqual(run('migrate').json, { status: 'ok' });
-    assert.deepEqual(run('migrate').json, { status: 'ok' });
+  it('migrates, then reports ok again idempotently', async () => {
+    assert.deepEqual((await run('migrate')).json, { status: 'ok' });
+    assert.deepEqual((await run('migrate')).json, { status: 'ok' });
     assert.deepEqual(
       queryStore(env.DATABASE_URL, 'SELECT name FROM d1_migrations ORDER BY id').map((row) => row.name),
       ['0001_init.sql', '0002_endpoint_policies.sql', '0003_rate_slots.sql', '0004_store_probe.sql'],
     );
   });
 
-  it('creates a tenant with an API key, then an AS2 partner with an integer id', () => {
-    const tenant = run('tenant', 'create', '--name', 'Acme', '--partner-org', 'org-1');
+  it('creates a tenant with an API key, then an AS2 partner with an integer id', async () => {
+    const tenant = await run('tenant', 'create', '--name', 'Acme', '--partner-org', 'org-1');
     assert.equal(tenant.code, 0);
     assert.match(tenant.json.tenant_id, /^ten_/);
     assert.match(tenant.json.api_key, /^hg_[0-9a-f]{16}_/);
-    const partner = run('as2-partner', 'create', '--tenant', tenant.json.tenant_id, '--name', 'Globex');
+    const partner = await run('as2-partner', 'create', '--tenant', tenant.json.tenant_id, '--name', 'Globex');
     assert.equal(partner.code, 0);
     assert.equal(Number.isInteger(partner.json.partner_id), true);
     const [row] = queryStore(env.DATABASE_URL, 'SELECT key_hash FROM api_keys');
@@ -39,7 +35,7 @@ describe('hookgate CLI', () => {
   });
 
   it('signs a development token with JWT_SECRET', async () => {
-    const result = run('token', '--sub', 'ops', '--tenant', 'ten_x', '--scope', 'webhooks:admin events:publish', '--ttl', '60');
+    const result = await run('token', '--sub', 'ops', '--tenant', 'ten_x', '--scope', 'webhooks:admin events:publish', '--ttl', '60');
     const { payload } = await jwtVerify(result.json.token, new TextEncoder().encode(JWT_SECRET));
     assert.equal(payload.sub, 'ops');
     assert.equal(payload.tenant_id, 'ten_x');
@@ -47,45 +43,43 @@ describe('hookgate CLI', () => {
     assert.equal((payload.exp as number) - (payload.iat as number), 60);
   });
 
-  it('publishes an event into the outbox', () => {
-    const tenant = run('tenant', 'create', '--name', 'Publisher').json;
-    const sent = run('events', 'send', '--tenant', tenant.tenant_id, '--type', 'invoice.created', '--data', '{"invoice_id":"inv_1"}');
+  it('publishes an event into the outbox', async () => {
+    const tenant = (await run('tenant', 'create', '--name', 'Publisher')).json;
+    const sent = await run('events', 'send', '--tenant', tenant.tenant_id, '--type', 'invoice.created', '--data', '{"invoice_id":"inv_1"}');
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.json.event_id, /^evt_/);
     assert.equal(sent.json.deliveries, 0);
     assert.equal(queryStore(env.DATABASE_URL, 'SELECT data FROM events WHERE id = ?', sent.json.event_id)[0].data, '{"invoice_id":"inv_1"}');
   });
 
-  it('fails with a JSON error and exit code 2 on a usage error', () => {
+  it('fails with a JSON error and exit code 2 on a usage error', async () => {
     for (const args of [['tenant', 'create'], ['as2-partner', 'create', '--tenant', 'nope', '--name', 'x'], ['events', 'send', '--tenant', 'nope', '--type', 'invoice.created'], ['tenant', 'create', '--name', 'x', '--bogus'], ['frobnicate']]) {
-      const result = run(...args);
+      const result = await run(...args);
       assert.equal(result.code, 2, args.join(' '));
     }
-    assert.match(JSON.parse(run('tenant', 'create').stderr).error, /--name is required/);
+    assert.match(JSON.parse((await run('tenant', 'create')).stderr).error, /--name is required/);
   });
 
-  it('prints help for the program and for each command', () => {
-    const help = spawnSync(process.execPath, ['bin/hookgate.js', '--help'], { env, encoding: 'utf8' });
-    assert.equal(help.status, 0);
+  it('prints help for the program and for each command', async () => {
+    // In-process: main() is what bin/hookgate.js runs, without a process start (about a second) per call.
+    const help = await runMain(['--help']);
+    assert.equal(help.code, 0);
     for (const command of ['serve', 'migrate', 'tenant create', 'as2-partner create', 'token', 'events send']) assert.ok(help.stdout.includes(command), command);
-    const commandHelp = spawnSync(process.execPath, ['bin/hookgate.js', 'events', 'send', '--help'], { env, encoding: 'utf8' });
+    const commandHelp = await runMain(['events', 'send', '--help']);
     assert.match(commandHelp.stdout, /--tenant TENANT_ID --type TYPE --data JSON/);
   });
 
-  it('refuses a bad configuration with a one-line error', () => {
-    const result = spawnSync(process.execPath, ['bin/hookgate.js', 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
-    assert.equal(result.status, 2);
+  it('refuses a bad configuration with a one-line error', async () => {
+    const result = await runCli(['migrate'], { env: { ...env, PORT: 'eighty' } });
+    assert.equal(result.code, 2);
     assert.match(result.stderr.trim(), /^\{"error":"invalid configuration: PORT .*"\}$/);
   });
 });
 
 describe('hookgate CLI configuration: the server’s own (environment, .env, DATA_DIR), and only an existing database', () => {
-  const cli = (cwd: string, env: Record<string, string>, ...args: string[]) => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'bin/hookgate.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
+  const cli = (cwd: string, env: Record<string, string>, ...args: string[]) => runCli(args, { cwd, env });
 
-  it('refuses every command but serve and migrate where there is no database, in one line, creating nothing', () => {
+  it('refuses every command but serve and migrate where there is no database, in one line, creating nothing', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'hookgate-cli-elsewhere-'));
     const commands = [
       ['tenant', 'create', '--name', 'Lost'],
@@ -98,7 +92,7 @@ describe('hookgate CLI configuration: the server’s own (environment, .env, DAT
       ['tail', '--count', '1'],
     ];
     for (const args of commands) {
-      const result = cli(elsewhere, { LOG_LEVEL: 'error' }, ...args);
+      const result = await cli(elsewhere, { LOG_LEVEL: 'error' }, ...args);
       assert.equal(result.code, 2, args.join(' '));
       assert.equal(result.stdout, '');
       const lines = result.stderr.trim().split('\n');
@@ -112,24 +106,19 @@ describe('hookgate CLI configuration: the server’s own (environment, .env, DAT
     const project = mkdtempSync(join(tmpdir(), 'hookgate-cli-project-'));
     writeFileSync(join(project, '.env'), `# hookgate settings\nDATA_DIR=${join(project, 'state')}\nJWT_SECRET=${JWT_SECRET}\nHOOKGATE_ENCRYPTION_KEY="${ENCRYPTION_KEY}"\n`);
     const env = { LOG_LEVEL: 'error', HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true' };
-    assert.equal(cli(project, env, 'migrate').code, 0);
+    assert.equal((await cli(project, env, 'migrate')).code, 0);
     assert.ok(existsSync(join(project, 'state/hookgate.db')), 'the database is DATA_DIR/hookgate.db');
-    const tenant = JSON.parse(cli(project, env, 'tenant', 'create', '--name', 'Dotenv').stdout);
-    const adminToken = JSON.parse(cli(project, env, 'token', '--sub', 'ops', '--scope', 'webhooks:admin').stdout).token;
-    assert.equal(cli(project, { ...env, DATA_DIR: join(project, 'other') }, 'deliveries', 'list').code, 2, 'the environment wins over .env');
+    const tenant = JSON.parse((await cli(project, env, 'tenant', 'create', '--name', 'Dotenv')).stdout);
+    const adminToken = JSON.parse((await cli(project, env, 'token', '--sub', 'ops', '--scope', 'webhooks:admin')).stdout).token;
+    assert.equal((await cli(project, { ...env, DATA_DIR: join(project, 'other') }, 'deliveries', 'list')).code, 2, 'the environment wins over .env');
 
-    const server = spawn(process.execPath, [join(ROOT, 'src/runtime/node.ts')], { cwd: project, env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = await spawnServer(process.execPath, [join(ROOT, 'src/runtime/node.ts')], { cwd: project, env: { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' } });
     try {
-      const port = await waitForLine(server, [], /"msg":"listening","port":(\d+)/, 15_000);
-      const base = `http://127.0.0.1:${port}`;
+      const base = server.url;
       assert.equal((await fetch(`${base}/api/webhooks`, { headers: { authorization: tenant.api_key } })).status, 404, 'the CLI’s tenant key is known: no webhook yet');
       assert.equal((await fetch(`${base}/api/v1/admin/webhooks`, { headers: { authorization: `Bearer ${adminToken}` } })).status, 200, 'the CLI’s token is signed with the server’s secret');
     } finally {
-      if (server.exitCode === null) {
-        const exited = new Promise((resolve) => server.once('exit', resolve));
-        server.kill();
-        await exited;
-      }
+      await server.stop();
     }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, screenshotPath } from './support/browser.ts';
+import { eventually } from './support/eventually.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
@@ -10,14 +11,13 @@ const ADMIN_USER = 'ops';
 const text = async (locator: Locator) => (await locator.textContent()) ?? '';
 const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
-async function waitForDeliveryStatus(server: RunningServer, eventId: string, status: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = queryStore(server.dbPath, 'SELECT id, status FROM deliveries WHERE event_id = ?', eventId);
-    if (row?.status === status) return row.id as number;
-    if (Date.now() > deadline) throw new Error(`delivery of ${eventId} did not become ${status} (is ${row?.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitForDeliveryStatus(server: RunningServer, eventId: string, status: string, timeoutMs = 20_000) {
+  return eventually(
+    async () => queryStore(server.dbPath, 'SELECT id, status FROM deliveries WHERE event_id = ?', eventId).find((row) => row.status === status)?.id as number | undefined,
+    timeoutMs,
+    `delivery of ${eventId} becomes ${status}`,
+    100,
+  );
 }
 
 describe('console in a real browser: an operator finds a failed delivery and retries it', { skip: chromiumMissing() }, () => {

@@ -20,7 +20,7 @@ describe('the default delivery caps', () => {
       assert.equal((await call(server, 'POST', '/api/v1/events/batch', { headers: { authorization: tenant.apiKey }, body: { events } })).status, 202);
 
       await receiver.waitFor((received) => received.length >= 32, 10_000);
-      await sleep(300);
+      await sleep(300); // a fixed wait: no 33rd request must arrive within it
       assert.equal(receiver.received.length, 32, 'the 33rd attempt waits for one of the 32 to finish');
 
       receiver.respond = answer(200, 'ok');

@@ -107,7 +107,7 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
     assert.deepEqual(second.body, first.body);
     assert.equal(second.headers.get('idempotent-replayed'), 'true');
     await receiver.waitFor((list) => list.length >= 1, 3000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a fixed wait: nothing more must arrive within it
     assert.equal(receiver.received.filter((r) => r.json?.event_id === first.body.event_id).length, 1);
     assert.equal(queryStore(server.dbPath, 'SELECT count(*) AS n FROM events WHERE idempotency_key = ?', 'order-42')[0].n, 1);
   });
@@ -176,12 +176,11 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
   });
 });
 
-async function waitForStatus(server: RunningServer, eventId: string, status: string, timeoutMs = 8000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [delivery] = queryStore(server.dbPath, 'SELECT * FROM deliveries WHERE event_id = ?', eventId);
-    if (delivery?.status === status) return delivery;
-    if (Date.now() > deadline) throw new Error(`delivery of ${eventId} is ${delivery?.status}, not ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitForStatus(server: RunningServer, eventId: string, status: string, timeoutMs = 8000) {
+  return eventually(
+    async () => queryStore(server.dbPath, 'SELECT * FROM deliveries WHERE event_id = ?', eventId).find((delivery) => delivery.status === status),
+    timeoutMs,
+    `delivery of ${eventId} is ${status}`,
+    50,
+  );
 }

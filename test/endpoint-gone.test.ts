@@ -66,7 +66,7 @@ describe('a receiver answering 410 Gone: the endpoint is disabled at once, on ev
     assert.deepEqual(events.map((request) => request.json.data.endpoint_id).sort(), Object.values(ids).sort());
     assert.ok(events.every((request) => request.json.data.reason === 'gone' && request.json.data.tenant_id === tenant.id));
 
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // past the first retry's time
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // past the first retry's time: a fixed wait, nothing must happen within it
     for (const path of ['/sponsor', '/admin', '/subscription', '/as2']) assert.equal(at(path).length, 1, `${path} was not attempted again`);
   });
 

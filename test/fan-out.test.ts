@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Provider from 'oidc-provider';
 import { Webhook } from 'standardwebhooks';
+import { eventually } from './support/eventually.ts';
 import { type Received, type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from './support/server.ts';
 
@@ -223,7 +224,7 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
     const requests = ours(await receiver.waitFor((received) => ours(received).length === 7, 8000));
     const attempts = () =>
       queryStore(server.dbPath, 'SELECT a.*, d.endpoint_id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.id > ? AND d.event_id IN (?, ?)', lastAttempt, ...ids);
-    for (let tries = 0; attempts().length < 7 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => (attempts().length >= 7 ? true : undefined), 10_000, 'the seven attempts are recorded', 50);
 
     const sent = requests.flatMap((request) => [String(request.headers.authorization ?? ''), String(request.headers['x-partner-key'] ?? '')]).filter(Boolean);
     const bearerToken = sent.find((value) => value.startsWith('Bearer '))!.slice(7);

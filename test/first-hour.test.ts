@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { VERSION } from '../src/version.ts';
+import { runCli, runMain } from './support/cli.ts';
 import { startReceiver } from './support/receiver.ts';
 import { adminToken, BIN, bearer, call, createTenant, ROOT, type RunningServer, startServer } from './support/server.ts';
 
@@ -43,21 +44,19 @@ describe('errors that say what to do', () => {
 });
 
 describe('the CLI answers plainly', () => {
-  const hookgate = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['bin/hookgate.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-
-  it('hookgate --version prints the version and exits 0', () => {
-    const result = hookgate(['--version']);
-    assert.deepEqual([result.status, result.stdout, result.stderr], [0, `hookgate ${VERSION}\n`, '']);
+  // Help, version and usage errors read no configuration: main() in this process, as bin/hookgate.js runs it.
+  it('hookgate --version prints the version and exits 0', async () => {
+    const result = await runMain(['--version']);
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, `hookgate ${VERSION}\n`, '']);
   });
 
-  it('hookgate deliveries --help lists that group’s commands and exits 0; a bare group is a usage error', () => {
-    const help = hookgate(['deliveries', '--help']);
-    assert.equal(help.status, 0);
+  it('hookgate deliveries --help lists that group’s commands and exits 0; a bare group is a usage error', async () => {
+    const help = await runMain(['deliveries', '--help']);
+    assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: hookgate deliveries <list\|show\|retry>/);
     assert.doesNotMatch(help.stdout, /tenant create/, 'only the group');
-    const bare = hookgate(['deliveries']);
-    assert.equal(bare.status, 2);
+    const bare = await runMain(['deliveries']);
+    assert.equal(bare.code, 2);
     assert.match(bare.stderr, /deliveries retry/);
   });
 
@@ -86,7 +85,7 @@ describe('the CLI answers plainly', () => {
       assert.equal(output.stdout.trim().split('\n').length, 1);
       assert.equal(JSON.parse(output.stdout).outcome, 'succeeded');
       assert.equal(output.stderr, '', 'no log lines beside the attempts');
-      const chatty = hookgate(['migrate'], { ...env, DATABASE_URL: `${server.dataDir}/fresh.db`, LOG_LEVEL: 'info' });
+      const chatty = await runCli(['migrate'], { env: { ...env, DATABASE_URL: `${server.dataDir}/fresh.db`, LOG_LEVEL: 'info' } });
       assert.match(chatty.stderr, /"msg":"migrations applied"/, 'LOG_LEVEL=info shows them');
     } finally {
       await server.stop();

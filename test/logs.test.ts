@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from './support/eventually.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 
@@ -12,14 +13,7 @@ describe('structured logs: one JSON line per request and per attempt, no secrets
   let eventId: string;
   const lines = () => server.logs.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
   /** The first log line matching, waiting up to 5 s for it to be written. */
-  const logLine = async (matches: (entry: Record<string, unknown>) => boolean) => {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const found = lines().find(matches);
-      if (found || Date.now() > deadline) return found;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const logLine = (matches: (entry: Record<string, unknown>) => boolean) => eventually(async () => lines().find(matches), 5000, `a log line ${String(matches)}`, 50);
 
   before(async () => {
     receiver = await startReceiver();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createMetricsRegistry } from '../src/lib/metrics.ts';
+import { eventually } from './support/eventually.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 import { call, createTenant, type RunningServer, startServer } from './support/server.ts';
 
@@ -76,13 +77,16 @@ describe('GET /metrics on a running server', () => {
   it('counts attempts by outcome, times them, times sweeper runs, and reports due work', async () => {
     const scrape = async () => call(server, 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
     // The attempt is recorded right after the receiver answered; wait for a sweep to have run too.
-    const deadline = Date.now() + 15_000;
-    let response = await scrape();
-    while (!samples(response.text).has('hookgate_sweep_duration_seconds_count') || !samples(response.text).has('hookgate_delivery_attempts_total{outcome="retry_scheduled",trigger="fast_path"}')) {
-      assert.ok(Date.now() < deadline, `metrics incomplete:\n${response.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      response = await scrape();
-    }
+    const response = await eventually(
+      async () => {
+        const scraped = await scrape();
+        const names = samples(scraped.text);
+        return names.has('hookgate_sweep_duration_seconds_count') && names.has('hookgate_delivery_attempts_total{outcome="retry_scheduled",trigger="fast_path"}') ? scraped : undefined;
+      },
+      15_000,
+      'metrics complete: an attempt and a sweep',
+      200,
+    );
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     const values = samples(response.text);
@@ -103,13 +107,15 @@ describe('GET /metrics on a running server', () => {
       await call(idle, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: `${receiver.url}/due` } });
       await call(idle, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: {} } });
       await receiver.waitFor((received) => received.some((request) => request.path === '/due'));
-      const deadline = Date.now() + 15_000;
-      let values = samples((await call(idle, 'GET', '/metrics')).text);
-      while (values.get('hookgate_deliveries_due') !== 1 || !(values.get('hookgate_deliveries_oldest_due_age_seconds')! > 0)) {
-        assert.ok(Date.now() < deadline, 'the delivery never became due');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        values = samples((await call(idle, 'GET', '/metrics')).text);
-      }
+      const values = await eventually(
+        async () => {
+          const scraped = samples((await call(idle, 'GET', '/metrics')).text);
+          return scraped.get('hookgate_deliveries_due') === 1 && scraped.get('hookgate_deliveries_oldest_due_age_seconds')! > 0 ? scraped : undefined;
+        },
+        15_000,
+        'the delivery becomes due',
+        200,
+      );
       assert.equal(values.has('hookgate_sweep_duration_seconds_count'), false, 'no sweep has run');
     } finally {
       await idle.stop();

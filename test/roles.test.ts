@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from './support/eventually.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { call, createTenant, type RunningServer, startServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
@@ -33,6 +34,7 @@ describe('process roles: api accepts, worker delivers', () => {
     assert.equal(published.status, 202);
     assert.equal(published.body.deliveries, 1);
     // Two sweeps' worth of time (the cron is set to every second): an `all` process would have delivered by now.
+    // A fixed wait: it checks that nothing happens within it.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     assert.equal(receiver.received.length, 0);
     const [row] = queryStore(api.dbPath, 'SELECT status, attempt_count FROM deliveries');
@@ -48,12 +50,15 @@ describe('process roles: api accepts, worker delivers', () => {
     assert.equal((await call(worker, 'GET', '/health')).status, 200);
     assert.equal((await call(worker, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: {} } })).status, 404);
     // The attempt is recorded once the receiver's answer is back: poll briefly.
-    let row: unknown;
-    for (let tries = 0; tries < 50; tries++) {
-      row = { ...queryStore(api.dbPath, 'SELECT status, attempt_count FROM deliveries')[0] };
-      if ((row as { status: string }).status !== 'pending') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const row = await eventually(
+      async () => {
+        const stored = { ...queryStore(api.dbPath, 'SELECT status, attempt_count FROM deliveries')[0] };
+        return stored.status !== 'pending' ? stored : undefined;
+      },
+      5000,
+      'the attempt is recorded',
+      100,
+    );
     assert.deepEqual(row, { status: 'succeeded', attempt_count: 1 });
   });
 

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { createStoreHealth, storeFailureOf } from '../src/db/store-health.ts';
 import { scheduleSweeps } from '../src/runtime/sweep-cron.ts';
 import { startEngine } from './support/engine.ts';
+import { eventually } from './support/eventually.ts';
 
 /** The error that `write` throws on a real SQLite file holding `INSERT`ed row 1 of table t, through a connection set up by `open` (null if none). */
 function sqliteError(write: string, open: (path: string) => Database.Database = (path) => new Database(path)): unknown {
@@ -72,8 +73,7 @@ describe('store failures', () => {
     const lines: Record<string, unknown>[] = [];
     const cron = scheduleSweeps('* * * * * *', running.engine, { log: (line) => lines.push(line), storeHealth: createStoreHealth() });
     try {
-      const deadline = Date.now() + 10_000;
-      while (lines.filter((line) => line.msg === 'sweep failed').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await eventually(async () => (lines.filter((line) => line.msg === 'sweep failed').length >= 2 ? true : undefined), 10_000, 'two failed sweeps', 100);
     } finally {
       cron.stop();
       await running.engine.shutdown(0);

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { VERSION } from '../../src/version.ts';
-import { waitForLine } from '../support/child-lines.ts';
-import { JWT_SECRET } from '../support/server.ts';
+import { JWT_SECRET, spawnServer } from '../support/server.ts';
 import { contractSuite } from './suite.ts';
 import { compileBinary, startBinary } from './targets.ts';
 
@@ -55,16 +54,15 @@ describe('the single binary is the CLI too', { timeout: 240_000 }, () => {
     const { api_key } = JSON.parse(created.stdout) as { api_key: string };
     const minted = JSON.parse((await hookgate('token', '--sub', 'ops', '--scope', 'webhooks:admin')).stdout) as { token: string };
 
-    const server = execFile(binary, [], { cwd: folder, env: { ...env(), PORT: '0', HOST: '127.0.0.1' } });
+    const server = await spawnServer(binary, [], { cwd: folder, env: { ...env(), PORT: '0', HOST: '127.0.0.1' }, timeoutMs: 30_000 });
     try {
-      const port = Number(await waitForLine(server, [], /"msg":"listening","port":(\d+)/, 30_000));
-      const sponsor = await fetch(`http://127.0.0.1:${port}/api/webhooks`, { headers: { authorization: api_key } });
+      const sponsor = await fetch(`${server.url}/api/webhooks`, { headers: { authorization: api_key } });
       assert.equal(sponsor.status, 404, 'the key is known; its tenant has no webhook yet');
-      const tenants = await fetch(`http://127.0.0.1:${port}/api/v1/tenants`, { headers: { authorization: `Bearer ${minted.token}` } });
+      const tenants = await fetch(`${server.url}/api/v1/tenants`, { headers: { authorization: `Bearer ${minted.token}` } });
       assert.equal(tenants.status, 200);
       assert.deepEqual(((await tenants.json()) as { items: { name: string }[] }).items.map((tenant) => tenant.name), ['Acme']);
     } finally {
-      server.kill('SIGTERM');
+      await server.stop();
     }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { eventually } from '../support/eventually.ts';
 import { answer, type Received, type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, token } from '../support/server.ts';
 import type { Target } from './targets.ts';
@@ -151,24 +152,28 @@ export function contractSuite(start: () => Promise<Target>): void {
       const published = await call(target, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.paid', data: {} } });
       assert.equal(published.status, 202, published.text);
       await receiver.waitFor(() => received('/admin').length === 1, 20_000);
-      const deadline = Date.now() + 60_000;
-      while (received('/admin').length < 2) {
-        if (Date.now() > deadline) throw new Error('no retry within 60 s');
-        await target.sweep();
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
+      await eventually(
+        async () => {
+          if (received('/admin').length >= 2) return true;
+          await target.sweep();
+          return undefined;
+        },
+        60_000,
+        'the retry',
+        300,
+      );
       const [first, second] = received('/admin');
       assert.equal(first!.headers['webhook-id'], second!.headers['webhook-id']);
       const verified = new Webhook(adminWebhook.secret).verify(second!.body, headersOf(second!));
       assert.ok(verified);
 
       const base = `/api/v1/admin/webhooks/${adminWebhook.id}/deliveries`;
-      let delivery: { id: number; status: string } | undefined;
-      for (let tries = 0; tries < 50 && delivery?.status !== 'succeeded'; tries++) {
-        const listed = await call(target, 'GET', base, { headers: admin });
-        delivery = listed.body.items.find((row: { event_id: string }) => row.event_id === published.body.event_id);
-        if (delivery?.status !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      const delivery = await eventually<{ id: number; status: string }>(
+        async () => (await call(target, 'GET', base, { headers: admin })).body.items.find((row: { event_id: string; status: string }) => row.event_id === published.body.event_id && row.status === 'succeeded'),
+        15_000,
+        'the delivery succeeded',
+        200,
+      );
       assert.equal(delivery?.status, 'succeeded');
       const detail = await call(target, 'GET', `${base}/${delivery!.id}`, { headers: admin });
       assert.deepEqual(

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitForLine } from '../support/child-lines.ts';
-import { BIN, ENCRYPTION_KEY, JWT_SECRET, ROOT } from '../support/server.ts';
+import { BIN, ENCRYPTION_KEY, JWT_SECRET, ROOT, spawnServer } from '../support/server.ts';
 
 /**
  * A running hookgate, whatever the runtime: its base URL, a way to make the cron sweep run now,
@@ -34,31 +34,30 @@ export const CONTRACT_ENV: Record<string, string> = {
 
 const tick = () => new Promise<void>((done) => setTimeout(done, 1000));
 
-/** Starts a server process that logs `{"msg":"listening","port":N}` once it serves. */
+/** Starts a server process (see spawnServer) over a fresh SQLite file in its own folder. */
 async function spawnListening(name: string, command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; cleanup?: () => void }): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), `hookgate-${name}-`));
-  const child = spawn(command, args, {
-    cwd: options.cwd ?? ROOT,
+  const server = await spawnServer(command, args, {
+    cwd: options.cwd,
     env: { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'hookgate.db'), ...CONTRACT_ENV, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 60_000,
+    keepLogs: 500,
   });
-  const logs: string[] = [];
-  const port = await waitForLine(child, logs, /"msg":"listening","port":(\d+)/, 60_000, 500);
   return {
     name,
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     sweep: tick,
     async stop() {
-      await terminate(child);
+      await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
       options.cleanup?.();
     },
   };
 }
 
-export const startNode = () => spawnListening('node', process.execPath, ['src/runtime/node.ts'], { env: { PATH: process.env.PATH ?? '' } });
+export const startNode = () => spawnListening('node', process.execPath, ['src/runtime/node.ts'], {});
 
-export const startBun = () => spawnListening('bun', join(BIN, 'bun'), ['src/runtime/bun.ts'], { env: { PATH: process.env.PATH ?? '' } });
+export const startBun = () => spawnListening('bun', join(BIN, 'bun'), ['src/runtime/bun.ts'], {});
 
 /**
  * Compiles the single binary into an empty folder and runs it from there with an empty PATH and
@@ -105,7 +104,7 @@ export async function startWorker(): Promise<Target> {
       if (!response.ok) throw new Error(`/__scheduled answered ${response.status}:\n${logs.slice(-20).join('\n')}`);
     },
     async stop() {
-      await terminate(child, true);
+      await terminateGroup(child);
       rmSync(state, { recursive: true, force: true });
     },
   };
@@ -119,14 +118,13 @@ export async function startExternal(): Promise<Target> {
 }
 
 
-/** SIGTERM (the whole process group for wrangler, which runs workerd as a child), SIGKILL after 15 s. */
-async function terminate(child: ChildProcess, group = false): Promise<void> {
+/** SIGTERM to wrangler's whole process group (it runs workerd as a child), SIGKILL after 15 s. */
+async function terminateGroup(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const signal = (name: NodeJS.Signals) => {
     try {
-      if (group) process.kill(-child.pid!, name);
-      else child.kill(name);
+      process.kill(-child.pid!, name);
     } catch {}
   };
   signal('SIGTERM');

@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../support/eventually.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, createAs2Partner, createTenant, type JsonResponse, type RunningServer, startServer, token } from '../support/server.ts';
 import { errorShapeProblem, formatOfPath } from './support/error-shapes.ts';
@@ -116,11 +117,15 @@ describe('a full disk: 503 with Retry-After in each surface’s format, not read
     await new Promise((resolve) => setTimeout(resolve, 3000)); // sweeps and retries run against the full disk
     unlinkSync(filler);
     const freedAt = Date.now();
-    let ready = await call(target, 'GET', '/ready');
-    while (ready.status !== 200 && Date.now() - freedAt < 10_000) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      ready = await call(target, 'GET', '/ready');
-    }
+    const ready = await eventually(
+      async () => {
+        const answered = await call(target, 'GET', '/ready');
+        return answered.status === 200 ? answered : undefined;
+      },
+      10_000,
+      'ready again once space is back',
+      100,
+    );
     assert.deepEqual(ready.body, { status: 'ready' }, 'ready again once a write succeeds');
     const readyAfterMs = Date.now() - freedAt;
     assert.equal((await publish(20)).status, 202, 'accepts events again');

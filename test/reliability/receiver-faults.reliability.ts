@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../support/eventually.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from '../support/server.ts';
 import { queryStore } from '../support/store.ts';
@@ -50,13 +51,7 @@ for (const runtime of ['node', 'bun'] as const) describe(`receiver faults throug
     assert.equal(created.status, 201, created.text);
     return created.body.id as string;
   };
-  const until = async (condition: () => boolean, timeoutMs: number, what: string) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const until = (condition: () => boolean, timeoutMs: number, what: string) => eventually(async () => (condition() ? true : undefined), timeoutMs, what, 100);
 
   before(async () => {
     ok = await startReceiver();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../support/eventually.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, createAs2Partner, createTenant, type RunningServer, startServer, token } from '../support/server.ts';
 import { REFUSED_TARGETS as REFUSED, RESERVED_ADDRESSES } from '../support/ssrf-targets.ts';
@@ -83,12 +84,15 @@ for (const runtime of ['node', 'bun'] as const) describe(`SSRF on ${runtime}: pr
     assert.equal(created.status, 201, 'the name passes the configuration-time check');
     const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: {} } });
     assert.equal(published.status, 202);
-    const deadline = Date.now() + 15_000;
-    let attempts: { error_class: string; error_message: string }[] = [];
-    while (attempts.length < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      attempts = queryStore(server.dbPath, 'SELECT a.error_class, a.error_message FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?', created.body.id);
-    }
+    const attempts = await eventually(
+      async () => {
+        const rows = queryStore<{ error_class: string; error_message: string }>(server.dbPath, 'SELECT a.error_class, a.error_message FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?', created.body.id);
+        return rows.length >= 2 ? rows : undefined;
+      },
+      15_000,
+      'the first attempt and its retry',
+      200,
+    );
     assert.equal(attempts.length, 2, 'the first attempt and its retry were both made');
     for (const attempt of attempts) {
       assert.equal(attempt.error_class, 'blocked_address', attempt.error_message);
@@ -118,8 +122,7 @@ for (const runtime of ['node', 'bun'] as const) describe(`SSRF on ${runtime}: pr
         'SELECT d.endpoint_id, a.error_class, a.error_message FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = ? AND a.attempt_number = 1',
         published.body.event_id,
       ) as { endpoint_id: string; error_class: string; error_message: string }[];
-    const deadline = Date.now() + 20_000;
-    while (firstAttempts().length < RESERVED_ADDRESSES.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(async () => (firstAttempts().length >= RESERVED_ADDRESSES.length ? true : undefined), 20_000, 'every endpoint’s first attempt', 200);
     const attempts = firstAttempts();
     assert.equal(attempts.length, RESERVED_ADDRESSES.length, 'every endpoint had its first attempt');
     const notRefused = attempts
@@ -178,8 +181,7 @@ for (const runtime of ['node', 'bun'] as const) describe(`SSRF on ${runtime}: OA
         error_class: string;
         error_message: string;
       }[];
-    const deadline = Date.now() + 15_000;
-    while (attempts().length < 2 * tokenUrls.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(async () => (attempts().length >= 2 * tokenUrls.length ? true : undefined), 15_000, 'each delivery attempted and retried', 200);
     assert.equal(attempts().length, 2 * tokenUrls.length, 'each delivery was attempted and retried');
     assert.deepEqual(
       receiver.received.map((request) => `${request.path} ${request.headers.authorization}`),

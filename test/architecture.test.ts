@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from './support/server.ts';
+
+/**
+ * The rooms of src/ and which room may import which (docs/architecture.md draws them). A folder of
+ * src/ is a room; each file at the top of src/ is a room of its own. A room not listed here fails
+ * the test: add a row for it, with the rooms it may import, and add it to the rows that may import it.
+ */
+const ALLOWED: Record<string, string[]> = {
+  // Leaves: configuration, the event catalogue, the version, the wire client.
+  config: [],
+  catalogue: [],
+  version: [],
+  client: [],
+  lib: ['delivery'], // lib/node-mac.ts → delivery/signer.ts: to go when the MAC port moves to lib (issue 22 item 2)
+  auth: ['config'],
+  db: ['catalogue', 'lib', 'runtime'], // db/dialects → runtime/build-services.ts (the store type): to go when the port moves to db (issue 22 item 2)
+  errors: ['db'], // errors.ts → db/store-health.ts (the 503 of a refused write)
+  services: ['auth', 'config', 'db', 'delivery', 'lib'],
+  delivery: ['catalogue', 'config', 'db', 'domain', 'lib', 'services', 'surfaces'], // → domain: operational events and recovery jobs, from the sweeper
+  domain: ['catalogue', 'config', 'db', 'delivery', 'errors', 'lib', 'services', 'surfaces'], // → delivery: the engine's dispatch, the address policy, attempt types
+  api: ['auth', 'catalogue', 'db', 'delivery', 'domain', 'errors', 'lib', 'services', 'surfaces'],
+  console: ['api', 'auth', 'db', 'delivery', 'domain', 'errors', 'lib', 'services', 'surfaces'], // → api: the shared auth middleware and request context
+  // Planned by issue 22 item 1 (one module per surface); narrow this row once the folder exists.
+  surfaces: ['api', 'auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'errors', 'lib', 'services'],
+  app: ['api', 'console', 'errors', 'lib', 'services', 'surfaces', 'version'],
+  runtime: ['api', 'app', 'auth', 'cli', 'config', 'db', 'delivery', 'lib', 'services', 'surfaces'], // → cli: bun.ts, the single binary's entry, runs CLI commands too
+  cli: ['auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'runtime', 'services', 'version'],
+};
+
+const SRC = join(ROOT, 'src');
+const IMPORT = /^\s*(?:import|export)\s[^;]*?\bfrom\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/gms;
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** `api/admin/index.ts` → `api`; `app.ts` → `app`. */
+const roomOf = (file: string) => relative(SRC, file).split('/')[0]!.replace(/\.(ts|js)$/, '');
+
+/** Every relative import of every file under src/ (static, re-exports, type-only and dynamic). */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const targets = [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((match) => resolve(dirname(file), (match[1] ?? match[2])!));
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+describe('architecture: which room of src/ may import which', () => {
+  const graph = importGraph();
+
+  it('reads the imports (a check that finds nothing would pass anything)', () => {
+    assert.ok(graph.size > 50, `${graph.size} files`);
+    assert.ok([...graph.values()].flat().length > 300);
+  });
+
+  it('knows every room', () => {
+    const unknown = new Set([...graph.keys()].map(roomOf).filter((room) => !(room in ALLOWED)));
+    assert.deepEqual([...unknown], [], 'a new room: add a row to ALLOWED in test/architecture.test.ts and a box to docs/architecture.md');
+  });
+
+  it('imports only along the allowed edges', () => {
+    const refused: string[] = [];
+    for (const [file, targets] of graph) {
+      for (const target of targets) {
+        const [from, to] = [roomOf(file), roomOf(target)];
+        if (from !== to && !ALLOWED[from]?.includes(to)) refused.push(`${relative(SRC, file)} → ${relative(SRC, target)} (${from} → ${to})`);
+      }
+    }
+    assert.deepEqual(refused, [], 'an import across rooms the table does not allow: move the code, or change the table and docs/architecture.md together');
+  });
+
+  it('has no import cycle between files', () => {
+    // Tarjan's strongly connected components over the file graph; any component of two or more files is a cycle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const cycles: string[][] = [];
+    const visit = (file: string) => {
+      index.set(file, index.size);
+      low.set(file, index.get(file)!);
+      stack.push(file);
+      for (const target of graph.get(file) ?? []) {
+        if (!graph.has(target)) continue;
+        if (!index.has(target)) {
+          visit(target);
+          low.set(file, Math.min(low.get(file)!, low.get(target)!));
+        } else if (stack.includes(target)) low.set(file, Math.min(low.get(file)!, index.get(target)!));
+      }
+      if (low.get(file) === index.get(file)) {
+        const component = stack.splice(stack.indexOf(file));
+        if (component.length > 1) cycles.push(component.map((member) => relative(SRC, member)));
+      }
+    };
+    for (const file of graph.keys()) if (!index.has(file)) visit(file);
+    assert.deepEqual(cycles, []);
+  });
+});
