@@ -1,12 +1,14 @@
-import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
+import type { AtomicUnit } from './db/store.ts';
 import type { StoreHealth } from './db/store-health.ts';
 import type { DeliveryEngine } from './delivery/engine.ts';
 import type { DeliveryMetrics } from './delivery/metrics.ts';
 import type { SecretCipher } from './lib/cipher.ts';
 import type { Logger } from './lib/logger.ts';
+import type { Lru } from './lib/lru.ts';
 import type { RateLimiter } from './lib/rate-limiter.ts';
 
 export interface Clock {
@@ -19,7 +21,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface Services {
   db: Kysely<Database>;
   /** Runs the queries as one atomic unit: a transaction on SQLite, one batch() on D1. */
-  atomic(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
+  atomic: AtomicUnit;
   clock: Clock;
   config: Config;
   cipher: SecretCipher;
@@ -32,4 +34,6 @@ export interface Services {
   rateLimiter?: RateLimiter;
   /** Whether the store took its last write (read by `/ready`); absent in services built by hand (tests). */
   storeHealth?: StoreHealth;
+  /** API keys that verified recently, by key (see `findTenantByApiKey`); absent in services built by hand (tests): every key is hashed. */
+  verifiedApiKeys?: Lru<string, string>;
 }
