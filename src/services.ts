@@ -34,6 +34,8 @@ export interface Services {
   rateLimiter?: RateLimiter;
   /** Whether the store took its last write (read by `/ready`); absent in services built by hand (tests). */
   storeHealth?: StoreHealth;
+  /** The console's credential sign-ins (all users together), kept as long as the rate limiter; absent in services built by hand (tests): one per app. */
+  consoleSignIns?: RateLimiter;
   /** API keys that verified recently, by key (see `findTenantByApiKey`); absent in services built by hand (tests): every key is hashed. */
   verifiedApiKeys?: Lru<string, string>;
 }

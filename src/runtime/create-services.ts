@@ -1,5 +1,6 @@
 import { createTokenVerifier } from '../auth/jwt.ts';
 import { type Config, type Env, toConfig } from '../config.ts';
+import { signInLimiter } from '../console/index.ts';
 import { verifiedKeyCache } from '../db/repo/api-keys.ts';
 import type { Store } from '../db/store.ts';
 import { createStoreHealth } from '../db/store-health.ts';
@@ -13,16 +14,17 @@ import { createRateLimiter } from '../lib/rate-limiter.ts';
 import { type Clock, type Services, systemClock } from '../services.ts';
 
 /**
- * The in-memory state that may outlive one set of services: counters, the rate limiter, the
- * store's health flag and the caches. Hosts build services once, so it lives as long as the
- * process; Workers build services per invocation and keep this per isolate.
+ * The in-memory state that may outlive one set of services: counters, the rate limiters (API and
+ * console sign-ins), the store's health flag and the caches. Hosts build services once, so it
+ * lives as long as the process; Workers build services per invocation and keep this per isolate.
  */
-export type ProcessState = Required<Pick<Services, 'metrics' | 'rateLimiter' | 'storeHealth' | 'verifiedApiKeys'>>;
+export type ProcessState = Required<Pick<Services, 'metrics' | 'rateLimiter' | 'consoleSignIns' | 'storeHealth' | 'verifiedApiKeys'>>;
 
 export function createProcessState(config: Config, clock: Clock = systemClock): ProcessState {
   return {
     metrics: createDeliveryMetrics(),
     rateLimiter: createRateLimiter(config.rateLimitPerMinute, () => clock.now()),
+    consoleSignIns: signInLimiter(() => clock.now()),
     storeHealth: createStoreHealth(),
     verifiedApiKeys: verifiedKeyCache(),
   };
