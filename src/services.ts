@@ -28,14 +28,15 @@ export interface Services {
   verifyToken: TokenVerifier;
   log: Logger;
   engine: DeliveryEngine;
-  /** In-memory counters for /metrics; absent where nothing scrapes them (e.g. the CLI). */
+  // The process state below is made by `createServices` (Workers keep it per isolate); services built by hand (tests) may leave it out.
+  /** In-memory counters for /metrics; absent: /metrics counts nothing. */
   metrics?: DeliveryMetrics;
-  /** The API's rate limiter, when the entry point keeps one longer than the app (Workers: per isolate). */
+  /** The API's rate limiter; absent: one per app. */
   rateLimiter?: RateLimiter;
-  /** Whether the store took its last write (read by `/ready`); absent in services built by hand (tests). */
+  /** Whether the store took its last write (read by `/ready`). */
   storeHealth?: StoreHealth;
-  /** The console's credential sign-ins (all users together), kept as long as the rate limiter; absent in services built by hand (tests): one per app. */
+  /** The console's credential sign-ins (all users together); absent: one per app. */
   consoleSignIns?: RateLimiter;
-  /** API keys that verified recently, by key (see `findTenantByApiKey`); absent in services built by hand (tests): every key is hashed. */
+  /** Hashes of API keys that verified recently (see `findTenantByApiKey`); absent: every key is hashed. */
   verifiedApiKeys?: Lru<string, string>;
 }

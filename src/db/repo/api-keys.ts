@@ -25,8 +25,9 @@ export async function issueApiKey(db: Kysely<Database>, input: { tenantId: strin
 
 /**
  * Hashes of keys that verified recently, kept in the services. A publisher sends the same key on
- * every request, and the Web Crypto digest was about an eighth of the CPU of an ingest request. Only
- * the hash is remembered: the row is still read on every request, so a revoked or deleted key stops at once.
+ * every request, and the Web Crypto digest was about an eighth of the CPU of an ingest request.
+ * Only the hash is remembered: the row is still read on every request, so a revoked or deleted key
+ * stops at once.
  */
 export const verifiedKeyCache = () => new Lru<string, string>(1000);
 
