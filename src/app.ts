@@ -17,13 +17,17 @@ import type { Services } from './services.ts';
 import { errorFormatForPath, SURFACES } from './surfaces/index.ts';
 import { VERSION } from './version.ts';
 
+/** A caller's request id is echoed and logged only if it is short and plain; anything else gets a fresh one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const safeRequestId = (presented: string | undefined) => (presented && REQUEST_ID.test(presented) ? presented : undefined);
+
 /** The whole service as one Hono app; each runtime entry point supplies the services. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   const rateLimiter = services.rateLimiter ?? createRateLimiter(services.config.rateLimitPerMinute, () => services.clock.now());
 
   app.use(async (c, next) => {
-    const requestId = c.req.header('X-Request-Id')?.slice(0, 64) || randomHex(8);
+    const requestId = safeRequestId(c.req.header('X-Request-Id')) ?? randomHex(8);
     c.set('services', services);
     c.set('rateLimiter', rateLimiter);
     c.set('requestId', requestId);

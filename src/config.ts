@@ -15,7 +15,7 @@ const base64Key = z.string().refine((value) => {
 const duration = z.coerce.number().int().positive();
 
 /** Every environment variable hookgate reads, validated once at the entry point. */
-export const envSchema = z
+const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().default('0.0.0.0'),

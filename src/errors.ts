@@ -52,7 +52,7 @@ export const invalid = (loc: (string | number)[], msg: string, type = 'value_err
 export const JSON_TOO_DEEP = 'json_too_deep';
 export const tooDeep = (limit: number) => invalid(['body'], `JSON nested deeper than ${limit} levels`, JSON_TOO_DEEP);
 
-export interface FormattedError {
+interface FormattedError {
   status: ContentfulStatusCode;
   body: unknown;
   headers?: Record<string, string>;
@@ -93,7 +93,7 @@ function issueType(issue: z.core.$ZodIssue): string {
 }
 
 /** The store cannot take writes right now (disk full, I/O error, read-only, D1 storage error): 503, try again later. */
-export const storeUnavailable = () =>
+const storeUnavailable = () =>
   new ApiError('unavailable', 'The service cannot store this request right now; retry later', [], { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) });
 
 /** Normalises anything thrown inside a surface into an ApiError, never leaking internals. */

@@ -1,12 +1,14 @@
-import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
+import type { AtomicUnit } from './db/store.ts';
 import type { StoreHealth } from './db/store-health.ts';
 import type { DeliveryEngine } from './delivery/engine.ts';
 import type { DeliveryMetrics } from './delivery/metrics.ts';
 import type { SecretCipher } from './lib/cipher.ts';
 import type { Logger } from './lib/logger.ts';
+import type { Lru } from './lib/lru.ts';
 import type { RateLimiter } from './lib/rate-limiter.ts';
 
 export interface Clock {
@@ -19,17 +21,22 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface Services {
   db: Kysely<Database>;
   /** Runs the queries as one atomic unit: a transaction on SQLite, one batch() on D1. */
-  atomic(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
+  atomic: AtomicUnit;
   clock: Clock;
   config: Config;
   cipher: SecretCipher;
   verifyToken: TokenVerifier;
   log: Logger;
   engine: DeliveryEngine;
-  /** In-memory counters for /metrics; absent where nothing scrapes them (e.g. the CLI). */
+  // The process state below is made by `createServices` (Workers keep it per isolate); services built by hand (tests) may leave it out.
+  /** In-memory counters for /metrics; absent: /metrics counts nothing. */
   metrics?: DeliveryMetrics;
-  /** The API's rate limiter, when the entry point keeps one longer than the app (Workers: per isolate). */
+  /** The API's rate limiter; absent: one per app. */
   rateLimiter?: RateLimiter;
-  /** Whether the store took its last write (read by `/ready`); absent in services built by hand (tests). */
+  /** Whether the store took its last write (read by `/ready`). */
   storeHealth?: StoreHealth;
+  /** The console's credential sign-ins (all users together); absent: one per app. */
+  consoleSignIns?: RateLimiter;
+  /** Hashes of API keys that verified recently (see `findTenantByApiKey`); absent: every key is hashed. */
+  verifiedApiKeys?: Lru<string, string>;
 }

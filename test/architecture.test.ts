@@ -15,9 +15,9 @@ const ALLOWED: Record<string, string[]> = {
   catalogue: [],
   version: [],
   client: [],
-  lib: ['delivery'], // lib/node-mac.ts → delivery/signer.ts: to go when the MAC port moves to lib (issue 22 item 2)
+  lib: [],
   auth: ['config'],
-  db: ['catalogue', 'lib', 'runtime'], // db/dialects → runtime/build-services.ts (the store type): to go when the port moves to db (issue 22 item 2)
+  db: ['catalogue', 'lib'],
   errors: ['db'], // errors.ts → db/store-health.ts (the 503 of a refused write)
   services: ['auth', 'config', 'db', 'delivery', 'lib'],
   delivery: ['catalogue', 'config', 'db', 'domain', 'lib', 'services', 'surfaces'], // → domain: operational events and recovery jobs, from the sweeper
@@ -27,7 +27,7 @@ const ALLOWED: Record<string, string[]> = {
   // Planned by issue 22 item 1 (one module per surface); narrow this row once the folder exists.
   surfaces: ['api', 'auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'errors', 'lib', 'services'],
   app: ['api', 'console', 'errors', 'lib', 'services', 'surfaces', 'version'],
-  runtime: ['api', 'app', 'auth', 'cli', 'config', 'db', 'delivery', 'lib', 'services', 'surfaces'], // → cli: bun.ts, the single binary's entry, runs CLI commands too
+  runtime: ['api', 'app', 'auth', 'cli', 'config', 'console', 'db', 'delivery', 'lib', 'services', 'surfaces'], // → cli: bun.ts, the single binary's entry, runs CLI commands too; → console: create-services.ts makes the console's sign-in limiter, process state
   cli: ['auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'runtime', 'services', 'version'],
 };
 

@@ -8,7 +8,7 @@ import { type D1Database, openD1 } from '../src/db/dialects/d1.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { MIGRATIONS } from '../src/db/migrations.generated.ts';
 import { claimDue, claimNextInLine } from '../src/db/repo/deliveries.ts';
-import type { Store } from '../src/runtime/build-services.ts';
+import type { Store } from '../src/db/store.ts';
 
 /** The Workers store against a real local D1 (workerd through wrangler's platform proxy). */
 describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {

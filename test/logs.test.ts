@@ -47,6 +47,18 @@ describe('structured logs: one JSON line per request and per attempt, no secrets
     assert.equal(typeof line.duration_ms, 'number');
   });
 
+  it('echoes a safe X-Request-Id and replaces any other (characters outside [A-Za-z0-9._:-], longer than 64) with a fresh one', async () => {
+    const safe = 'Trace-1.2_3:abc';
+    assert.equal((await call(server, 'GET', '/health', { headers: { 'x-request-id': safe } })).headers.get('x-request-id'), safe);
+    assert.equal((await call(server, 'GET', '/health', { headers: { 'x-request-id': 'a'.repeat(64) } })).headers.get('x-request-id'), 'a'.repeat(64));
+    for (const unsafe of ['a'.repeat(65), 'two words', '"quoted"', '<script>', 'id;drop', 'x{y}', 'tab\there']) {
+      const echoed = (await call(server, 'GET', '/health', { headers: { 'x-request-id': unsafe } })).headers.get('x-request-id') ?? '';
+      assert.match(echoed, /^[0-9a-f]{16}$/, `${JSON.stringify(unsafe)} is replaced by a fresh id`);
+      const line = await logLine((entry) => entry.msg === 'request' && entry.request_id === echoed);
+      assert.ok(line, 'the request is logged under the fresh id');
+    }
+  });
+
   it('logs the attempt with tenant, endpoint, delivery, status and duration', async () => {
     const line = await logLine((entry) => entry.msg === 'delivery attempt' && entry.endpoint_id === webhookId);
     assert.ok(line, 'attempt line present');

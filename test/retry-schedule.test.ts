@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
+import type { HostStore } from '../src/db/store.ts';
 import type { RunningEngine } from '../src/delivery/sweeper.ts';
 import { publishEvents } from '../src/domain/publish.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
@@ -16,7 +16,7 @@ import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 describe('retry schedule over an injected clock', () => {
   const DAY = 86_400_000;
   let now = Date.parse('2026-01-05T09:00:00Z');
-  let store: SqliteStore;
+  let store: HostStore;
   let engine: RunningEngine;
   let services: Services;
   let receiver: Receiver;

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openBetterSqlite, type SqliteStore } from '../src/db/dialects/better-sqlite3.ts';
+import { openBetterSqlite } from '../src/db/dialects/better-sqlite3.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { firstRow, prepared } from '../src/db/prepared.ts';
+import type { HostStore } from '../src/db/store.ts';
 
 /** Node's SQLite store on a real file: atomic units and their group commit. */
 describe('SQLite store (better-sqlite3, group commit)', () => {
   const folder = mkdtempSync(join(tmpdir(), 'hookgate-sqlite-store-'));
-  let store: SqliteStore;
+  let store: HostStore;
   const now = Date.now();
   const tenant = (id: string) => store.db.insertInto('tenants').values({ id, name: id, partner_org_id: null, created_at: now }).compile();
   const tenantIds = async () => (await store.db.selectFrom('tenants').select('id').orderBy('id').execute()).map((row) => row.id);

@@ -13,7 +13,7 @@ export const CLIENT_CORE = '1';
 const CLOCK_TICKS = 100;
 
 let taskset: boolean | null = null;
-export function hasTaskset(): boolean {
+function hasTaskset(): boolean {
   if (taskset === null) {
     try {
       execFileSync('taskset', ['--version'], { stdio: 'ignore' });

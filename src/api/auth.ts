@@ -17,7 +17,7 @@ function presentedApiKey(c: Context<AppEnv>, location: ApiKeyLocation): string |
 export function requireApiKey(location: ApiKeyLocation): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = presentedApiKey(c, location);
-    const tenant = key ? await findTenantByApiKey(c.var.services.db, key) : null;
+    const tenant = key ? await findTenantByApiKey(c.var.services.db, key, c.var.services.verifiedApiKeys) : null;
     if (!tenant) throw unauthorized(key ? 'Invalid API key' : 'Not authenticated');
     takeRequest(c, `key:${key!.slice(0, 19)}`);
     c.set('tenant', tenant);

@@ -5,5 +5,3 @@ export const SECURITY_SCHEMES = {
   PartnerApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
   MetricsToken: { type: 'http', scheme: 'bearer', description: 'HOOKGATE_METRICS_TOKEN' },
 } as const;
-
-export type SecuritySchemeName = keyof typeof SECURITY_SCHEMES;

@@ -9,6 +9,7 @@ import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError, noteStoreFailure, toApiError } from '../errors.ts';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
+import type { Services } from '../services.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
@@ -19,6 +20,7 @@ import { type ConsoleEnv, claimsOf, csrfMatches, endSession, issueLoginCsrf, log
 const PER_PAGE = 20;
 /** Credential sign-ins per minute, all users together (in memory, per process or isolate); pasted tokens are not limited. */
 const PASSWORD_SIGN_INS_PER_MINUTE = 10;
+export const signInLimiter = (now: () => number): RateLimiter => createRateLimiter(PASSWORD_SIGN_INS_PER_MINUTE, now);
 const DAY_MS = 86_400_000;
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
@@ -31,7 +33,13 @@ const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 's
  */
 export function consoleApp(): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
-  let signIns: RateLimiter | undefined;
+  // The services' limiter outlives the app (Workers build an app per request); services built by hand (tests) have none.
+  let ownSignIns: RateLimiter | undefined;
+  const signInsOf = (services: Services): RateLimiter => {
+    if (services.consoleSignIns) return services.consoleSignIns;
+    ownSignIns ??= signInLimiter(() => services.clock.now());
+    return ownSignIns;
+  };
 
   app.use(async (c, next) => {
     await next();
@@ -68,8 +76,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
     const user = typeof form.user === 'string' ? form.user : '';
     const password = typeof form.password === 'string' ? form.password : '';
     if (!user && !password) return loginPage(c, 'Paste an admin token, or enter the admin user and password.', 400);
-    signIns ??= createRateLimiter(PASSWORD_SIGN_INS_PER_MINUTE, () => services.clock.now());
-    const wait = signIns.take('password');
+    const wait = signInsOf(services).take('password');
     if (wait > 0) {
       c.header('Retry-After', String(wait));
       return loginPage(c, `Too many sign-in attempts. Try again in ${wait} s, or paste an admin token.`, 429);

@@ -14,9 +14,9 @@ import type { Services } from '../services.ts';
  * runtime). A pasted token is kept inside it and verified on every request, so the session ends
  * when the token expires; a credentials sign-in lasts SESSION_SECONDS.
  */
-export const SESSION_COOKIE = 'hookgate_console';
-export const LOGIN_CSRF_COOKIE = 'hookgate_console_login';
-export const SESSION_SECONDS = 8 * 3600;
+const SESSION_COOKIE = 'hookgate_console';
+const LOGIN_CSRF_COOKIE = 'hookgate_console_login';
+const SESSION_SECONDS = 8 * 3600;
 /** Sessions have a key of their own: no stored secret's ciphertext opens as a session. */
 const SESSION_BINDING: CipherBinding = { purpose: 'console-session', subject: SESSION_COOKIE };
 

@@ -33,7 +33,7 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[]>
 }
 
 /** Splits a migration file into statements: our SQL keeps one statement per `;`-terminated line run. */
-export function splitStatements(source: string): string[] {
+function splitStatements(source: string): string[] {
   return source
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))

@@ -8,6 +8,7 @@ import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../
 import { outboundAuthOf, type SecretCipher, signingSecretOf } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Lru } from '../lib/lru.ts';
+import type { Mac } from '../lib/mac.ts';
 import type { Services } from '../services.ts';
 import { surfaceNamed } from '../surfaces/index.ts';
 import { checkTargetUrl } from './address-policy.ts';
@@ -18,7 +19,7 @@ import { authSecrets, type OutboundAuth, type OutboundAuthenticator } from './ou
 import { buildPayload } from './payload.ts';
 import { credentialOf, redactSecrets } from './redact.ts';
 import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
-import { type Mac, signatureHeaders } from './signer.ts';
+import { signatureHeaders } from './signer.ts';
 import { type OutboundResponse, type Transport, TransportError } from './transport.ts';
 
 export type AttemptTrigger = 'fast_path' | 'sweep' | 'manual' | 'test';

@@ -2,6 +2,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, utf8 } from '../lib/encoding.ts';
 import { Lru } from '../lib/lru.ts';
+import type { Mac } from '../lib/mac.ts';
 
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): `v1,<base64 HMAC-SHA256 of
@@ -13,13 +14,6 @@ import { Lru } from '../lib/lru.ts';
  * @noble/hashes (audited, pure JavaScript, the same on every runtime) with the keyed state of each
  * secret kept and cloned per message (the key's two blocks are hashed once per secret).
  */
-
-/**
- * HMAC-SHA256 of `message` (UTF-8) under the key `keyBytes()`, in `encoding`; `cacheKey` names that
- * key, so an implementation may keep what it derives from it. A runtime with a faster native HMAC
- * passes its own (Node and Bun: `createNodeMac` in `src/lib/node-mac.ts`); Workers use this module's.
- */
-export type Mac = (cacheKey: string, keyBytes: () => Uint8Array, message: string, encoding: 'base64' | 'hex') => string;
 
 type Keyed = ReturnType<typeof hmac.create>;
 const keyed = new Lru<string, Keyed>(10_000);

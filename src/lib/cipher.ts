@@ -10,7 +10,7 @@ const DECRYPTED_CACHE_SIZE = 1000;
  * for one purpose never opens as another (a stored secret is no session cookie).
  */
 const PURPOSES = ['signing-secret', 'outbound-auth', 'console-session'] as const;
-export type CipherPurpose = (typeof PURPOSES)[number];
+type CipherPurpose = (typeof PURPOSES)[number];
 
 /** Purposes whose ciphertexts are stored at rest: the only ones that may still be in the v1 format. */
 const AT_REST: ReadonlySet<CipherPurpose> = new Set(['signing-secret', 'outbound-auth']);

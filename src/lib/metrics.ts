@@ -3,17 +3,17 @@
  * Recording is a map lookup and an addition, cheap enough for the delivery hot path; Web APIs only,
  * so every runtime shares it.
  */
-export type Labels = Record<string, string>;
+type Labels = Record<string, string>;
 
-export interface Counter {
+interface Counter {
   inc(labels?: Labels, by?: number): void;
 }
 
-export interface Histogram {
+interface Histogram {
   observe(value: number, labels?: Labels): void;
 }
 
-export interface Gauge {
+interface Gauge {
   set(value: number, labels?: Labels): void;
 }
 

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { Mac } from '../delivery/signer.ts';
 import { Lru } from './lru.ts';
+import type { Mac } from './mac.ts';
 
 /**
  * HMAC-SHA256 through `node:crypto` (Node and Bun), each key imported once as a KeyObject:

@@ -1,10 +1,11 @@
 import { ConfigError, type Env, parseEnv } from '../config.ts';
+import { type HostStore, migrateStore } from '../db/store.ts';
 import type { RunningEngine } from '../delivery/sweeper.ts';
 import { undiciTransportFor } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import type { Services } from '../services.ts';
-import { buildServices, migrateStore, type Store } from './build-services.ts';
+import { createServices } from './create-services.ts';
 import { assertStoreExists, databasePath, developmentSecrets, ensureDataDir, nodeEnvironment } from './node-env.ts';
 import { appForRole } from './roles.ts';
 import { scheduleSweeps } from './sweep-cron.ts';
@@ -13,10 +14,6 @@ import { scheduleSweeps } from './sweep-cron.ts';
  * The hosts with a filesystem and a long-lived process (Node, Bun and the single binary) differ
  * only in their SQLite driver and their HTTP server; everything else is set up here, once.
  */
-export interface HostStore extends Store {
-  close(): Promise<void>;
-}
-
 export interface HostRuntime {
   env: Env;
   services: Services;
@@ -42,7 +39,7 @@ export function hostSetUp(openStore: (path: string) => HostStore): SetUpHost {
     const store = openStore(path);
     await migrateStore(store, log);
     const transport = undiciTransportFor(env);
-    const { services, engine } = await buildServices({ env, store, transport, mac: createNodeMac(), log });
+    const { services, engine } = await createServices(env, store, { transport, mac: createNodeMac(), log });
     return { env, services, store, engine };
   };
 }

@@ -1,9 +1,6 @@
 import { openBetterSqlite } from '../db/dialects/better-sqlite3.ts';
 import { type HostRuntime, hostSetUp } from './host.ts';
 
-export type { SetUpOptions } from './host.ts';
-export { databasePath } from './node-env.ts';
-
 export type NodeRuntime = HostRuntime;
 
 /** Reads the environment, opens and migrates the SQLite store (better-sqlite3), and builds the services. */

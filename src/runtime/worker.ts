@@ -2,13 +2,10 @@ import { createApp } from '../app.ts';
 import { ConfigError, type Env, parseEnv, toConfig } from '../config.ts';
 import { type D1Database, openD1 } from '../db/dialects/d1.ts';
 import { pendingMigrations } from '../db/migrate.ts';
-import { createStoreHealth } from '../db/store-health.ts';
-import { createDeliveryMetrics } from '../delivery/metrics.ts';
+import { migrateStore, type Store } from '../db/store.ts';
 import { createFetchTransport } from '../delivery/transports/fetch.ts';
 import { createLogger } from '../lib/logger.ts';
-import { createRateLimiter } from '../lib/rate-limiter.ts';
-import { type Services, systemClock } from '../services.ts';
-import { buildServices, migrateStore, type Store } from './build-services.ts';
+import { createProcessState, createServices, type ProcessState } from './create-services.ts';
 
 /** The bindings and vars wrangler.toml declares; secrets arrive as vars too. */
 export interface WorkerBindings {
@@ -26,13 +23,13 @@ interface ScheduledController {
 
 let migrated = false;
 /** Pure in-memory state kept per isolate (no I/O, no promises, so safe across requests). */
-let shared: Pick<Services, 'metrics' | 'rateLimiter' | 'storeHealth'> | null = null;
+let isolate: ProcessState | undefined;
 
 /**
  * Cloudflare Workers entry point: bindings → D1 store → migrations (once per isolate) → app.
  * Services are built per invocation so every promise and fetch belongs to the request (or cron
  * run) that started it; the fast path after ingestion runs under that request's `waitUntil`.
- * Only the rate limiter, the metrics counters and the store's health flag live per isolate.
+ * Only the process state (rate limiter, metrics counters, the store's health flag, caches) lives per isolate.
  */
 async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
   const env = readEnv(bindings);
@@ -42,12 +39,9 @@ async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
     await migrateOnce(store, log);
     migrated = true;
   }
-  shared ??= {
-    metrics: createDeliveryMetrics(),
-    rateLimiter: createRateLimiter(toConfig(env).rateLimitPerMinute, () => systemClock.now()),
-    storeHealth: createStoreHealth(),
-  };
-  return buildServices({ env, store, transport: createFetchTransport(), log, shared, background: (task) => ctx.waitUntil(task) });
+  // `??=` is one synchronous step: requests arriving together in a fresh isolate share one state.
+  isolate ??= createProcessState(toConfig(env));
+  return createServices(env, store, { transport: createFetchTransport(), log, state: isolate, background: (task) => ctx.waitUntil(task) });
 }
 
 function readEnv(bindings: WorkerBindings): Env {

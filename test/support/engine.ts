@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenVerifier } from '../../src/auth/jwt.ts';
 import { parseEnv, toConfig } from '../../src/config.ts';
-import { openBetterSqlite, type SqliteStore } from '../../src/db/dialects/better-sqlite3.ts';
+import { openBetterSqlite } from '../../src/db/dialects/better-sqlite3.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import type { HostStore } from '../../src/db/store.ts';
 import { createDeliveryEngine, type RunningEngine, type SweepReport } from '../../src/delivery/sweeper.ts';
 import { createUndiciTransport } from '../../src/delivery/transports/undici.ts';
 import { createSecretCipher, type SecretCipher } from '../../src/lib/cipher.ts';
@@ -13,7 +14,7 @@ import type { Services } from '../../src/services.ts';
 import { ENCRYPTION_KEY } from './server.ts';
 
 export interface InProcessEngine {
-  store: SqliteStore;
+  store: HostStore;
   engine: RunningEngine;
   services: Services;
   cipher: SecretCipher;

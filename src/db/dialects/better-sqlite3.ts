@@ -1,22 +1,15 @@
 import SQLite from 'better-sqlite3';
-import { type CompiledQuery, Kysely, type QueryResult, SqliteDialect } from 'kysely';
-import type { StatementBatchRunner } from '../migrate.ts';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.ts';
+import type { HostStore } from '../store.ts';
 import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
-
-export interface SqliteStore {
-  db: Kysely<Database>;
-  runBatch: StatementBatchRunner;
-  atomic(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
-  close(): Promise<void>;
-}
 
 /**
  * Node's store: better-sqlite3 in WAL mode with a busy timeout and foreign keys on.
  * `synchronous=NORMAL` is WAL's recommended durability: a committed transaction survives a
  * process crash; only an OS crash or power loss can drop the last commits.
  */
-export function openBetterSqlite(path: string): SqliteStore {
+export function openBetterSqlite(path: string): HostStore {
   const connection = new SQLite(path);
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');

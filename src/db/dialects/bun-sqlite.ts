@@ -1,19 +1,15 @@
 import { Database as BunDatabase, type Statement } from 'bun:sqlite';
 import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
-import type { Store } from '../../runtime/build-services.ts';
 import type { Database } from '../schema.ts';
+import type { HostStore } from '../store.ts';
 import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
-
-export interface BunSqliteStore extends Store {
-  close(): Promise<void>;
-}
 
 /**
  * Bun's store: `bun:sqlite` with the same pragmas as Node's better-sqlite3 store. Kysely's
  * `SqliteDialect` speaks better-sqlite3's statement interface; `bun:sqlite` differs only in
  * spreading parameters and in telling readers by their columns, which the adapter below bridges.
  */
-export function openBunSqlite(path: string): BunSqliteStore {
+export function openBunSqlite(path: string): HostStore {
   const connection = new BunDatabase(path, { create: true });
   connection.exec('PRAGMA journal_mode = WAL');
   connection.exec('PRAGMA busy_timeout = 5000');

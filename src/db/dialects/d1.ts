@@ -8,8 +8,8 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import type { Store } from '../../runtime/build-services.ts';
 import type { Database } from '../schema.ts';
+import type { Store } from '../store.ts';
 
 /** The part of Cloudflare's D1 binding hookgate uses (see @cloudflare/workers-types). */
 export interface D1Result {

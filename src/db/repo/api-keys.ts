@@ -24,22 +24,23 @@ export async function issueApiKey(db: Kysely<Database>, input: { tenantId: strin
 }
 
 /**
- * Hashes of keys that verified recently. A publisher sends the same key on every request, and the
- * Web Crypto digest was about an eighth of the CPU of an ingest request. Only the hash is
- * remembered: the row is still read on every request, so a revoked or deleted key stops at once.
+ * Hashes of keys that verified recently, kept in the services. A publisher sends the same key on
+ * every request, and the Web Crypto digest was about an eighth of the CPU of an ingest request.
+ * Only the hash is remembered: the row is still read on every request, so a revoked or deleted key
+ * stops at once.
  */
-const verifiedHashes = new Lru<string, string>(1000);
+export const verifiedKeyCache = () => new Lru<string, string>(1000);
 
 // Two point reads: SQLite ran them in a quarter of the time of the equivalent join (5 + 5 µs against 22 µs here).
 const keyById = prepared((db, v: { keyId: string }) => db.selectFrom('api_keys').select(['key_hash', 'revoked_at', 'tenant_id']).where('id', '=', v.keyId));
 
-export async function findTenantByApiKey(db: Kysely<Database>, presented: string): Promise<Tenant | null> {
+export async function findTenantByApiKey(db: Kysely<Database>, presented: string, verifiedHashes?: Lru<string, string>): Promise<Tenant | null> {
   const match = KEY_PATTERN.exec(presented);
   if (!match) return null;
   const row = await firstRow(db, keyById(db, { keyId: match[1]! }));
-  const presentedHash = verifiedHashes.get(presented) ?? (await sha256Hex(presented));
+  const presentedHash = verifiedHashes?.get(presented) ?? (await sha256Hex(presented));
   if (!row || row.revoked_at !== null || !timingSafeEqual(row.key_hash, presentedHash)) return null;
-  verifiedHashes.set(presented, presentedHash);
+  verifiedHashes?.set(presented, presentedHash);
   return (await getTenant(db, row.tenant_id)) ?? null;
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DeliveryStatus } from '../schema.ts';
 
-export interface LatencyPercentiles {
+interface LatencyPercentiles {
   p50: number | null;
   p95: number | null;
   p99: number | null;

@@ -17,23 +17,6 @@ export interface HealthChange {
   circuitOpened: boolean;
 }
 
-/**
- * Records one attempt's outcome on its endpoint in a single UPDATE evaluated on the current row
- * (so concurrent attempts never lose a count): last attempt time (page 000's `last_triggered_at`),
- * the failing streak that disables an endpoint, and the circuit breaker. A success closes the
- * circuit; a run of failures, or a failed probe, opens it for the cool-down.
- */
-export async function recordEndpointOutcome(
-  db: Kysely<Database>,
-  endpointId: string,
-  succeeded: boolean,
-  now: number,
-  settings: HealthSettings,
-): Promise<HealthChange> {
-  const result = await db.executeQuery(endpointOutcomeQuery(db, endpointId, succeeded, now, settings));
-  return healthChange(result.rows, succeeded, now);
-}
-
 /** `last_triggered_at` is kept to this resolution while an endpoint is healthy. */
 const LAST_TRIGGERED_RESOLUTION_MS = 1000;
 
@@ -54,8 +37,12 @@ export function outcomeChangesNothing(endpoint: Endpoint, succeeded: boolean, no
 }
 
 /**
- * The UPDATE … RETURNING of `recordEndpointOutcome`, compiled, so an attempt can run it in the
- * same atomic unit as its attempt row (one commit instead of two); read its rows with `healthChange`.
+ * Records one attempt's outcome on its endpoint in a single UPDATE evaluated on the current row
+ * (so concurrent attempts never lose a count): last attempt time (page 000's `last_triggered_at`),
+ * the failing streak that disables an endpoint, and the circuit breaker. A success closes the
+ * circuit; a run of failures, or a failed probe, opens it for the cool-down. Compiled, so an
+ * attempt runs it in the same atomic unit as its attempt row (one commit instead of two); read its
+ * rows with `healthChange`.
  */
 export function endpointOutcomeQuery(
   db: Kysely<Database>,
