@@ -179,7 +179,12 @@ export async function send(deps: AttemptDeps, endpoint: Endpoint, delivery: Deli
 }
 
 /** Sign: the request's content headers and its signatures, by every secret still signing (a rotated-out one during its grace period). */
-export async function sign(deps: Pick<AttemptDeps, 'now' | 'cipher' | 'mac'>, endpoint: Endpoint, delivery: Delivery, body: string): Promise<Record<string, string>> {
+export async function sign(
+  deps: Pick<AttemptDeps, 'now' | 'cipher' | 'mac'>,
+  endpoint: Pick<Endpoint, 'id' | 'surface' | 'secret_enc' | 'previous_secret_enc' | 'previous_secret_expires_at'>,
+  delivery: Pick<Delivery, 'message_id'>,
+  body: string,
+): Promise<Record<string, string>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT };
   if (!endpoint.secret_enc) return headers;
   const now = deps.now();
@@ -283,7 +288,7 @@ export async function record(deps: AttemptDeps, { endpoint, delivery, trigger, e
  * password, API key and client secret, its signing secrets) masked wherever a receiver echoed them,
  * in the body and in every header value.
  */
-export async function redactedExchange(cipher: SecretCipher, endpoint: Endpoint, exchange: Pick<Exchange, 'requestHeaders' | 'credentialHeaders' | 'auth' | 'response'>) {
+export async function redactedExchange(cipher: SecretCipher, endpoint: Pick<Endpoint, 'id' | 'secret_enc' | 'previous_secret_enc'>, exchange: Pick<Exchange, 'requestHeaders' | 'credentialHeaders' | 'auth' | 'response'>) {
   const { requestHeaders, credentialHeaders, auth, response } = exchange;
   const request_headers = JSON.stringify(maskCredentials(requestHeaders, credentialHeaders));
   if (!response) return { request_headers };
