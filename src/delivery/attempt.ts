@@ -72,8 +72,10 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
   const held = await gate(deps, endpoint, delivery, trigger);
   if (held) return held;
   const exchange = await send(deps, endpoint, delivery, buildPayload(endpoint, event));
-  const attempted = { endpoint, event, delivery, trigger, exchange, verdict: judge(exchange), next: scheduleNext(deps.config, trigger, delivery.attempt_count + 1, exchange) };
-  return report(deps, attempted, await record(deps, attempted));
+  const next = scheduleNext(deps.config, trigger, delivery.attempt_count + 1, exchange);
+  const attempted = { endpoint, event, delivery, trigger, exchange, verdict: judge(exchange), next };
+  const change = await record(deps, attempted);
+  return report(deps, attempted, change);
 }
 
 /** The endpoint and event of a delivery, as the attempt reads them. */
