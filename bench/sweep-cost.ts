@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { parseEnv, toConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
 import type { Store } from '../src/db/store.ts';
-import { createDeliveryEngine, type RunningEngine } from '../src/delivery/sweeper.ts';
+import { createDeliveryEngine, type RunningEngine } from '../src/delivery/engine/index.ts';
 import { createUndiciTransport } from '../src/delivery/transports/undici.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
 import { createSecretCipher, signingSecretOf } from '../src/lib/cipher.ts';

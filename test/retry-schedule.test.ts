@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HostStore } from '../src/db/store.ts';
-import type { RunningEngine } from '../src/delivery/sweeper.ts';
+import type { RunningEngine } from '../src/delivery/engine/index.ts';
 import { publishEvents } from '../src/domain/publish.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
 import { signingSecretOf } from '../src/lib/cipher.ts';

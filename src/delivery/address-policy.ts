@@ -1,3 +1,5 @@
+import { Lru } from '../lib/lru.ts';
+
 /**
  * Which network addresses a webhook may target. Used at configuration time on literal IPs and
  * names, and at delivery time on the address actually connected (see the Node transport).
@@ -135,3 +137,19 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy): string | null
 
 /** What a developer whose receiver runs on their own machine needs to know. */
 const PRIVATE_TARGETS_HINT = ' (for a receiver on this machine or a private network, the operator can set HOOKGATE_ALLOW_PRIVATE_TARGETS=true)';
+
+/** A target URL's verdict (`checkTargetUrl` under one policy): an error message or null. */
+export type TargetCheck = (url: string) => string | null;
+
+/** `checkTargetUrl` under `policy`, each URL's verdict remembered (up to 1,000 URLs): it is a pure function, so an attempt need not parse its URL again. */
+export function createTargetCheck(policy: TargetPolicy): TargetCheck {
+  const verdicts = new Lru<string, string | null>(1000);
+  return (url) => {
+    let verdict = verdicts.get(url);
+    if (verdict === undefined) {
+      verdict = checkTargetUrl(url, policy);
+      verdicts.set(url, verdict);
+    }
+    return verdict;
+  };
+}

@@ -1,17 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import { attemptWrites, failWithoutAttempt, postponeDelivery } from '../db/repo/deliveries.ts';
-import { disableEndpointQuery, endpointOutcomeQuery, healthChange, outcomeChangesNothing } from '../db/repo/endpoint-health.ts';
+import { disableEndpointQuery, endpointOutcomeQuery, type HealthChange, healthChange, outcomeChangesNothing } from '../db/repo/endpoint-health.ts';
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
 import type { Database, Delivery, DeliveryStatus, Endpoint, EventRow } from '../db/schema.ts';
 import { outboundAuthOf, type SecretCipher, signingSecretOf } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
-import { Lru } from '../lib/lru.ts';
 import type { Mac } from '../lib/mac.ts';
 import type { Services } from '../services.ts';
 import { surfaceNamed } from '../surfaces/index.ts';
-import { checkTargetUrl } from './address-policy.ts';
+import type { TargetCheck } from './address-policy.ts';
 import { passGates } from './endpoint-gates.ts';
 import type { AttemptOutcome } from './engine.ts';
 import type { DeliveryMetrics } from './metrics.ts';
@@ -39,6 +38,8 @@ export interface AttemptDeps {
   emit?: (event: OperationalEvent) => void;
   /** The runtime's HMAC-SHA256 (default: @noble/hashes, which runs everywhere). */
   mac?: Mac;
+  /** The address policy's verdict on a URL under this configuration (`createTargetCheck`). */
+  checkTarget: TargetCheck;
 }
 
 export interface OperationalEvent {
@@ -62,129 +63,264 @@ const isOperational = (type: string) => type.startsWith('endpoint.') || type.sta
 const USER_AGENT = 'hookgate/0.1 (+https://github.com/hookgate/hookgate)';
 
 /**
- * One HTTP attempt of a leased delivery: prepare → send → record. The outcome decides the
- * delivery's next state (succeeded, retry at a time, or failed) and the endpoint's health.
+ * One HTTP attempt of a leased delivery, in steps: load its endpoint and event, gate it (may it
+ * go now?), send it signed, schedule the next attempt from the answer, record it all in one atomic
+ * unit, and report what changed (operational events, log, metrics).
  */
 export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger: AttemptTrigger, known: Partial<AttemptContext> = {}): Promise<AttemptOutcome> {
-  // The fast path knows both rows already, a sweep the event; the rest is read now.
   const { endpoint, event } = await loadContext(deps, delivery, known);
-  const automatic = trigger === 'fast_path' || trigger === 'sweep';
-  if (!endpoint || !event || (automatic && endpoint.enabled !== 1)) {
-    const reason = !endpoint || !event ? 'endpoint deleted' : `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`;
-    await failWithoutAttempt(deps.db, delivery.id, deps.owner, deps.now(), reason);
-    return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: reason, duration_ms: 0 });
-  }
+  if (!endpoint || !event) return failUnsent(deps, delivery, 'endpoint deleted');
+  const held = await gate(deps, endpoint, delivery, trigger);
+  if (held) return held;
+  const exchange = await send(deps, endpoint, delivery, buildPayload(endpoint, event));
+  const next = scheduleNext(deps.config, trigger, delivery.attempt_count + 1, exchange);
+  const attempted = { endpoint, event, delivery, trigger, exchange, verdict: judge(exchange), next };
+  const change = await record(deps, attempted);
+  return report(deps, attempted, change);
+}
 
-  if (automatic) {
-    const gate = await passGates(deps.db, endpoint, delivery, {
-      now: deps.now(),
-      probeLeaseMs: deps.config.attemptTimeoutMs + 10_000,
-      probeWaitMs: Math.min(deps.config.circuitCooldownSeconds * 1000, 5000),
-    });
-    if (!gate.proceed) {
-      const wait = gate.until - deps.now();
-      if (gate.rateSlot !== null && wait <= RATE_SLOT_WAIT_MS) {
-        // Our slot is near: wait for it here, so sends keep the limit's spacing instead of bunching at a sweep.
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      } else {
-        // Come back shortly before the slot (a sweep interval early at most), then wait for it as above.
-        const back = gate.rateSlot === null ? gate.until : Math.max(deps.now(), gate.until - RATE_SLOT_WAIT_MS);
-        await postponeDelivery(deps.db, delivery.id, deps.owner, back, gate.rateSlot);
-        return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: gate.reason, duration_ms: 0 });
-      }
-    }
-  }
+/** The endpoint and event of a delivery, as the attempt reads them. */
+export interface AttemptContext {
+  endpoint: Endpoint | undefined;
+  event: EventRow | undefined;
+}
 
-  const body = buildPayload(endpoint, event);
-  const started = deps.now();
-  let requestHeaders: Record<string, string> = {};
-  let credentialHeaders: string[] = [];
-  let response: OutboundResponse | null = null;
-  let failure: TransportError | null = null;
+/** Load: the rows the caller does not know already (the fast path knows both, a sweep the event). */
+export async function loadContext(deps: Pick<AttemptDeps, 'db'>, delivery: Delivery, known: Partial<AttemptContext>): Promise<AttemptContext> {
+  // Independent reads: issued together (one round trip's wait instead of two on D1).
+  const [endpoint, event] = await Promise.all([known.endpoint ?? getEndpoint(deps.db, delivery.endpoint_id), known.event ?? getEvent(deps.db, delivery.event_id)]);
+  return { endpoint, event };
+}
+
+/**
+ * Gate: null when the attempt may go now. Otherwise the outcome of not sending: a disabled
+ * endpoint fails the delivery (automatic attempts only), and an open circuit or a rate-limit slot
+ * more than RATE_SLOT_WAIT_MS away postpones it. A nearer slot is waited for here.
+ */
+export async function gate(deps: AttemptDeps, endpoint: Endpoint, delivery: Delivery, trigger: AttemptTrigger): Promise<AttemptOutcome | null> {
+  if (trigger !== 'fast_path' && trigger !== 'sweep') return null;
+  if (endpoint.enabled !== 1) return failUnsent(deps, delivery, `endpoint disabled${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`);
+  const gates = await passGates(deps.db, endpoint, delivery, {
+    now: deps.now(),
+    probeLeaseMs: deps.config.attemptTimeoutMs + 10_000,
+    probeWaitMs: Math.min(deps.config.circuitCooldownSeconds * 1000, 5000),
+  });
+  if (gates.proceed) return null;
+  const wait = gates.until - deps.now();
+  if (gates.rateSlot !== null && wait <= RATE_SLOT_WAIT_MS) {
+    // Our slot is near: wait for it here, so sends keep the limit's spacing instead of bunching at a sweep.
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    return null;
+  }
+  // Come back shortly before the slot (a sweep interval early at most), then wait for it as above.
+  const back = gates.rateSlot === null ? gates.until : Math.max(deps.now(), gates.until - RATE_SLOT_WAIT_MS);
+  await postponeDelivery(deps.db, delivery.id, deps.owner, back, gates.rateSlot);
+  return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: gates.reason, duration_ms: 0 });
+}
+
+async function failUnsent(deps: AttemptDeps, delivery: Delivery, reason: string): Promise<AttemptOutcome> {
+  await failWithoutAttempt(deps.db, delivery.id, deps.owner, deps.now(), reason);
+  return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: reason, duration_ms: 0 });
+}
+
+/** A delivery sent, what its answer says, and what comes next. */
+export interface Attempted {
+  endpoint: Endpoint;
+  event: EventRow;
+  delivery: Delivery;
+  trigger: AttemptTrigger;
+  exchange: Exchange;
+  verdict: Verdict;
+  next: NextStep;
+}
+
+/** One request and its answer, or the reason there was none. */
+export interface Exchange {
+  started: number;
+  finished: number;
+  /** The headers sent, credentials included (masked when recorded). */
+  requestHeaders: Record<string, string>;
+  credentialHeaders: string[];
+  /** The endpoint's outbound authentication, if it has one (its secrets are masked when recorded). */
+  auth: OutboundAuth | null;
+  response: OutboundResponse | null;
+  failure: TransportError | null;
+}
+
+/**
+ * Send: the target URL (and an OAuth2 token URL) meets the address policy now, not only when it
+ * was configured; then the signed request goes, with its credentials (a 401 to an OAuth2 token
+ * fetches a new token and sends once more).
+ */
+export async function send(deps: AttemptDeps, endpoint: Endpoint, delivery: Delivery, body: string): Promise<Exchange> {
+  const exchange: Exchange = { started: deps.now(), finished: 0, requestHeaders: {}, credentialHeaders: [], auth: null, response: null, failure: null };
   try {
     const auth = await outboundAuth(deps.cipher, endpoint);
-    const send = async () => {
+    exchange.auth = auth;
+    const post = async () => {
       const credentials = auth ? await deps.authenticator.headers(endpoint.id, auth) : {};
-      credentialHeaders = Object.keys(credentials);
-      requestHeaders = { ...credentials, ...(await signedHeaders(deps, endpoint, delivery, body)) };
-      return deps.transport.send({ url: endpoint.url, headers: requestHeaders, body, timeoutMs: deps.config.attemptTimeoutMs });
+      exchange.credentialHeaders = Object.keys(credentials);
+      exchange.requestHeaders = { ...credentials, ...(await sign(deps, endpoint, delivery, body)) };
+      return deps.transport.send({ url: endpoint.url, headers: exchange.requestHeaders, body, timeoutMs: deps.config.attemptTimeoutMs });
     };
-    const targetProblem = checkedTarget(deps.config, endpoint.url);
+    const targetProblem = deps.checkTarget(endpoint.url);
     if (targetProblem) throw new TransportError('blocked_address', `target URL ${targetProblem}`);
-    // The token request carries the client credentials: its URL meets the same policy, now, not only when it was configured.
-    const tokenProblem = auth?.method === 'OAUTH2' ? checkedTarget(deps.config, auth.tokenUrl) : null;
+    // The token request carries the client credentials: its URL meets the same policy.
+    const tokenProblem = auth?.method === 'OAUTH2' ? deps.checkTarget(auth.tokenUrl) : null;
     if (tokenProblem) throw new TransportError('blocked_address', `token URL ${tokenProblem}`);
-    response = await send();
-    if (response.status === 401 && auth?.method === 'OAUTH2') {
+    exchange.response = await post();
+    if (exchange.response.status === 401 && auth?.method === 'OAUTH2') {
       // The cached token may have been revoked early: fetch a new one, once.
       deps.authenticator.invalidate(endpoint.id);
-      response = await send();
+      exchange.response = await post();
     }
   } catch (error) {
-    failure = error instanceof TransportError ? error : new TransportError('connection', (error as Error).message);
+    exchange.failure = error instanceof TransportError ? error : new TransportError('connection', (error as Error).message);
   }
-  const finished = deps.now();
-  const succeeded = response !== null && response.status >= 200 && response.status < 300;
+  exchange.finished = deps.now();
+  return exchange;
+}
+
+/** Sign: the request's content headers and its signatures, by every secret still signing (a rotated-out one during its grace period). */
+export async function sign(
+  deps: Pick<AttemptDeps, 'now' | 'cipher' | 'mac'>,
+  endpoint: Pick<Endpoint, 'id' | 'surface' | 'secret_enc' | 'previous_secret_enc' | 'previous_secret_expires_at'>,
+  delivery: Pick<Delivery, 'message_id'>,
+  body: string,
+): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT };
+  if (!endpoint.secret_enc) return headers;
+  const now = deps.now();
+  const binding = signingSecretOf(endpoint.id);
+  const current = await deps.cipher.decrypt(endpoint.secret_enc, binding);
+  const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
+  const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!, binding) : null;
+  const { signsBody } = surfaceNamed(endpoint.surface);
+  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, signsBody, deps.mac) };
+}
+
+const succeededBy = (response: OutboundResponse | null) => response !== null && response.status >= 200 && response.status < 300;
+
+export interface Verdict {
+  succeeded: boolean;
+  statusCode: number | null;
+  errorClass: string | null;
+  errorMessage: string | null;
+}
+
+/** What an exchange says: a 2xx answer is success; anything else (or no answer) a failure with its class. */
+export function judge({ response, failure }: Pick<Exchange, 'response' | 'failure'>): Verdict {
+  const succeeded = succeededBy(response);
   const statusCode = response?.status ?? null;
-  const errorClass = failure?.errorClass ?? (succeeded ? null : 'http_status');
-  const errorMessage = failure?.message ?? (succeeded ? null : `receiver answered HTTP ${statusCode}`);
-  const attemptNumber = delivery.attempt_count + 1;
+  return {
+    succeeded,
+    statusCode,
+    errorClass: failure?.errorClass ?? (succeeded ? null : 'http_status'),
+    errorMessage: failure?.message ?? (succeeded ? null : `receiver answered HTTP ${statusCode}`),
+  };
+}
 
-  // 410 Gone: the receiver says the endpoint is no more. The delivery fails and the endpoint is disabled at once.
-  const gone = statusCode === 410;
-  let status: DeliveryStatus = 'succeeded';
-  let nextAttemptAt: number | null = null;
-  if (!succeeded) {
-    const retryAfter = statusCode === 429 || statusCode === 503 ? parseRetryAfter(response?.headers['retry-after'], finished) : null;
-    const delay = trigger === 'test' || gone ? null : nextRetryDelay(deps.config.retryScheduleSeconds, attemptNumber, retryAfter);
-    status = delay === null ? 'failed' : 'pending';
-    nextAttemptAt = delay === null ? null : finished + delay;
-  }
+export interface NextStep {
+  status: DeliveryStatus;
+  /** When the next attempt is due; null once the delivery is finished. */
+  nextAttemptAt: number | null;
+}
 
-  // The attempt row, the delivery's new state and the endpoint's health commit together.
+/**
+ * Schedule the next: a 2xx finishes the delivery; 410 Gone fails it at once, as does any failure
+ * of a test send; otherwise the retry schedule decides, a `Retry-After` on 429 or 503 lengthening
+ * the delay, and an exhausted schedule fails it.
+ */
+export function scheduleNext(config: Pick<Config, 'retryScheduleSeconds'>, trigger: AttemptTrigger, attemptNumber: number, exchange: Pick<Exchange, 'response' | 'finished'>): NextStep {
+  if (succeededBy(exchange.response)) return { status: 'succeeded', nextAttemptAt: null };
+  const statusCode = exchange.response?.status;
+  const retryAfter = statusCode === 429 || statusCode === 503 ? parseRetryAfter(exchange.response?.headers['retry-after'], exchange.finished) : null;
+  const delay = trigger === 'test' || statusCode === 410 ? null : nextRetryDelay(config.retryScheduleSeconds, attemptNumber, retryAfter);
+  return delay === null ? { status: 'failed', nextAttemptAt: null } : { status: 'pending', nextAttemptAt: exchange.finished + delay };
+}
+
+/** What recording an attempt changed about its endpoint. */
+export interface EndpointChange extends HealthChange {
+  /** The endpoint was disabled by this 410 Gone (it was enabled until now). */
+  gone: boolean;
+}
+
+/**
+ * Record: the attempt row (secrets masked), the delivery's new state and the endpoint's health
+ * (and, on 410 Gone, its disabling) commit together, while the lease is still ours.
+ */
+export async function record(deps: AttemptDeps, { endpoint, delivery, trigger, exchange, verdict, next }: Omit<Attempted, 'event'>): Promise<EndpointChange> {
+  const { succeeded, statusCode, errorClass, errorMessage } = verdict;
+  const { finished } = exchange;
   const settings = {
     circuitFailureThreshold: deps.config.circuitFailureThreshold,
     circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
     disableAfterMs: deps.config.disableAfterSeconds * 1000,
   };
   const healthWrite = outcomeChangesNothing(endpoint, succeeded, finished) ? [] : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
-  const goneWrite = gone ? [disableEndpointQuery(deps.db, endpoint.id, GONE, finished)] : [];
+  const goneWrite = statusCode === 410 ? [disableEndpointQuery(deps.db, endpoint.id, GONE, finished)] : [];
   const written = await deps.atomic([
     ...attemptWrites(
       deps.db,
       {
         delivery_id: delivery.id,
-        attempt_number: attemptNumber,
+        attempt_number: delivery.attempt_count + 1,
         trigger,
-        started_at: started,
-        duration_ms: finished - started,
+        started_at: exchange.started,
+        duration_ms: finished - exchange.started,
         succeeded: succeeded ? 1 : 0,
         status_code: statusCode,
         error_class: errorClass,
         error_message: errorMessage,
         request_url: endpoint.url,
-        request_headers: JSON.stringify(maskCredentials(requestHeaders, credentialHeaders)),
-        ...(response ? await redactedResponse(deps.cipher, endpoint, response, credentialHeaders.map((name) => requestHeaders[name] ?? '')) : {}),
+        ...(await redactedExchange(deps.cipher, endpoint, exchange)),
       },
-      { deliveryId: delivery.id, owner: deps.owner, now: finished, status, nextAttemptAt, statusCode, error: errorMessage },
+      { deliveryId: delivery.id, owner: deps.owner, now: finished, status: next.status, nextAttemptAt: next.nextAttemptAt, statusCode, error: errorMessage },
     ),
     ...goneWrite,
     ...healthWrite,
   ]);
   const health = healthChange(healthWrite.length ? (written.at(-1)?.rows ?? []) : [], succeeded, finished);
-  // The 410 disabled it (its UPDATE, just before the health one, returned the row), or else the failing streak did.
-  const goneDisabled = gone && (written.at(-1 - healthWrite.length)?.rows.length ?? 0) > 0;
-  const disabledReason = goneDisabled ? GONE : health.disabled ? 'every delivery attempt failed for too long' : null;
+  // The 410's UPDATE, just before the health one, returns the row only if it disabled the endpoint.
+  return { ...health, gone: goneWrite.length > 0 && (written.at(-1 - healthWrite.length)?.rows.length ?? 0) > 0 };
+}
+
+/**
+ * The exchange as the attempt log keeps it: credentials sent stored as `Basic ****`, `Bearer ****`
+ * or `****`; in the response, the endpoint's own secrets (credentials sent, the subscription's
+ * password, API key and client secret, its signing secrets) masked wherever a receiver echoed them,
+ * in the body and in every header value.
+ */
+export async function redactedExchange(cipher: SecretCipher, endpoint: Pick<Endpoint, 'id' | 'secret_enc' | 'previous_secret_enc'>, exchange: Pick<Exchange, 'requestHeaders' | 'credentialHeaders' | 'auth' | 'response'>) {
+  const { requestHeaders, credentialHeaders, auth, response } = exchange;
+  const request_headers = JSON.stringify(maskCredentials(requestHeaders, credentialHeaders));
+  if (!response) return { request_headers };
+  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored, signingSecretOf(endpoint.id))));
+  const secrets = [
+    ...credentialHeaders.map((name) => credentialOf(requestHeaders[name] ?? '')),
+    ...(auth ? authSecrets(auth) : []),
+    ...signing.flatMap((secret) => (secret.startsWith('whsec_') ? [secret, secret.slice(6)] : [secret])),
+  ];
+  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
+  return { request_headers, response_headers: JSON.stringify(headers), response_body: redactSecrets(response.body, secrets) };
+}
+
+/** Report: the operational events the attempt caused, its log line and its metrics; returns its outcome. */
+function report(deps: AttemptDeps, { endpoint, event, delivery, trigger, exchange, verdict, next }: Attempted, change: EndpointChange): AttemptOutcome {
+  const { succeeded, statusCode, errorClass, errorMessage } = verdict;
+  const attemptNumber = delivery.attempt_count + 1;
+  // The 410 disabled it, or else the failing streak did.
+  const disabledReason = change.gone ? GONE : change.disabled ? 'every delivery attempt failed for too long' : null;
   if (!isOperational(event.type)) {
     const context = { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, surface: endpoint.surface, event_type: event.type, event_id: event.id };
     const link = { delivery_id: delivery.id, delivery_url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}` };
-    if (status === 'failed' && trigger !== 'test') deps.emit?.({ tenantId: endpoint.tenant_id, type: 'delivery.failed', data: { ...context, ...link, attempts: attemptNumber, last_status_code: statusCode, last_error: errorMessage } });
+    if (next.status === 'failed' && trigger !== 'test') deps.emit?.({ tenantId: endpoint.tenant_id, type: 'delivery.failed', data: { ...context, ...link, attempts: attemptNumber, last_status_code: statusCode, last_error: errorMessage } });
     if (disabledReason) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.disabled', data: { ...context, ...link, reason: disabledReason } });
-    if (health.circuitOpened) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.circuit_opened', data: { ...context, ...link, retry_after_seconds: deps.config.circuitCooldownSeconds } });
+    if (change.circuitOpened) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.circuit_opened', data: { ...context, ...link, retry_after_seconds: deps.config.circuitCooldownSeconds } });
   }
   if (disabledReason) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id, reason: disabledReason });
-  const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: finished - started });
-  const outcomeName = succeeded ? 'succeeded' : status === 'pending' ? 'retry_scheduled' : 'failed';
+  const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: exchange.finished - exchange.started });
+  const outcomeName = succeeded ? 'succeeded' : next.status === 'pending' ? 'retry_scheduled' : 'failed';
   deps.metrics?.attemptFinished(outcomeName, trigger, outcome.duration_ms);
   deps.log({
     msg: 'delivery attempt',
@@ -202,67 +338,12 @@ export async function runAttempt(deps: AttemptDeps, delivery: Delivery, trigger:
   return outcome;
 }
 
-/** Verdicts of `checkTargetUrl` by policy and URL: it is a pure function, so an attempt need not parse its URL again. */
-const targetVerdicts = new Lru<string, string | null>(1000);
-
-function checkedTarget(config: Config, url: string): string | null {
-  const policy = { allowPrivateTargets: config.allowPrivateTargets, requireHttps: config.env === 'production' };
-  const key = `${Number(policy.allowPrivateTargets)}${Number(policy.requireHttps)}${url}`;
-  let verdict = targetVerdicts.get(key);
-  if (verdict === undefined) {
-    verdict = checkTargetUrl(url, policy);
-    targetVerdicts.set(key, verdict);
-  }
-  return verdict;
-}
-
-/** The endpoint and event of a delivery, as the attempt reads them. */
-export interface AttemptContext {
-  endpoint: Endpoint | undefined;
-  event: EventRow | undefined;
-}
-
-export async function loadContext(deps: AttemptDeps, delivery: Delivery, known: Partial<AttemptContext>): Promise<AttemptContext> {
-  // Independent reads: issued together (one round trip's wait instead of two on D1).
-  const [endpoint, event] = await Promise.all([known.endpoint ?? getEndpoint(deps.db, delivery.endpoint_id), known.event ?? getEvent(deps.db, delivery.event_id)]);
-  return { endpoint, event };
-}
-
 function outcomeOf(delivery: Delivery, result: Omit<AttemptOutcome, 'delivery_id' | 'attempt_number'>): AttemptOutcome {
   return { delivery_id: delivery.id, attempt_number: delivery.attempt_count + 1, ...result };
 }
 
 async function outboundAuth(cipher: SecretCipher, endpoint: Endpoint): Promise<OutboundAuth | null> {
   return endpoint.auth_enc ? (JSON.parse(await cipher.decrypt(endpoint.auth_enc, outboundAuthOf(endpoint.id))) as OutboundAuth) : null;
-}
-
-async function signedHeaders(deps: AttemptDeps, endpoint: Endpoint, delivery: Delivery, body: string) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT };
-  if (!endpoint.secret_enc) return headers;
-  const now = deps.now();
-  const binding = signingSecretOf(endpoint.id);
-  const current = await deps.cipher.decrypt(endpoint.secret_enc, binding);
-  const inGrace = endpoint.previous_secret_enc && (endpoint.previous_secret_expires_at ?? 0) > now;
-  const previous = inGrace ? await deps.cipher.decrypt(endpoint.previous_secret_enc!, binding) : null;
-  const { signsBody } = surfaceNamed(endpoint.surface);
-  return { ...headers, ...signatureHeaders({ current, previous }, delivery.message_id, Math.floor(now / 1000), body, signsBody, deps.mac) };
-}
-
-/**
- * The response as the attempt log keeps it: the endpoint's own secrets (credentials sent, the
- * subscription's password, API key and client secret, its signing secrets) masked wherever a
- * receiver echoed them, in the body and in every header value.
- */
-async function redactedResponse(cipher: SecretCipher, endpoint: Endpoint, response: OutboundResponse, credentialValues: readonly string[]) {
-  const auth = await outboundAuth(cipher, endpoint);
-  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored, signingSecretOf(endpoint.id))));
-  const secrets = [
-    ...credentialValues.map(credentialOf),
-    ...(auth ? authSecrets(auth) : []),
-    ...signing.flatMap((secret) => (secret.startsWith('whsec_') ? [secret, secret.slice(6)] : [secret])),
-  ];
-  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
-  return { response_headers: JSON.stringify(headers), response_body: redactSecrets(response.body, secrets) };
 }
 
 /** Credentials never reach the attempt log: `Basic ****`, `Bearer ****`, or `****`. */

@@ -11,22 +11,28 @@ import type { Mac } from '../lib/mac.ts';
  *
  * HMAC-SHA256 is synchronous: Web Crypto's `subtle.sign` hops to a thread pool and back for every
  * call, which cost about 13 % of the delivery worker's CPU. The default, `nobleMac`, is
- * @noble/hashes (audited, pure JavaScript, the same on every runtime) with the keyed state of each
- * secret kept and cloned per message (the key's two blocks are hashed once per secret).
+ * @noble/hashes (audited, pure JavaScript, the same on every runtime). The engine's own,
+ * `createNobleMac()`, keeps the keyed state of each secret and clones it per message (the key's two
+ * blocks are hashed once per secret); `nobleMac` keeps nothing.
  */
 
-type Keyed = ReturnType<typeof hmac.create>;
-const keyed = new Lru<string, Keyed>(10_000);
+const encoded = (digest: Uint8Array, encoding: 'base64' | 'hex') => (encoding === 'hex' ? bytesToHex(digest) : bytesToBase64(digest));
 
-export const nobleMac: Mac = (cacheKey, keyBytes, message, encoding) => {
-  let state = keyed.get(cacheKey);
-  if (!state) {
-    state = hmac.create(sha256, keyBytes());
-    keyed.set(cacheKey, state);
-  }
-  const digest = state.clone().update(utf8.encode(message)).digest();
-  return encoding === 'hex' ? bytesToHex(digest) : bytesToBase64(digest);
-};
+/** @noble/hashes' HMAC-SHA256, keeping nothing between calls. */
+export const nobleMac: Mac = (_cacheKey, keyBytes, message, encoding) => encoded(hmac(sha256, keyBytes(), utf8.encode(message)), encoding);
+
+/** @noble/hashes' HMAC-SHA256 with the keyed state of up to 10,000 secrets kept by its caller (each delivery engine has its own). */
+export function createNobleMac(): Mac {
+  const keyed = new Lru<string, ReturnType<typeof hmac.create>>(10_000);
+  return (cacheKey, keyBytes, message, encoding) => {
+    let state = keyed.get(cacheKey);
+    if (!state) {
+      state = hmac.create(sha256, keyBytes());
+      keyed.set(cacheKey, state);
+    }
+    return encoded(state.clone().update(utf8.encode(message)).digest(), encoding);
+  };
+}
 
 const standardKeyBytes = (secret: string) => (secret.startsWith('whsec_') ? base64ToBytes(secret.slice(6)) : utf8.encode(secret));
 

@@ -1,6 +1,6 @@
 import { ConfigError, type Env, parseEnv } from '../config.ts';
 import { type HostStore, migrateStore } from '../db/store.ts';
-import type { RunningEngine } from '../delivery/sweeper.ts';
+import type { RunningEngine } from '../delivery/engine/index.ts';
 import { undiciTransportFor } from '../delivery/transports/undici.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import type { RunningEngine } from '../delivery/sweeper.ts';
+import type { RunningEngine } from '../delivery/engine/index.ts';
 import type { Services } from '../services.ts';
 
 /**

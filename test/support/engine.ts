@@ -6,7 +6,7 @@ import { parseEnv, toConfig } from '../../src/config.ts';
 import { openBetterSqlite } from '../../src/db/dialects/better-sqlite3.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import type { HostStore } from '../../src/db/store.ts';
-import { createDeliveryEngine, type RunningEngine, type SweepReport } from '../../src/delivery/sweeper.ts';
+import { createDeliveryEngine, type RunningEngine, type SweepReport } from '../../src/delivery/engine/index.ts';
 import { createUndiciTransport } from '../../src/delivery/transports/undici.ts';
 import { createSecretCipher, type SecretCipher } from '../../src/lib/cipher.ts';
 import { silentLogger } from '../../src/lib/logger.ts';

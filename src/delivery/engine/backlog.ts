@@ -1,0 +1,120 @@
+import type { Delivery } from '../../db/schema.ts';
+import { Limiter, type LimiterSettings } from '../limiter.ts';
+
+/**
+ * The attempts one process has taken on (running, or waiting for a slot: the Limiter shares out
+ * the slots and bounds the backlog), and the due work it left in the store for want of room:
+ * because the backlog was full (`behind`), or an endpoint or tenant was at its bound. That work is
+ * claimed as soon as there is room again: half the backlog, or half that endpoint's or tenant's
+ * bound (`endpointRoomAgain`, `roundDue`).
+ */
+export class Backlog {
+  private readonly limiter: Limiter;
+  /** Deliveries queued and not started: released at shutdown. */
+  private readonly waiting = new Set<number>();
+  private behind = false;
+  private readonly leftBehind = { endpoints: new Set<string>(), tenants: new Set<string>() };
+
+  constructor(settings: LimiterSettings) {
+    this.limiter = new Limiter(settings);
+  }
+
+  /** Attempts running or waiting. */
+  get size(): number {
+    return this.limiter.size;
+  }
+
+  /** How many more attempts the process may take on in all. */
+  get room(): number {
+    return this.limiter.room;
+  }
+
+  /** Whether at least half the backlog is free. */
+  get halfFree(): boolean {
+    return 2 * this.limiter.room >= this.limiter.maxBacklog;
+  }
+
+  roomFor(endpointId: string, tenantId: string): number {
+    return this.limiter.roomFor(endpointId, tenantId);
+  }
+
+  /** The endpoints and tenants at their backlog bound. */
+  full(): { endpoints: string[]; tenants: string[] } {
+    return this.limiter.full();
+  }
+
+  /** Queues what `submitAll` submits as one batch (shared out fairly, not first come, first served). */
+  together(submitAll: () => void): void {
+    this.limiter.together(submitAll);
+  }
+
+  /** Queues `run` for the delivery's endpoint and tenant; resolves once it has run. */
+  submit(delivery: Delivery, tenantId: string, run: () => Promise<void>): Promise<void> {
+    return new Promise<void>((done) => {
+      this.waiting.add(delivery.id);
+      this.limiter.submit({
+        endpointId: delivery.endpoint_id,
+        tenantId,
+        run: async () => {
+          this.waiting.delete(delivery.id);
+          try {
+            await run();
+          } finally {
+            done();
+          }
+        },
+      });
+    });
+  }
+
+  /** Resolves when nothing runs or waits. */
+  idle(): Promise<void> {
+    return this.limiter.idle();
+  }
+
+  /** Drops every attempt not started (they stay `unstarted`); returns how many. */
+  drop(): number {
+    return this.limiter.drain().length;
+  }
+
+  /** The deliveries queued and never started. */
+  unstarted(): number[] {
+    return [...this.waiting];
+  }
+
+  /** A claim round starts: it looks at all due work, whatever was left behind. */
+  startRound(): void {
+    this.behind = false;
+    this.leftBehind.endpoints.clear();
+    this.leftBehind.tenants.clear();
+  }
+
+  /** Due work stays in the store because the backlog is full. */
+  leaveBehind(): void {
+    this.behind = true;
+  }
+
+  /** Due work of this endpoint may stay in the store (its claim took all it had room for). */
+  leaveBehindFor(endpointId: string): void {
+    this.leftBehind.endpoints.add(endpointId);
+  }
+
+  /** The endpoints and tenants at their bound now leave their due work in the store. */
+  noteFull(): void {
+    const full = this.limiter.full();
+    for (const id of full.endpoints) this.leftBehind.endpoints.add(id);
+    for (const id of full.tenants) this.leftBehind.tenants.add(id);
+  }
+
+  /** After an attempt to the endpoint: whether it left due work behind and is down to half its bound (it then no longer counts as left behind). */
+  endpointRoomAgain(endpointId: string): boolean {
+    if (!this.leftBehind.endpoints.has(endpointId) || !this.limiter.endpointHalfEmpty(endpointId)) return false;
+    this.leftBehind.endpoints.delete(endpointId);
+    return true;
+  }
+
+  /** After an attempt for the tenant: whether a claim round is due (the backlog was full and is half free, or the tenant left work behind and is down to half its bound). */
+  roundDue(tenantId: string): boolean {
+    return (this.behind && this.halfFree) || (this.leftBehind.tenants.has(tenantId) && this.limiter.tenantHalfEmpty(tenantId));
+  }
+}
