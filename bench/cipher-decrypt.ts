@@ -14,7 +14,13 @@ const ids = Array.from({ length: 100 }, (_, index) => `wh_${String(index).padSta
 const secret = `whsec_${'x'.repeat(43)}`;
 
 async function legacySeal(plaintext: string): Promise<string> {
-  const raw = await crypto.subtle.importKey('raw', Uint8Array.from(atob(key), (char) => char.charCodeAt(0)), 'AES-GCM', false, ['encrypt']);
+  const raw = await crypto.subtle.importKey(
+    'raw',
+    Uint8Array.from(atob(key), (char) => char.charCodeAt(0)),
+    'AES-GCM',
+    false,
+    ['encrypt'],
+  );
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, raw, new TextEncoder().encode(plaintext)));
   const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));

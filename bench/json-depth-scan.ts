@@ -10,7 +10,9 @@ import { median, round } from './lib/stats.ts';
 const bodies: Record<string, string> = {
   event: JSON.stringify({ type: 'invoice.created', data: { invoice_id: 'inv_abc123', status: 'submitted', amount: 1234, lines: [{ sku: 'a', qty: 1 }] } }),
   'event of 1 MB': JSON.stringify({ type: 'invoice.created', data: { blob: 'x'.repeat(1024 * 1024 - 60) } }),
-  'batch of 1,000': JSON.stringify({ events: Array.from({ length: 1000 }, (_, i) => ({ type: 'invoice.created', data: { i, name: `n${i}`, tags: ['a', 'b'], nested: { x: [1, 2, 3] } } })) }),
+  'batch of 1,000': JSON.stringify({
+    events: Array.from({ length: 1000 }, (_, i) => ({ type: 'invoice.created', data: { i, name: `n${i}`, tags: ['a', 'b'], nested: { x: [1, 2, 3] } } })),
+  }),
 };
 
 const microsPerCall = (run: () => unknown, calls: number) => {

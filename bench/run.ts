@@ -101,7 +101,6 @@ async function sweepCost(receiver: Receiver) {
   return JSON.parse(line) as SweepResults;
 }
 
-
 const receiver = await startReceiver();
 try {
   log(`runtime ${runtime}${quick ? ' (quick)' : ''}; cores pinned: ${pinned ? `server ${SERVER_CORE}, load generator + receiver ${CLIENT_CORE}` : 'no (taskset missing)'}`);
@@ -150,7 +149,9 @@ try {
     targets: rows.filter((row) => row.met !== null).map((row) => ({ figure: row.figure, ratio: row.ratio, value: row.hookgate, target: row.target, met: row.met })),
   };
   process.stdout.write(`\nhookgate bench, ${runtime}${quick ? ' (quick)' : ''}, ${startedAt.toISOString()}, ${results.seconds} s\n`);
-  process.stdout.write(`machine: ${machine.cpus} cores (${machine.cpuModel}), load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${pinned ? `server on core ${SERVER_CORE}, load generator + receiver on core ${CLIENT_CORE}` : 'unpinned'}\n\n`);
+  process.stdout.write(
+    `machine: ${machine.cpus} cores (${machine.cpuModel}), load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${pinned ? `server on core ${SERVER_CORE}, load generator + receiver on core ${CLIENT_CORE}` : 'unpinned'}\n\n`,
+  );
   process.stdout.write(`${renderTable(rows)}\n`);
   if (!options['no-write']) process.stdout.write(`\nwrote ${writeResults(results, { runtime, quick, date: startedAt })}\n`);
 } finally {

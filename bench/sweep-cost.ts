@@ -54,13 +54,29 @@ async function openStore(): Promise<BenchStore> {
   const { tenant } = await createTenantWithKey(store.db, { name: 'sweep', partnerOrgId: null, now });
   await store.db
     .insertInto('endpoints')
-    .values({ id: endpointId, tenant_id: tenant.id, surface: 'admin', url: `${receiver}/hook/sweep`, secret_enc: await cipher.encrypt('s'.repeat(32), signingSecretOf(endpointId)), created_at: now, updated_at: now })
+    .values({
+      id: endpointId,
+      tenant_id: tenant.id,
+      surface: 'admin',
+      url: `${receiver}/hook/sweep`,
+      secret_enc: await cipher.encrypt('s'.repeat(32), signingSecretOf(endpointId)),
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   return { ...store, tenantId: tenant.id, path };
 }
 
 const newEngine = (store: BenchStore): RunningEngine =>
-  createDeliveryEngine({ db: store.db, atomic: store.atomic, now: () => Date.now(), config, cipher, log: silentLogger, transport: createUndiciTransport({ allowPrivateTargets: true }) });
+  createDeliveryEngine({
+    db: store.db,
+    atomic: store.atomic,
+    now: () => Date.now(),
+    config,
+    cipher,
+    log: silentLogger,
+    transport: createUndiciTransport({ allowPrivateTargets: true }),
+  });
 
 /** One sweep and every attempt it took on (a sweep itself resolves once it has claimed). */
 async function timed(engine: RunningEngine): Promise<number> {

@@ -98,7 +98,13 @@ const runEnv = {
 };
 const identity = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
 
-const refused = spawnSync(cmd[0]!, cmd.slice(1), { cwd: app, env: { ...env, PATH: runEnv.PATH, DATABASE_URL: runEnv.DATABASE_URL }, ...identity, encoding: 'utf8', timeout: 30_000 });
+const refused = spawnSync(cmd[0]!, cmd.slice(1), {
+  cwd: app,
+  env: { ...env, PATH: runEnv.PATH, DATABASE_URL: runEnv.DATABASE_URL },
+  ...identity,
+  encoding: 'utf8',
+  timeout: 30_000,
+});
 if (refused.error) throw refused.error;
 if (refused.status !== 1 || !/JWT_SECRET|HOOKGATE_ENCRYPTION_KEY/.test(refused.stderr)) {
   throw new Error(`with the image's production ENV and no secrets the server must refuse to start; got ${refused.status}: ${refused.stderr}`);

@@ -107,8 +107,7 @@ for (const type of EVENT_TYPES) {
 /** Resolves any alias (canonical, upper snake, Spanish) to its catalogue entry. */
 export const findEventType = (name: string): EventType | undefined => byAnyName.get(name);
 
-export const eventTypesFor = (surface: SurfaceName): EventType[] =>
-  EVENT_TYPES.filter((type) => type.surfaces.includes(surface));
+export const eventTypesFor = (surface: SurfaceName): EventType[] => EVENT_TYPES.filter((type) => type.surfaces.includes(surface));
 
 /** Resolves a name for a surface, or undefined when that surface cannot subscribe to it. */
 export function resolveForSurface(name: string, surface: SurfaceName): EventType | undefined {

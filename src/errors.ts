@@ -45,8 +45,7 @@ export const unauthorized = (message = 'Not authenticated') => new ApiError('una
 export const forbidden = (message: string) => new ApiError('forbidden', message);
 export const rateLimited = (retryAfterSeconds: number) =>
   new ApiError('rate_limited', `Rate limit exceeded: retry in ${retryAfterSeconds} s`, [], { 'Retry-After': String(retryAfterSeconds) });
-export const invalid = (loc: (string | number)[], msg: string, type = 'value_error') =>
-  new ApiError('validation', msg, [{ loc, msg, type }]);
+export const invalid = (loc: (string | number)[], msg: string, type = 'value_error') => new ApiError('validation', msg, [{ loc, msg, type }]);
 
 /** The issue type of a JSON body nested deeper than HOOKGATE_MAX_JSON_DEPTH. */
 export const JSON_TOO_DEEP = 'json_too_deep';

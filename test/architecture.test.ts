@@ -43,7 +43,10 @@ function sourceFiles(folder: string): string[] {
 }
 
 /** `api/admin/index.ts` → `api`; `app.ts` → `app`. */
-const roomOf = (file: string) => relative(SRC, file).split('/')[0]!.replace(/\.(ts|js)$/, '');
+const roomOf = (file: string) =>
+  relative(SRC, file)
+    .split('/')[0]!
+    .replace(/\.(ts|js)$/, '');
 
 /** Every relative import of every file under src/ (static, re-exports, type-only and dynamic). */
 function importGraph(): Map<string, string[]> {

@@ -161,7 +161,12 @@ describe('attempt steps: sign', async () => {
   });
 
   it('sends only the content headers without a signing secret', async () => {
-    const headers = await sign(deps, { id: 'wh_none', surface: 'admin', secret_enc: null, previous_secret_enc: null, previous_secret_expires_at: null }, { message_id: 'msg_3' }, body);
+    const headers = await sign(
+      deps,
+      { id: 'wh_none', surface: 'admin', secret_enc: null, previous_secret_enc: null, previous_secret_expires_at: null },
+      { message_id: 'msg_3' },
+      body,
+    );
     assert.deepEqual(Object.keys(headers).sort(), ['content-type', 'user-agent']);
   });
 });
@@ -185,7 +190,8 @@ describe('attempt steps: state an engine owns', () => {
     const key = (secret: string) => () => new TextEncoder().encode(secret);
     for (const message of ['a', 'b', 'a', '']) {
       for (const secret of ['one', 'two']) {
-        for (const encoding of ['hex', 'base64'] as const) assert.equal(mac(`k:${secret}`, key(secret), message, encoding), nobleMac(`k:${secret}`, key(secret), message, encoding));
+        for (const encoding of ['hex', 'base64'] as const)
+          assert.equal(mac(`k:${secret}`, key(secret), message, encoding), nobleMac(`k:${secret}`, key(secret), message, encoding));
       }
     }
   });

@@ -115,7 +115,10 @@ describe('hookgate deliveries list|show|retry and tail, against a running server
     } finally {
       if (tail.exitCode === null) tail.kill();
     }
-    const lines = tailed.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = tailed
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.deepEqual(
       lines.map((line) => [line.delivery_id, line.attempt, line.trigger, line.outcome, line.status]),
       [

@@ -53,7 +53,13 @@ describe('hookgate CLI', () => {
   });
 
   it('fails with a JSON error and exit code 2 on a usage error', async () => {
-    for (const args of [['tenant', 'create'], ['as2-partner', 'create', '--tenant', 'nope', '--name', 'x'], ['events', 'send', '--tenant', 'nope', '--type', 'invoice.created'], ['tenant', 'create', '--name', 'x', '--bogus'], ['frobnicate']]) {
+    for (const args of [
+      ['tenant', 'create'],
+      ['as2-partner', 'create', '--tenant', 'nope', '--name', 'x'],
+      ['events', 'send', '--tenant', 'nope', '--type', 'invoice.created'],
+      ['tenant', 'create', '--name', 'x', '--bogus'],
+      ['frobnicate'],
+    ]) {
       const result = await run(...args);
       assert.equal(result.code, 2, args.join(' '));
     }
@@ -116,7 +122,11 @@ describe('hookgate CLI configuration: the server’s own (environment, .env, DAT
     try {
       const base = server.url;
       assert.equal((await fetch(`${base}/api/webhooks`, { headers: { authorization: tenant.api_key } })).status, 404, 'the CLI’s tenant key is known: no webhook yet');
-      assert.equal((await fetch(`${base}/api/v1/admin/webhooks`, { headers: { authorization: `Bearer ${adminToken}` } })).status, 200, 'the CLI’s token is signed with the server’s secret');
+      assert.equal(
+        (await fetch(`${base}/api/v1/admin/webhooks`, { headers: { authorization: `Bearer ${adminToken}` } })).status,
+        200,
+        'the CLI’s token is signed with the server’s secret',
+      );
     } finally {
       await server.stop();
     }

@@ -46,7 +46,9 @@ describe('the typed client (hookgate/client)', () => {
     const tenant = await operator.POST('/api/v1/tenants', { body: { name: 'AS2 Co' } });
     const partner = await operator.POST('/api/v1/tenants/{tenant_id}/as2-partners', { params: { path: { tenant_id: tenant.data!.tenant_id } }, body: { name: 'Socio' } });
     const as2 = createClient({ baseUrl: server.url, apiKey: tenant.data!.api_key });
-    const configured = await as2.POST('/api/v1/webhooks/configure', { body: { socio_id: String(partner.data!.partner_id), webhook_url: `${receiver.url}/as2`, webhook_secret: 'partner-secret', webhook_activo: 1 } });
+    const configured = await as2.POST('/api/v1/webhooks/configure', {
+      body: { socio_id: String(partner.data!.partner_id), webhook_url: `${receiver.url}/as2`, webhook_secret: 'partner-secret', webhook_activo: 1 },
+    });
     assert.equal(configured.response.status, 200, JSON.stringify(configured.error));
     const read = await as2.POST('/api/v1/webhooks/get', { body: { partner_id: partner.data!.partner_id } });
     assert.equal(read.data!.data.webhook_url, `${receiver.url}/as2`);

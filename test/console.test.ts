@@ -100,10 +100,7 @@ describe('console: sessions, CSRF, reach, every surface', () => {
   it('masks outbound credentials in the attempt’s request headers', async () => {
     const client = new ConsoleClient(server.url);
     await client.signIn({ user: ADMIN.user, password: ADMIN.password });
-    const [row] = queryStore(
-      server.dbPath,
-      "SELECT d.id, d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE e.surface = 'subscription'",
-    );
+    const [row] = queryStore(server.dbPath, "SELECT d.id, d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE e.surface = 'subscription'");
     const page = await client.get(`/console/endpoints/${row.endpoint_id}/deliveries/${row.id}`);
     assert.equal(page.status, 200);
     assert.match(page.html, /<th>x-partner-key<\/th><td><code>\*\*\*\*<\/code>/i);

@@ -28,17 +28,26 @@ describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
   });
 
   it('applies every migration once, recorded in wrangler’s d1_migrations table', async () => {
-    assert.deepEqual(await migrate(store.db, store.runBatch), MIGRATIONS.map((migration) => migration.name));
+    assert.deepEqual(
+      await migrate(store.db, store.runBatch),
+      MIGRATIONS.map((migration) => migration.name),
+    );
     assert.deepEqual(await migrate(store.db, store.runBatch), []);
     const recorded = await store.db.selectFrom('d1_migrations').select('name').orderBy('id').execute();
-    assert.deepEqual(recorded.map((row) => row.name), MIGRATIONS.map((migration) => migration.name));
+    assert.deepEqual(
+      recorded.map((row) => row.name),
+      MIGRATIONS.map((migration) => migration.name),
+    );
   });
 
   it('runs atomic() as one batch: a failing statement leaves nothing of the unit behind', async () => {
     const tenant = (id: string) => store.db.insertInto('tenants').values({ id, name: id, partner_org_id: null, created_at: now }).compile();
     await assert.rejects(store.atomic([tenant('ten_a'), tenant('ten_b'), tenant('ten_a')]));
     assert.equal((await store.db.selectFrom('tenants').select('id').execute()).length, 0);
-    const results = await store.atomic([tenant('ten_a'), store.db.insertInto('tenants').values({ id: 'ten_b', name: 'b', partner_org_id: null, created_at: now }).returning('id').compile()]);
+    const results = await store.atomic([
+      tenant('ten_a'),
+      store.db.insertInto('tenants').values({ id: 'ten_b', name: 'b', partner_org_id: null, created_at: now }).returning('id').compile(),
+    ]);
     assert.deepEqual(results[1]!.rows, [{ id: 'ten_b' }], 'RETURNING rows come back from the batch');
   });
 
@@ -61,7 +70,11 @@ describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
       updated_at: now,
     }));
     // D1 binds at most 100 parameters per statement: 10 rows of 7 columns at a time.
-    for (let start = 0; start < rows.length; start += 10) await store.db.insertInto('deliveries').values(rows.slice(start, start + 10)).execute();
+    for (let start = 0; start < rows.length; start += 10)
+      await store.db
+        .insertInto('deliveries')
+        .values(rows.slice(start, start + 10))
+        .execute();
     const [first, second] = await Promise.all([
       claimDue(store.db, { owner: 'w_one', now: now + 1, leaseMs: 60_000 }, 15),
       claimDue(store.db, { owner: 'w_two', now: now + 1, leaseMs: 60_000 }, 15),
@@ -74,20 +87,37 @@ describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
 
   it('shares a claim out (per endpoint, skipping full endpoints and tenants), and claims the next of an ordered endpoint once', async () => {
     const endpoint = (id: string, tenantId: string, ordering: 'none' | 'fifo') =>
-      store.db.insertInto('endpoints').values({ id, tenant_id: tenantId, surface: 'admin', url: 'https://example.com/hook', enabled: 1, ordering, created_at: now, updated_at: now }).execute();
+      store.db
+        .insertInto('endpoints')
+        .values({ id, tenant_id: tenantId, surface: 'admin', url: 'https://example.com/hook', enabled: 1, ordering, created_at: now, updated_at: now })
+        .execute();
     await endpoint('ep_fifo', 'ten_a', 'fifo');
     await endpoint('ep_b', 'ten_b', 'none');
     const deliveries = (endpointId: string, count: number) =>
       store.db
         .insertInto('deliveries')
-        .values(Array.from({ length: count }, (_, index) => ({ event_id: 'evt_1', endpoint_id: endpointId, message_id: `msg_${endpointId}_${index}`, status: 'pending' as const, next_attempt_at: now, created_at: now, updated_at: now })))
+        .values(
+          Array.from({ length: count }, (_, index) => ({
+            event_id: 'evt_1',
+            endpoint_id: endpointId,
+            message_id: `msg_${endpointId}_${index}`,
+            status: 'pending' as const,
+            next_attempt_at: now,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
         .execute();
     await deliveries('ep_fifo', 3);
     await deliveries('ep_b', 5);
     const lease = (owner: string) => ({ owner, now: now + 2, leaseMs: 60_000 });
 
     const ofB = await claimDue(store.db, lease('w_one'), 10, { perEndpoint: 2, skipEndpoints: [], skipTenants: ['ten_a'] });
-    assert.deepEqual(ofB.map((delivery) => delivery.endpoint_id), ['ep_b', 'ep_b'], 'tenant A skipped; two of B’s endpoint at most');
+    assert.deepEqual(
+      ofB.map((delivery) => delivery.endpoint_id),
+      ['ep_b', 'ep_b'],
+      'tenant A skipped; two of B’s endpoint at most',
+    );
     const [head, ...rest] = await claimDue(store.db, lease('w_one'), 10, { perEndpoint: 2, skipEndpoints: ['ep_b'], skipTenants: [] });
     assert.equal(head?.endpoint_id, 'ep_fifo');
     assert.deepEqual(rest, [], 'only the head of an ordered endpoint');

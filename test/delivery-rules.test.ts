@@ -16,16 +16,31 @@ const SVIX_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
 describe('retry schedule', () => {
   it('follows the schedule with ±20 % jitter, then gives up', () => {
     SVIX_SCHEDULE.forEach((seconds, index) => {
-      assert.equal(nextRetryDelay(SVIX_SCHEDULE, index + 1, null, () => 0), seconds * 800);
-      assert.equal(nextRetryDelay(SVIX_SCHEDULE, index + 1, null, () => 1), seconds * 1200);
+      assert.equal(
+        nextRetryDelay(SVIX_SCHEDULE, index + 1, null, () => 0),
+        seconds * 800,
+      );
+      assert.equal(
+        nextRetryDelay(SVIX_SCHEDULE, index + 1, null, () => 1),
+        seconds * 1200,
+      );
     });
     assert.equal(nextRetryDelay(SVIX_SCHEDULE, SVIX_SCHEDULE.length + 1, null), null);
   });
 
   it('lets Retry-After lengthen a delay, never shorten it, and bounds it', () => {
-    assert.equal(nextRetryDelay(SVIX_SCHEDULE, 1, 60, () => 0.5), 60_000);
-    assert.equal(nextRetryDelay(SVIX_SCHEDULE, 2, 1, () => 0.5), 300_000);
-    assert.equal(nextRetryDelay(SVIX_SCHEDULE, 1, 10 ** 9, () => 0.5), MAX_RETRY_AFTER_SECONDS * 1000);
+    assert.equal(
+      nextRetryDelay(SVIX_SCHEDULE, 1, 60, () => 0.5),
+      60_000,
+    );
+    assert.equal(
+      nextRetryDelay(SVIX_SCHEDULE, 2, 1, () => 0.5),
+      300_000,
+    );
+    assert.equal(
+      nextRetryDelay(SVIX_SCHEDULE, 1, 10 ** 9, () => 0.5),
+      MAX_RETRY_AFTER_SECONDS * 1000,
+    );
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
@@ -64,10 +79,18 @@ describe('signatures', () => {
   it('node:crypto and @noble/hashes give the same signatures, for any secret and body (property)', () => {
     const nodeMac = createNodeMac();
     fc.assert(
-      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`)), fc.string({ unit: 'binary' }), fc.boolean(), (secret, body, withBody) => {
-        const secrets = { current: secret, previous: 'previous-secret' };
-        assert.deepEqual(signatureHeaders(secrets, 'msg_p', 1700000000, body, withBody, nodeMac), signatureHeaders(secrets, 'msg_p', 1700000000, body, withBody, nobleMac));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ minLength: 1 }),
+          fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`),
+        ),
+        fc.string({ unit: 'binary' }),
+        fc.boolean(),
+        (secret, body, withBody) => {
+          const secrets = { current: secret, previous: 'previous-secret' };
+          assert.deepEqual(signatureHeaders(secrets, 'msg_p', 1700000000, body, withBody, nodeMac), signatureHeaders(secrets, 'msg_p', 1700000000, body, withBody, nobleMac));
+        },
+      ),
     );
   });
 
@@ -121,7 +144,17 @@ describe('SSRF guard on target URLs', () => {
 });
 
 describe('payloads', () => {
-  const event = { id: 'evt_1', tenant_id: 'ten_1', type: 'invoice.created', requested_type: 'invoice.created', as2_partner_id: 7, idempotency_key: null, delivery_count: 1, occurred_at: 1_700_000_000_000, created_at: 1_700_000_000_000 };
+  const event = {
+    id: 'evt_1',
+    tenant_id: 'ten_1',
+    type: 'invoice.created',
+    requested_type: 'invoice.created',
+    as2_partner_id: 7,
+    idempotency_key: null,
+    delivery_count: 1,
+    occurred_at: 1_700_000_000_000,
+    created_at: 1_700_000_000_000,
+  };
   const endpoint = (surface: Endpoint['surface']) => ({ surface, tenant_id: 'ten_1', as2_partner_id: 7 });
 
   it('are the JSON of each surface’s envelope with the stored data, byte for byte', () => {

@@ -116,7 +116,13 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
     receiver.received.length = 0;
     const response = await call(server, 'POST', '/api/v1/events/batch', {
       headers: key(tenant.apiKey),
-      body: { events: [{ type: 'invoice.created', data: {} }, { type: 'INVOICE_STATUS_CHANGED', data: {} }, { type: 'mensaje.recibido', data: {} }] },
+      body: {
+        events: [
+          { type: 'invoice.created', data: {} },
+          { type: 'INVOICE_STATUS_CHANGED', data: {} },
+          { type: 'mensaje.recibido', data: {} },
+        ],
+      },
     });
     assert.equal(response.status, 202);
     assert.equal(response.body.events.length, 3);
@@ -146,7 +152,12 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
     }
     const batch = await call(server, 'POST', '/api/v1/events/batch', {
       headers: key(tenant.apiKey),
-      body: { events: [{ type: 'invoice.created', data: {} }, { type: 'nope', data: {} }] },
+      body: {
+        events: [
+          { type: 'invoice.created', data: {} },
+          { type: 'nope', data: {} },
+        ],
+      },
     });
     assert.equal(batch.status, 422);
     assert.deepEqual(batch.body.detail[0].loc, ['body', 'events', 1, 'type']);
@@ -168,10 +179,16 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
     const missingTenant = await call(server, 'POST', '/api/v1/events', { headers: { authorization: `Bearer ${publisher}` }, body: { type: 'invoice.created', data: {} } });
     assert.equal(missingTenant.status, 422);
     const reader = await token({ scope: 'webhooks:read' });
-    const refused = await call(server, 'POST', '/api/v1/events', { headers: { authorization: `Bearer ${reader}` }, body: { type: 'invoice.created', data: {}, tenant_id: tenant.id } });
+    const refused = await call(server, 'POST', '/api/v1/events', {
+      headers: { authorization: `Bearer ${reader}` },
+      body: { type: 'invoice.created', data: {}, tenant_id: tenant.id },
+    });
     assert.equal(refused.status, 403);
     const bound = await token({ scope: 'events:publish', tenantId: 'ten_other' });
-    const foreign = await call(server, 'POST', '/api/v1/events', { headers: { authorization: `Bearer ${bound}` }, body: { type: 'invoice.created', data: {}, tenant_id: tenant.id } });
+    const foreign = await call(server, 'POST', '/api/v1/events', {
+      headers: { authorization: `Bearer ${bound}` },
+      body: { type: 'invoice.created', data: {}, tenant_id: tenant.id },
+    });
     assert.equal(foreign.status, 404);
   });
 });

@@ -29,13 +29,23 @@ describe('a receiver answering 410 Gone: the endpoint is disabled at once, on ev
     partnerId = await createAs2Partner(server, tenant.id, 'Partner');
     admin = bearer(await adminToken());
     subscriber = bearer(await token({ sub: 'svc-gone', tenantId: tenant.id }));
-    const sponsor = await call(server, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: `${receiver.url}/sponsor`, events: ['invoice.status_changed'] } });
+    const sponsor = await call(server, 'POST', '/api/webhooks', {
+      headers: { authorization: tenant.apiKey },
+      body: { url: `${receiver.url}/sponsor`, events: ['invoice.status_changed'] },
+    });
     ids.sponsor = sponsor.body.webhook_id;
-    const adminHook = await call(server, 'POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}/admin`, events: ['invoice.status_changed'] } });
+    const adminHook = await call(server, 'POST', '/api/v1/admin/webhooks', {
+      headers: admin,
+      body: { tenant_id: tenant.id, url: `${receiver.url}/admin`, events: ['invoice.status_changed'] },
+    });
     ids.admin = adminHook.body.id;
     const subscription = await call(server, 'POST', '/subscription-management', {
       headers: subscriber,
-      body: { notificationUrl: `${receiver.url}/subscription`, eventType: 'INVOICE_STATUS_CHANGED', authentication: { method: 'API_KEY', headerName: 'X-Key', key: 'subscription-key' } },
+      body: {
+        notificationUrl: `${receiver.url}/subscription`,
+        eventType: 'INVOICE_STATUS_CHANGED',
+        authentication: { method: 'API_KEY', headerName: 'X-Key', key: 'subscription-key' },
+      },
     });
     ids.subscription = subscription.body.id;
     const as2 = await call(server, 'POST', '/api/v1/webhooks/configure', {
@@ -83,7 +93,10 @@ describe('a receiver answering 410 Gone: the endpoint is disabled at once, on ev
 
   it('fails the pending deliveries of a gone endpoint without attempting them, like those of any disabled endpoint', async () => {
     statusOf.set('/later', 503);
-    const later = await call(server, 'POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}/later`, events: ['invoice.created'] } });
+    const later = await call(server, 'POST', '/api/v1/admin/webhooks', {
+      headers: admin,
+      body: { tenant_id: tenant.id, url: `${receiver.url}/later`, events: ['invoice.created'] },
+    });
     const publish = () => call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: {} } });
     await publish();
     const [waiting] = await eventually(async () => (deliveriesTo(later.body.id)[0]?.attempt_count === 1 ? deliveriesTo(later.body.id) : undefined), 5000, 'the 503 recorded');

@@ -53,8 +53,7 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     assert.equal(created.status, 201, created.text);
     return created.body.id as string;
   };
-  const publish = (n: number) =>
-    call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: { n } } });
+  const publish = (n: number) => call(server, 'POST', '/api/v1/events', { headers: { authorization: tenant.apiKey }, body: { type: 'invoice.created', data: { n } } });
   const stats = async (id: string) => (await call(server, 'GET', `${BASE}/${id}/stats`, { headers: admin })).body;
 
   it('delivers a fifo endpoint strictly in event order: a failing head blocks the rest, other endpoints are unaffected', async () => {
@@ -65,7 +64,11 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     for (let n = 0; n < 4; n++) assert.equal((await publish(n)).status, 202);
 
     await receiver.waitFor(() => at('/free').length === 4, 5000);
-    const blocked = await until(() => stats(fifo), (body) => body.blocked_by !== null, 5000);
+    const blocked = await until(
+      () => stats(fifo),
+      (body) => body.blocked_by !== null,
+      5000,
+    );
     assert.equal(blocked.ordering, 'fifo');
     assert.equal(at('/fifo').filter((request) => request.json.data.n !== 0).length, 0, 'nothing behind the failing head was attempted');
 
@@ -85,7 +88,11 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     await receiver.waitFor(() => at('/limited').length === 12, 15_000);
     // Send times as the server recorded them (arrival times would add the machine's scheduling noise).
     const { queryStore } = await import('./support/store.ts');
-    const sent = queryStore(server.dbPath, 'SELECT a.started_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ? ORDER BY a.started_at', limited).map((row) => row.started_at as number);
+    const sent = queryStore(
+      server.dbPath,
+      'SELECT a.started_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ? ORDER BY a.started_at',
+      limited,
+    ).map((row) => row.started_at as number);
     // 5 slots are 1,250 ms apart at 4/s; unlimited, they would be a few ms apart. The margin absorbs timer lateness on a busy machine.
     for (let i = 5; i < sent.length; i++) {
       assert.ok(sent[i]! - sent[i - 5]! >= 750, `attempts keep the limit's spacing (${sent[i]! - sent[i - 5]!} ms for 5 at ${i})`);
@@ -103,7 +110,11 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     let down = true;
     scripts.set('/flaky', () => (down ? 503 : 200));
     for (let n = 0; n < 3; n++) await publish(n);
-    const open = await until(() => stats(flaky), (body) => body.circuit.state === 'open', 8000);
+    const open = await until(
+      () => stats(flaky),
+      (body) => body.circuit.state === 'open',
+      8000,
+    );
     assert.equal(open.circuit.consecutive_failures, 3);
     assert.ok(open.circuit.retry_at);
 
@@ -117,7 +128,11 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     await sleep(1000); // a fixed wait: no attempt must be made within it
     assert.equal(at('/flaky').length, attemptsWhileOpen, 'no attempt while the circuit is open');
     down = false;
-    await until(() => stats(flaky), (body) => body.circuit.state === 'closed' && body.by_status.pending === 0, 10_000);
+    await until(
+      () => stats(flaky),
+      (body) => body.circuit.state === 'closed' && body.by_status.pending === 0,
+      10_000,
+    );
     const afterOpen = at('/flaky').slice(attemptsWhileOpen);
     assert.equal(afterOpen[0]!.headers['webhook-id'] !== undefined, true);
     assert.ok(afterOpen.length >= 3, 'the probe, then the held deliveries');
@@ -131,7 +146,13 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     const since = new Date(Date.now() - 1000).toISOString();
     for (let n = 0; n < 2; n++) await publish(n);
     // 2 deliveries × 7 attempts fail; the circuit opens and probes along the way; both end failed.
-    const failedNow = (await until(() => stats(broken), (body) => body.by_status.failed === 2, 40_000)).by_status.failed;
+    const failedNow = (
+      await until(
+        () => stats(broken),
+        (body) => body.by_status.failed === 2,
+        40_000,
+      )
+    ).by_status.failed;
 
     const failedEvents = () => at('/operator').filter((request) => request.json.event_type === 'delivery.failed');
     await receiver.waitFor(() => failedEvents().length >= 2, 5000);
@@ -152,11 +173,19 @@ describe('endpoint policies: ordering, rate limits, circuit breaking, recovery, 
     );
     assert.equal(job.done, failedNow);
     assert.equal(job.skipped, 0);
-    await until(() => stats(broken), (body) => body.by_status.failed === 0 && body.by_status.pending === 0, 10_000);
+    await until(
+      () => stats(broken),
+      (body) => body.by_status.failed === 0 && body.by_status.pending === 0,
+      10_000,
+    );
 
     scripts.set('/broken', () => 500);
     await publish(99);
-    await until(() => stats(broken), (body) => body.by_status.pending === 1 && body.attempts > 0, 5000);
+    await until(
+      () => stats(broken),
+      (body) => body.by_status.pending === 1 && body.attempts > 0,
+      5000,
+    );
     const withPending = await call(server, 'POST', `${BASE}/${broken}/recover`, { headers: admin, body: { since, status: 'all' } });
     const mixed = await until(
       () => call(server, 'GET', `${BASE}/${broken}/recoveries/${withPending.body.id}`, { headers: admin }).then((response) => response.body),
@@ -219,25 +248,42 @@ describe('endpoint health after each attempt', () => {
   };
 
   it('a success right after failures clears the failing streak; a healthy endpoint’s last_triggered_at stays within a second of its last attempt', async () => {
-    const created = await call(server, 'POST', BASE, { headers: bearer(await adminToken()), body: { tenant_id: tenant.id, url: `${receiver.url}/health`, events: ['invoice.created'] } });
+    const created = await call(server, 'POST', BASE, {
+      headers: bearer(await adminToken()),
+      body: { tenant_id: tenant.id, url: `${receiver.url}/health`, events: ['invoice.created'] },
+    });
     assert.equal(created.status, 201, created.text);
     const id = created.body.id as string;
 
     failNext = 2;
     await publishAndWait(0);
     await publishAndWait(1);
-    const failing = await until(() => health(id), (row) => row.consecutive_failures === 2);
+    const failing = await until(
+      () => health(id),
+      (row) => row.consecutive_failures === 2,
+    );
     assert.ok(failing.failing_since !== null && failing.last_triggered_at !== null);
 
     // last_triggered_at is under a second old: the success must still be written, because the streak changes.
     await publishAndWait(2);
-    const cleared = await until(() => health(id), (row) => row.consecutive_failures === 0, 3000);
+    const cleared = await until(
+      () => health(id),
+      (row) => row.consecutive_failures === 0,
+      3000,
+    );
     assert.equal(cleared.failing_since, null);
 
     for (let n = 3; n < 8; n++) await publishAndWait(n);
     const { queryStore } = await import('./support/store.ts');
-    await until(() => Promise.resolve(queryStore(server.dbPath, 'SELECT count(*) AS n FROM attempts')[0].n as number), (n) => n === 8);
-    const [last] = queryStore(server.dbPath, 'SELECT max(a.started_at + a.duration_ms) AS at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?', id);
+    await until(
+      () => Promise.resolve(queryStore(server.dbPath, 'SELECT count(*) AS n FROM attempts')[0].n as number),
+      (n) => n === 8,
+    );
+    const [last] = queryStore(
+      server.dbPath,
+      'SELECT max(a.started_at + a.duration_ms) AS at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?',
+      id,
+    );
     const row = await health(id);
     assert.equal(row.consecutive_failures, 0);
     assert.ok(row.last_triggered_at! <= last.at && last.at - row.last_triggered_at! < 1000, `last_triggered_at ${row.last_triggered_at} vs last attempt ${last.at}`);

@@ -199,7 +199,9 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
 
   it('never puts a subscription credential in the stored attempt log', async () => {
     const { queryStore } = await import('./support/store.ts');
-    const headers = queryStore(server.dbPath, 'SELECT request_headers FROM attempts').map((row) => row.request_headers as string).join('\n');
+    const headers = queryStore(server.dbPath, 'SELECT request_headers FROM attempts')
+      .map((row) => row.request_headers as string)
+      .join('\n');
     for (const secret of ['s3cr3t', 'my-secret-api-key', CLIENT_SECRET]) assert.ok(!headers.includes(secret), secret);
     assert.match(headers, /"authorization":"Basic \*\*\*\*"/);
     assert.match(headers, /"x-partner-key":"\*\*\*\*"/);
@@ -216,7 +218,10 @@ describe('fan-out: one event reaches every matching endpoint of every surface', 
       res.writeHead(200, { 'content-type': 'application/json', 'x-echo-credential': credential });
       res.end(JSON.stringify({ received: request.headers, secret: signingSecretAt[request.path] ?? null }));
     };
-    const events = [{ type: 'invoice.status_changed', data: {} }, { type: 'message.received', partner_id: partnerId, data: {} }];
+    const events = [
+      { type: 'invoice.status_changed', data: {} },
+      { type: 'message.received', partner_id: partnerId, data: {} },
+    ];
     const published = await call(server, 'POST', '/api/v1/events/batch', { headers: { authorization: tenant.apiKey }, body: { events } });
     assert.equal(published.body.deliveries, 7, 'sponsor, admin and three subscriptions; AS2 and admin');
     const ids: string[] = published.body.events.map((event: { event_id: string }) => event.event_id);

@@ -72,7 +72,11 @@ describe('ordered endpoints drain at the receiver’s pace', () => {
     await publish('invoice.paid', 30);
     await receiver.waitFor(() => at('/invoice.paid').length === 30, 20_000);
     assert.deepEqual(at('/invoice.paid'), inOrder(30));
-    const sent = queryStore(server.dbPath, 'SELECT a.started_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ? ORDER BY a.started_at', limited).map((row) => row.started_at as number);
+    const sent = queryStore(
+      server.dbPath,
+      'SELECT a.started_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ? ORDER BY a.started_at',
+      limited,
+    ).map((row) => row.started_at as number);
     // 5 slots are 500 ms apart at 10/s; the margin absorbs timer lateness on a busy machine.
     for (let i = 5; i < sent.length; i++) assert.ok(sent[i]! - sent[i - 5]! >= 375, `attempts keep the limit's spacing (${sent[i]! - sent[i - 5]!} ms for 5 at ${i})`);
   });
@@ -90,7 +94,13 @@ describe('ordered endpoints drain at the receiver’s pace', () => {
     assert.deepEqual(at('/invoice.disputed'), [0, 0], 'nothing behind the failing head was sent');
     await receiver.waitFor(() => at('/invoice.disputed').length === 102, 15_000);
     assert.deepEqual(at('/invoice.disputed'), [0, 0, ...inOrder(100)]);
-    const [head, last] = ['MIN', 'MAX'].map((fn) => queryStore(server.dbPath, `SELECT ${fn}(a.started_at) AS at FROM attempts a WHERE a.succeeded = 1 AND a.delivery_id IN (SELECT id FROM deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE url LIKE '%/invoice.disputed'))`)[0]!.at as number);
+    const [head, last] = ['MIN', 'MAX'].map(
+      (fn) =>
+        queryStore(
+          server.dbPath,
+          `SELECT ${fn}(a.started_at) AS at FROM attempts a WHERE a.succeeded = 1 AND a.delivery_id IN (SELECT id FROM deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE url LIKE '%/invoice.disputed'))`,
+        )[0]!.at as number,
+    );
     assert.ok(last! - head! < 2000, `the 99 behind the head went within one sweep interval of it (${last! - head!} ms)`);
   });
 });
@@ -102,7 +112,10 @@ describe('ordered endpoints across processes: an api process and two workers on 
     const workers: RunningServer[] = [];
     try {
       const tenant = await createTenant(api, 'Split');
-      const created = await call(api, 'POST', BASE, { headers: bearer(await adminToken()), body: { tenant_id: tenant.id, url: `${receiver.url}/split`, events: ['invoice.created'], ordering: 'fifo' } });
+      const created = await call(api, 'POST', BASE, {
+        headers: bearer(await adminToken()),
+        body: { tenant_id: tenant.id, url: `${receiver.url}/split`, events: ['invoice.created'], ordering: 'fifo' },
+      });
       assert.equal(created.status, 201, created.text);
       const events = Array.from({ length: 200 }, (_, n) => ({ type: 'invoice.created', data: { n } }));
       assert.equal((await call(api, 'POST', '/api/v1/events/batch', { headers: { authorization: tenant.apiKey }, body: { events } })).status, 202);
@@ -116,7 +129,10 @@ describe('ordered endpoints across processes: an api process and two workers on 
         Array.from({ length: 200 }, (_, n) => n),
         'each once, in order',
       );
-      const owners = queryStore(api.dbPath, "SELECT COUNT(DISTINCT a.id) AS attempts, COUNT(DISTINCT d.id) AS deliveries FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.status = 'succeeded'")[0]!;
+      const owners = queryStore(
+        api.dbPath,
+        "SELECT COUNT(DISTINCT a.id) AS attempts, COUNT(DISTINCT d.id) AS deliveries FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.status = 'succeeded'",
+      )[0]!;
       assert.deepEqual({ ...owners }, { attempts: 200, deliveries: 200 });
     } finally {
       for (const worker of workers) await worker.stop();

@@ -18,14 +18,21 @@ describe('errors that say what to do', () => {
     it(`a port in use is one line naming PORT, without a stack trace (${runtime})`, async () => {
       const port = new URL(server.url).port;
       const [command, script] = runtime === 'bun' ? [`${BIN}/bun`, 'src/runtime/bun.ts'] : [process.execPath, 'src/runtime/node.ts'];
-      const second = spawn(command, [script], { cwd: ROOT, env: { ...server.env, PATH: process.env.PATH ?? '', PORT: port, DATABASE_URL: `${server.dataDir}/second.db` }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const second = spawn(command, [script], {
+        cwd: ROOT,
+        env: { ...server.env, PATH: process.env.PATH ?? '', PORT: port, DATABASE_URL: `${server.dataDir}/second.db` },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       second.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
       });
       const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
       assert.equal(code, 1);
-      const lines = stderr.trim().split('\n').filter((line) => !line.includes('"level":"info"'));
+      const lines = stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.includes('"level":"info"'));
       assert.equal(lines.length, 1, stderr);
       assert.match(lines[0]!, new RegExp(`port ${port} .*already in use: set PORT`));
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
@@ -37,7 +44,10 @@ describe('errors that say what to do', () => {
     const sponsor = await call(server, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: 'http://127.0.0.1:9999/hook' } });
     assert.equal(sponsor.status, 422);
     assert.match(JSON.stringify(sponsor.body), /HOOKGATE_ALLOW_PRIVATE_TARGETS=true/);
-    const admin = await call(server, 'POST', '/api/v1/admin/webhooks', { headers: bearer(await adminToken()), body: { tenant_id: tenant.id, url: 'http://localhost:9999/hook', events: ['invoice.paid'] } });
+    const admin = await call(server, 'POST', '/api/v1/admin/webhooks', {
+      headers: bearer(await adminToken()),
+      body: { tenant_id: tenant.id, url: 'http://localhost:9999/hook', events: ['invoice.paid'] },
+    });
     assert.equal(admin.status, 422);
     assert.match(JSON.stringify(admin.body), /HOOKGATE_ALLOW_PRIVATE_TARGETS=true/);
   });
@@ -67,7 +77,11 @@ describe('the CLI answers plainly', () => {
       const env = { DATABASE_URL: server.dbPath, JWT_SECRET: server.env.JWT_SECRET!, HOOKGATE_ENCRYPTION_KEY: server.env.HOOKGATE_ENCRYPTION_KEY! };
       const tenant = await createTenant(server, 'Tail');
       await call(server, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: receiver.url } });
-      const tail = spawn(process.execPath, ['bin/hookgate.js', 'tail', '--count', '1', '--interval', '50'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const tail = spawn(process.execPath, ['bin/hookgate.js', 'tail', '--count', '1', '--interval', '50'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const output = { stdout: '', stderr: '' };
       tail.stdout.on('data', (chunk: Buffer) => {
         output.stdout += chunk.toString();

@@ -108,7 +108,10 @@ describe('JSON depth: HOOKGATE_MAX_JSON_DEPTH sets the bound', () => {
     try {
       const { apiKey } = await createTenant(server);
       const publish = (levels: number) =>
-        call(server, 'POST', '/api/v1/events', { headers: { authorization: apiKey, 'content-type': 'application/json' }, raw: `{"type":"invoice.created","data":${nested(levels)}}` });
+        call(server, 'POST', '/api/v1/events', {
+          headers: { authorization: apiKey, 'content-type': 'application/json' },
+          raw: `{"type":"invoice.created","data":${nested(levels)}}`,
+        });
       assert.equal((await publish(7)).status, 202);
       assert.equal((await publish(8)).status, 422);
     } finally {

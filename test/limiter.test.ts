@@ -147,7 +147,10 @@ describe('delivery limiter', () => {
     limiter.submit(first.job);
     limiter.submit(heldJob('a', started, 'a2').job);
     limiter.submit(heldJob('b', started, 'b1').job);
-    assert.deepEqual(limiter.drain().map((job) => job.endpointId), ['a', 'b']);
+    assert.deepEqual(
+      limiter.drain().map((job) => job.endpointId),
+      ['a', 'b'],
+    );
     first.finish();
     await limiter.idle();
     assert.equal(limiter.size, 0);

@@ -81,7 +81,9 @@ describe('GET /metrics on a running server', () => {
       async () => {
         const scraped = await scrape();
         const names = samples(scraped.text);
-        return names.has('hookgate_sweep_duration_seconds_count') && names.has('hookgate_delivery_attempts_total{outcome="retry_scheduled",trigger="fast_path"}') ? scraped : undefined;
+        return names.has('hookgate_sweep_duration_seconds_count') && names.has('hookgate_delivery_attempts_total{outcome="retry_scheduled",trigger="fast_path"}')
+          ? scraped
+          : undefined;
       },
       15_000,
       'metrics complete: an attempt and a sweep',

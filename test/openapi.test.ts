@@ -119,7 +119,10 @@ describe('OpenAPI 3.1 document at /openapi.json', () => {
 
   it('names every operation with a unique operationId (what generated clients call)', () => {
     const ids = operations().map(({ key, op }) => op.operationId ?? `(none on ${key})`);
-    assert.ok(ids.every((id) => /^[a-z][A-Za-z0-9]+$/.test(id)), ids.filter((id) => !/^[a-z][A-Za-z0-9]+$/.test(id)).join(', '));
+    assert.ok(
+      ids.every((id) => /^[a-z][A-Za-z0-9]+$/.test(id)),
+      ids.filter((id) => !/^[a-z][A-Za-z0-9]+$/.test(id)).join(', '),
+    );
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
   });
 
@@ -147,13 +150,23 @@ describe('OpenAPI 3.1 document at /openapi.json', () => {
 
   it('lists X-API-Key among the ways to authenticate ingestion', () => {
     for (const path of ['/api/v1/events', '/api/v1/events/batch']) {
-      assert.ok(spec.paths[path]!.post!.security!.some((requirement) => 'PartnerApiKey' in requirement), path);
+      assert.ok(
+        spec.paths[path]!.post!.security!.some((requirement) => 'PartnerApiKey' in requirement),
+        path,
+      );
     }
   });
 
   it('carries the reference pages’ examples', () => {
     const text = JSON.stringify(spec);
-    for (const example of ['https://api.example.com/webhooks/pdp', 'webhook_abc123def456', 'evt_abc123def456', 'sandbox-sponsor-1', 'https://myapp.com/webhook/as2', 'Socio no encontrado']) {
+    for (const example of [
+      'https://api.example.com/webhooks/pdp',
+      'webhook_abc123def456',
+      'evt_abc123def456',
+      'sandbox-sponsor-1',
+      'https://myapp.com/webhook/as2',
+      'Socio no encontrado',
+    ]) {
       assert.ok(text.includes(example), example);
     }
   });

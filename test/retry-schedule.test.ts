@@ -34,7 +34,15 @@ describe('retry schedule over an injected clock', () => {
     endpointId = 'webhook_clocked';
     await store.db
       .insertInto('endpoints')
-      .values({ id: endpointId, tenant_id: tenantId, surface: 'sponsor', url: `${receiver.url}/hook`, secret_enc: await cipher.encrypt('a'.repeat(64), signingSecretOf(endpointId)), created_at: now, updated_at: now })
+      .values({
+        id: endpointId,
+        tenant_id: tenantId,
+        surface: 'sponsor',
+        url: `${receiver.url}/hook`,
+        secret_enc: await cipher.encrypt('a'.repeat(64), signingSecretOf(endpointId)),
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
   });
   after(async () => {
@@ -42,8 +50,7 @@ describe('retry schedule over an injected clock', () => {
     await receiver.close();
   });
 
-  const delivery = async (eventId: string) =>
-    store.db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  const delivery = async (eventId: string) => store.db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow();
 
   it('attempts at 0 s, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (±20 %), then fails', async () => {
     const [published] = await publishEvents(services, [{ tenantId, type: 'invoice.created', data: {} }], { dispatch: false });
@@ -106,14 +113,35 @@ describe('retry schedule over an injected clock', () => {
   });
 
   it('prunes finished history older than the retention period, and keeps the rest', async () => {
-    const count = async () => Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     assert.ok((await count()) > 0);
     now += 31 * DAY;
     const [recent] = await publishEvents(services, [{ tenantId, type: 'invoice.created', data: {} }], { dispatch: false });
     const report = await sweepAndWait(engine);
     assert.ok(report.pruned > 0);
     const left = await store.db.selectFrom('events').select('id').execute();
-    assert.deepEqual(left.map((row) => row.id), [recent!.event_id]);
-    assert.equal(Number((await store.db.selectFrom('attempts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 0);
+    assert.deepEqual(
+      left.map((row) => row.id),
+      [recent!.event_id],
+    );
+    assert.equal(
+      Number(
+        (
+          await store.db
+            .selectFrom('attempts')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+      0,
+    );
   });
 });

@@ -69,7 +69,12 @@ describe('SQLite store (better-sqlite3, group commit)', () => {
   });
 
   it('refuses a prepared query that computes with a value or inlines it into its SQL', () => {
-    const computes = prepared((db, v: { now: number }) => db.selectFrom('tenants').select('id').where('created_at', '>', (v.now as number) + 1000));
+    const computes = prepared((db, v: { now: number }) =>
+      db
+        .selectFrom('tenants')
+        .select('id')
+        .where('created_at', '>', (v.now as number) + 1000),
+    );
     assert.throws(() => computes(store.db, { now: 1 }), /computes with a value/);
     const inlines = prepared((db, v: { name: string }) => db.selectFrom('tenants').select('id').where('name', '=', sql.lit(v.name)));
     assert.throws(() => inlines(store.db, { name: 'x' }), /inlines a value/);

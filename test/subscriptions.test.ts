@@ -89,7 +89,11 @@ describe('subscription management API (page 002, /subscription-management)', () 
         'alg none': bearer(unsigned),
       };
       for (const [name, headers] of Object.entries(cases)) {
-        const probes = [['GET', ''], ['GET', `/${UNKNOWN_ID}`], ['DELETE', `/${UNKNOWN_ID}`]] as const;
+        const probes = [
+          ['GET', ''],
+          ['GET', `/${UNKNOWN_ID}`],
+          ['DELETE', `/${UNKNOWN_ID}`],
+        ] as const;
         for (const [method, path] of probes) {
           const response = await api(method, path, { headers });
           assert.equal(response.status, 401, `${name} ${method} ${path}`);
@@ -147,7 +151,17 @@ describe('subscription management API (page 002, /subscription-management)', () 
       assert.equal(response.status, 201);
       oauthSub = response.body;
       assert.match(response.body.id, UUID);
-      assert.deepEqual(Object.keys(response.body).sort(), ['authentication', 'createdAt', 'description', 'disabledReason', 'enabled', 'eventType', 'id', 'notificationUrl', 'updatedAt']);
+      assert.deepEqual(Object.keys(response.body).sort(), [
+        'authentication',
+        'createdAt',
+        'description',
+        'disabledReason',
+        'enabled',
+        'eventType',
+        'id',
+        'notificationUrl',
+        'updatedAt',
+      ]);
       assert.equal(response.body.notificationUrl, 'https://your-server.com/webhook');
       assert.equal(response.body.eventType, 'DOCUMENT_STATUS_CHANGED');
       assert.equal(response.body.description, 'Production listener');
@@ -314,8 +328,7 @@ describe('subscription management API (page 002, /subscription-management)', () 
 
     const withAuth = (authentication: unknown) => ({ ...oauth2Body, authentication });
     const without = (key: string) => Object.fromEntries(Object.entries(oauth2Body).filter(([name]) => name !== key));
-    const authWithout = (body: { authentication: object }, key: string) =>
-      withAuth(Object.fromEntries(Object.entries(body.authentication).filter(([name]) => name !== key)));
+    const authWithout = (body: { authentication: object }, key: string) => withAuth(Object.fromEntries(Object.entries(body.authentication).filter(([name]) => name !== key)));
     const cases: [string, unknown, string?][] = [
       ['empty object', {}, 'notificationUrl'],
       ['missing notificationUrl', without('notificationUrl'), 'notificationUrl'],
@@ -359,14 +372,21 @@ describe('subscription management API (page 002, /subscription-management)', () 
     for (const [name, body, field] of cases) {
       it(`answers 400 on POST and PUT for ${name}`, async () => {
         const existing = await create(alice, apiKeyBody);
-        const targets = [['POST', ''], ['PUT', `/${existing.id}`]] as const;
+        const targets = [
+          ['POST', ''],
+          ['PUT', `/${existing.id}`],
+        ] as const;
         for (const [method, path] of targets) {
           const response = await api(method, path, { headers: alice, body });
           assert.equal(response.status, 400, `${method}: ${response.text}`);
           assert.equal(response.body.status, 400);
           assert.equal(response.body.error, 'Bad Request');
           assert.equal(typeof response.body.message, 'string');
-          if (field) assert.ok(response.body.violations.some((v: { field: string }) => v.field === field), `${method}: ${response.text}`);
+          if (field)
+            assert.ok(
+              response.body.violations.some((v: { field: string }) => v.field === field),
+              `${method}: ${response.text}`,
+            );
         }
         assert.deepEqual((await api('GET', `/${existing.id}`, { headers: alice })).body, existing, 'the PUT changed nothing');
         await api('DELETE', `/${existing.id}`, { headers: alice });

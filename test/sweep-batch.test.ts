@@ -50,9 +50,9 @@ describe('sweep: the endpoint rows read with a batch', () => {
       res.writeHead(200).end('ok');
     });
     const { engine, store } = await backlog(10, {});
-    const disabled = receiver.waitFor(() => receiver!.received.length === 1, 5000).then(() =>
-      store.db.updateTable('endpoints').set({ enabled: 0, disabled_reason: 'paused by the test' }).where('id', '=', 'webhook_batch').execute(),
-    );
+    const disabled = receiver
+      .waitFor(() => receiver!.received.length === 1, 5000)
+      .then(() => store.db.updateTable('endpoints').set({ enabled: 0, disabled_reason: 'paused by the test' }).where('id', '=', 'webhook_batch').execute());
     await sweepAndWait(engine);
     await disabled;
     const sent = receiver.received.length;

@@ -14,7 +14,9 @@ const refusal = (db: Sqlite.Database, sql: string): unknown => {
 
 describe('isUniqueViolation', () => {
   const db = new Sqlite(':memory:');
-  db.exec("CREATE TABLE t (id TEXT PRIMARY KEY, k TEXT, n TEXT NOT NULL, c INTEGER CHECK (c > 0)); CREATE UNIQUE INDEX t_k ON t (k) WHERE k IS NOT NULL; INSERT INTO t VALUES ('a', 'x', 'n', 1)");
+  db.exec(
+    "CREATE TABLE t (id TEXT PRIMARY KEY, k TEXT, n TEXT NOT NULL, c INTEGER CHECK (c > 0)); CREATE UNIQUE INDEX t_k ON t (k) WHERE k IS NOT NULL; INSERT INTO t VALUES ('a', 'x', 'n', 1)",
+  );
 
   it('recognises better-sqlite3 refusing a key a unique index or the primary key already holds, by its code', () => {
     assert.equal(isUniqueViolation(refusal(db, "INSERT INTO t VALUES ('b', 'x', 'n', 1)")), true);

@@ -33,11 +33,7 @@ export interface ClosedLoopResult {
 }
 
 /** `concurrency` workers each POST `body(seq)` back to back for `durationMs`; counts 202s. */
-export async function closedLoop(
-  pool: Pool,
-  target: PostTarget,
-  options: { concurrency: number; durationMs: number; body: (seq: number) => string },
-): Promise<ClosedLoopResult> {
+export async function closedLoop(pool: Pool, target: PostTarget, options: { concurrency: number; durationMs: number; body: (seq: number) => string }): Promise<ClosedLoopResult> {
   let seq = 0;
   let requests = 0;
   let failed = 0;

@@ -156,7 +156,13 @@ const DELIVERY_WARM_UP = 15_000;
  * warmUp, is over by then, as it is for the raw loop) and closes after twice the throughput window
  * or when the ten-endpoint part is drained, whichever comes first.
  */
-export async function deliver(plan: Plan, receiver: Receiver, dataDir: string, backlog: IngestResults['backlog'], countAttempts: (dbPath: string) => number): Promise<DeliveryResults> {
+export async function deliver(
+  plan: Plan,
+  receiver: Receiver,
+  dataDir: string,
+  backlog: IngestResults['backlog'],
+  countAttempts: (dbPath: string) => number,
+): Promise<DeliveryResults> {
   const before = await receiver.total();
   await receiver.collect();
   const caps: Record<string, string> = plan.endpointConcurrency === null ? {} : { HOOKGATE_ENDPOINT_CONCURRENCY: String(plan.endpointConcurrency) };

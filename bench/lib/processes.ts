@@ -70,8 +70,16 @@ process.once('exit', () => {
 /** Starts `command args` pinned to `core`; stdout and stderr are kept (last 200 lines) for errors. */
 export function spawnPinned(core: string, command: string, args: string[], env: Record<string, string>): Spawned {
   const [file, argv] = hasTaskset() ? ['taskset', ['-c', core, command, ...args]] : [command, args];
-  const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-      ...(process.env.BENCH_BUN_OPTIONS ? { BUN_OPTIONS: process.env.BENCH_BUN_OPTIONS } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      ...(process.env.BENCH_BUN_OPTIONS ? { BUN_OPTIONS: process.env.BENCH_BUN_OPTIONS } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString().split('\n').filter(Boolean));
@@ -94,7 +102,9 @@ export function spawnPinned(core: string, command: string, args: string[], env: 
     cpuSeconds: () => {
       const stat = `/proc/${child.pid}/stat`;
       if (!existsSync(stat)) return Number.NaN;
-      const fields = readFileSync(stat, 'utf8').replace(/^.*\) /, '').split(' ');
+      const fields = readFileSync(stat, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     },
     async stop() {

@@ -63,7 +63,14 @@ export function buildRows(figures: Figures): Row[] {
       target: '>= 0.3',
       met: delivery.perSecond / rawDelivery.perSecond >= 0.3,
     },
-    { ...blank, figure: `raw POST loop with ${other.name}`, hookgate: '', baseline: perSecond(other.loop.perSecond), ratio: `${ratio(other.loop.perSecond, rawDelivery.perSecond)} of ${baseline.name}`, cpu: cpu(other.loop) },
+    {
+      ...blank,
+      figure: `raw POST loop with ${other.name}`,
+      hookgate: '',
+      baseline: perSecond(other.loop.perSecond),
+      ratio: `${ratio(other.loop.perSecond, rawDelivery.perSecond)} of ${baseline.name}`,
+      cpu: cpu(other.loop),
+    },
     ...latency.runs.flatMap((run) => [
       {
         ...blank,

@@ -1,8 +1,6 @@
 import { z } from '@hono/zod-openapi';
 
-export const ValidationError = z
-  .object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })
-  .openapi('ValidationError');
+export const ValidationError = z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() }).openapi('ValidationError');
 export const HTTPValidationError = z.object({ detail: z.array(ValidationError) }).openapi('HTTPValidationError');
 export const ErrorDetail = z.object({ detail: z.string() }).openapi('ErrorDetail');
 

@@ -49,7 +49,10 @@ function addSharedAnswers(path: string, method: string, operation: Operation): v
 /** The slashed twin of a collection path, each operation with its own id. */
 function slashedTwin(item: Record<string, Operation>): Record<string, Operation> {
   return Object.fromEntries(
-    Object.entries(item).map(([method, operation]) => [method, { ...operation, operationId: `${operation.operationId}Slash`, description: 'The same operation, at the path as page 001 lists it.' }]),
+    Object.entries(item).map(([method, operation]) => [
+      method,
+      { ...operation, operationId: `${operation.operationId}Slash`, description: 'The same operation, at the path as page 001 lists it.' },
+    ]),
   );
 }
 

@@ -13,8 +13,7 @@ export interface SharedAnswers {
   unavailable: string;
 }
 
-export const STORE_UNAVAILABLE =
-  'The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds';
+export const STORE_UNAVAILABLE = 'The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds';
 
 /** The plain English answers, with `error` as the body's schema. */
 export const plainAnswers = (error: string, overrides: Partial<SharedAnswers> = {}): SharedAnswers => ({

@@ -71,9 +71,12 @@ async function nextAttemptOf(services: Services, scheduled: Delivery, timeoutSec
       return { ...outcome, succeeded: succeeded === 1, status_code, error_class, error_message, duration_ms };
     }
     if (!delivery) throw new Error(`delivery ${scheduled.id} no longer exists (its endpoint was deleted)`);
-    if (delivery.status === 'failed') return { ...outcome, succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: delivery.last_error, duration_ms: 0 };
+    if (delivery.status === 'failed')
+      return { ...outcome, succeeded: false, status_code: null, error_class: 'endpoint_disabled', error_message: delivery.last_error, duration_ms: 0 };
     if (Date.now() > deadline) {
-      throw new Error(`delivery ${scheduled.id} is due, but no attempt was recorded within ${timeoutSeconds} s: is a hookgate server (HOOKGATE_ROLE all or worker) running on this database?`);
+      throw new Error(
+        `delivery ${scheduled.id} is due, but no attempt was recorded within ${timeoutSeconds} s: is a hookgate server (HOOKGATE_ROLE all or worker) running on this database?`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -132,7 +135,8 @@ export const deliveryCommands: Record<string, Command> = {
           .where('deliveries.id', '=', id)
           .executeTakeFirst();
         if (!target) throw new UsageError(`delivery ${id} does not exist`);
-        if (target.enabled !== 1) throw new Error(`endpoint ${target.endpoint_id} is disabled (${target.disabled_reason ?? 'no reason given'}): enable it before retrying its deliveries`);
+        if (target.enabled !== 1)
+          throw new Error(`endpoint ${target.endpoint_id} is disabled (${target.disabled_reason ?? 'no reason given'}): enable it before retrying its deliveries`);
         const scheduled = await scheduleNow(services.db, id, services.clock.now());
         if (!scheduled) throw new Error(`delivery ${id} is being attempted right now`);
         if (values.wait !== true) return { delivery_id: id, status: scheduled.status, next_attempt_at: toIso(scheduled.next_attempt_at) };

@@ -26,7 +26,15 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
     }
     const outcome = await c.var.services.engine.attemptNow(deliveryId, 'manual');
     const notice: NoticeKey = outcome === null ? 'retry-busy' : outcome.succeeded ? 'retry-succeeded' : 'retry-failed';
-    c.var.services.log({ msg: 'console action', action: 'retry', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, delivery_id: deliveryId, by: c.var.claims.sub });
+    c.var.services.log({
+      msg: 'console action',
+      action: 'retry',
+      request_id: c.var.requestId,
+      tenant_id: endpoint.tenant_id,
+      endpoint_id: endpoint.id,
+      delivery_id: deliveryId,
+      by: c.var.claims.sub,
+    });
     return c.redirect(to(`/console/endpoints/${endpoint.id}/deliveries/${deliveryId}`, notice), 303);
   });
 
@@ -60,7 +68,21 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
     const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
     if ((await c.req.parseBody()).confirm !== ROTATE_CONFIRMATION) return c.redirect(`/console/endpoints/${endpoint.id}/rotate-secret`, 303);
     const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, surfaceNamed(endpoint.surface).newSecret());
-    c.var.services.log({ msg: 'console action', action: 'rotate-secret', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
-    return c.html(page({ title: 'New secret', body: rotatedView(rotated, secret, rotated.previous_secret_expires_at), csrf: c.var.session.csrf, signedInAs: c.var.claims.sub ?? 'admin token' }));
+    c.var.services.log({
+      msg: 'console action',
+      action: 'rotate-secret',
+      request_id: c.var.requestId,
+      tenant_id: endpoint.tenant_id,
+      endpoint_id: endpoint.id,
+      by: c.var.claims.sub,
+    });
+    return c.html(
+      page({
+        title: 'New secret',
+        body: rotatedView(rotated, secret, rotated.previous_secret_expires_at),
+        csrf: c.var.session.csrf,
+        signedInAs: c.var.claims.sub ?? 'admin token',
+      }),
+    );
   });
 }

@@ -107,7 +107,17 @@ export function consoleApp(): Hono<ConsoleEnv> {
 
   app.get('/', async (c) => {
     const tenants = await tenantsInReach(c);
-    return render(c, 'Tenants', tenantsView(tenants, await endpointCounts(c.var.services.db, tenants.map((tenant) => tenant.id))));
+    return render(
+      c,
+      'Tenants',
+      tenantsView(
+        tenants,
+        await endpointCounts(
+          c.var.services.db,
+          tenants.map((tenant) => tenant.id),
+        ),
+      ),
+    );
   });
 
   app.get('/tenants/:tenantId', async (c) => {

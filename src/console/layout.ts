@@ -73,11 +73,7 @@ export function page(options: PageOptions): Html {
 <header>
   <a href="/console">hookgate console</a>
   ${options.signedInAs ? html`<span class="muted">${options.signedInAs}</span>` : ''}
-  ${
-    options.csrf
-      ? html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>`
-      : ''
-  }
+  ${options.csrf ? html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>` : ''}
 </header>
 <main>${options.body}</main>
 </body>
@@ -90,10 +86,12 @@ export const actionForm = (action: string, csrf: string, label: string, options:
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
   )}<button type="submit"${options.primary ? html` class="primary"` : ''} data-busy="${options.busy ?? 'Working…'}">${label}</button></form>`;
 
-export const when = (ms: number | null): Html => (ms === null ? html`<span class="muted">—</span>` : html`<time datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>`);
+export const when = (ms: number | null): Html =>
+  ms === null ? html`<span class="muted">—</span>` : html`<time datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>`;
 
 export const badge = (status: string) => html`<span class="badge ${status}">${status}</span>`;
 
-export const notice = (text: string | undefined, kind: 'ok' | 'error' = 'ok'): Html => (text ? html`<div class="notice${kind === 'error' ? ' error' : ''}" role="status">${text}</div>` : html``);
+export const notice = (text: string | undefined, kind: 'ok' | 'error' = 'ok'): Html =>
+  text ? html`<div class="notice${kind === 'error' ? ' error' : ''}" role="status">${text}</div>` : html``;
 
 export const empty = (text: Html | string) => html`<div class="empty">${text}</div>`;

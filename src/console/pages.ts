@@ -8,9 +8,7 @@ import { actionForm, badge, empty, type Html, notice, when } from './layout.ts';
 /** The console's views: plain functions from data to HTML, escaped by `hono/html`. */
 
 const state = (endpoint: Endpoint) =>
-  endpoint.enabled === 1
-    ? badge('enabled')
-    : html`${badge('disabled')}${endpoint.disabled_reason ? html` <span class="muted">${endpoint.disabled_reason}</span>` : ''}`;
+  endpoint.enabled === 1 ? badge('enabled') : html`${badge('disabled')}${endpoint.disabled_reason ? html` <span class="muted">${endpoint.disabled_reason}</span>` : ''}`;
 
 export function loginView(options: { csrf: string; credentialsEnabled: boolean; error?: string }): Html {
   return html`<div class="login card">

@@ -27,7 +27,11 @@ export async function migrate(db: Kysely<Database>, runBatch: StatementBatchRunn
 }
 
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const applied = await db.selectFrom('d1_migrations').select('name').execute().catch(() => []);
+  const applied = await db
+    .selectFrom('d1_migrations')
+    .select('name')
+    .execute()
+    .catch(() => []);
   const names = new Set(applied.map((row) => row.name));
   return MIGRATIONS.filter((migration) => !names.has(migration.name)).map((migration) => migration.name);
 }

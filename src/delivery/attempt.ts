@@ -231,7 +231,12 @@ export interface NextStep {
  * of a test send; otherwise the retry schedule decides, a `Retry-After` on 429 or 503 lengthening
  * the delay, and an exhausted schedule fails it.
  */
-export function scheduleNext(config: Pick<Config, 'retryScheduleSeconds'>, trigger: AttemptTrigger, attemptNumber: number, exchange: Pick<Exchange, 'response' | 'finished'>): NextStep {
+export function scheduleNext(
+  config: Pick<Config, 'retryScheduleSeconds'>,
+  trigger: AttemptTrigger,
+  attemptNumber: number,
+  exchange: Pick<Exchange, 'response' | 'finished'>,
+): NextStep {
   if (succeededBy(exchange.response)) return { status: 'succeeded', nextAttemptAt: null };
   const statusCode = exchange.response?.status;
   const retryAfter = statusCode === 429 || statusCode === 503 ? parseRetryAfter(exchange.response?.headers['retry-after'], exchange.finished) : null;
@@ -291,11 +296,17 @@ export async function record(deps: AttemptDeps, { endpoint, delivery, trigger, e
  * password, API key and client secret, its signing secrets) masked wherever a receiver echoed them,
  * in the body and in every header value.
  */
-export async function redactedExchange(cipher: SecretCipher, endpoint: Pick<Endpoint, 'id' | 'secret_enc' | 'previous_secret_enc'>, exchange: Pick<Exchange, 'requestHeaders' | 'credentialHeaders' | 'auth' | 'response'>) {
+export async function redactedExchange(
+  cipher: SecretCipher,
+  endpoint: Pick<Endpoint, 'id' | 'secret_enc' | 'previous_secret_enc'>,
+  exchange: Pick<Exchange, 'requestHeaders' | 'credentialHeaders' | 'auth' | 'response'>,
+) {
   const { requestHeaders, credentialHeaders, auth, response } = exchange;
   const request_headers = JSON.stringify(maskCredentials(requestHeaders, credentialHeaders));
   if (!response) return { request_headers };
-  const signing = await Promise.all([endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored, signingSecretOf(endpoint.id))));
+  const signing = await Promise.all(
+    [endpoint.secret_enc, endpoint.previous_secret_enc].filter((stored) => stored !== null).map((stored) => cipher.decrypt(stored, signingSecretOf(endpoint.id))),
+  );
   const secrets = [
     ...credentialHeaders.map((name) => credentialOf(requestHeaders[name] ?? '')),
     ...(auth ? authSecrets(auth) : []),
@@ -314,12 +325,24 @@ function report(deps: AttemptDeps, { endpoint, event, delivery, trigger, exchang
   if (!isOperational(event.type)) {
     const context = { tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, surface: endpoint.surface, event_type: event.type, event_id: event.id };
     const link = { delivery_id: delivery.id, delivery_url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}` };
-    if (next.status === 'failed' && trigger !== 'test') deps.emit?.({ tenantId: endpoint.tenant_id, type: 'delivery.failed', data: { ...context, ...link, attempts: attemptNumber, last_status_code: statusCode, last_error: errorMessage } });
+    if (next.status === 'failed' && trigger !== 'test')
+      deps.emit?.({
+        tenantId: endpoint.tenant_id,
+        type: 'delivery.failed',
+        data: { ...context, ...link, attempts: attemptNumber, last_status_code: statusCode, last_error: errorMessage },
+      });
     if (disabledReason) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.disabled', data: { ...context, ...link, reason: disabledReason } });
-    if (change.circuitOpened) deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.circuit_opened', data: { ...context, ...link, retry_after_seconds: deps.config.circuitCooldownSeconds } });
+    if (change.circuitOpened)
+      deps.emit?.({ tenantId: endpoint.tenant_id, type: 'endpoint.circuit_opened', data: { ...context, ...link, retry_after_seconds: deps.config.circuitCooldownSeconds } });
   }
   if (disabledReason) deps.log({ level: 'warn', msg: 'endpoint disabled', endpoint_id: endpoint.id, tenant_id: endpoint.tenant_id, reason: disabledReason });
-  const outcome = outcomeOf(delivery, { succeeded, status_code: statusCode, error_class: errorClass, error_message: errorMessage, duration_ms: exchange.finished - exchange.started });
+  const outcome = outcomeOf(delivery, {
+    succeeded,
+    status_code: statusCode,
+    error_class: errorClass,
+    error_message: errorMessage,
+    duration_ms: exchange.finished - exchange.started,
+  });
   const outcomeName = succeeded ? 'succeeded' : next.status === 'pending' ? 'retry_scheduled' : 'failed';
   deps.metrics?.attemptFinished(outcomeName, trigger, outcome.duration_ms);
   deps.log({

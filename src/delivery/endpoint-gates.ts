@@ -25,7 +25,12 @@ export async function passGates(db: Kysely<Database>, endpoint: Endpoint, delive
   if (endpoint.circuit_state !== 'closed') {
     if ((endpoint.circuit_retry_at ?? 0) > now) {
       const probing = endpoint.circuit_state === 'half_open';
-      return { proceed: false, until: probing ? now + settings.probeWaitMs : endpoint.circuit_retry_at!, rateSlot: null, reason: probing ? 'circuit probe in flight' : 'circuit open' };
+      return {
+        proceed: false,
+        until: probing ? now + settings.probeWaitMs : endpoint.circuit_retry_at!,
+        rateSlot: null,
+        reason: probing ? 'circuit probe in flight' : 'circuit open',
+      };
     }
     const won = await db
       .updateTable('endpoints')
@@ -55,4 +60,3 @@ async function reserveRateSlot(db: Kysely<Database>, endpointId: string, perSeco
     .executeTakeFirstOrThrow();
   return Math.ceil(row.rate_tat! - interval);
 }
-

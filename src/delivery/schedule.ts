@@ -14,12 +14,7 @@ export interface RetryDecision {
  * `attemptsMade` counts the attempts so far (1 after the first). A `Retry-After` (429/503) replaces
  * the scheduled delay when it is longer, bounded by MAX_RETRY_AFTER_SECONDS; it never shortens it.
  */
-export function nextRetryDelay(
-  scheduleSeconds: readonly number[],
-  attemptsMade: number,
-  retryAfterSeconds: number | null,
-  random: () => number = Math.random,
-): number | null {
+export function nextRetryDelay(scheduleSeconds: readonly number[], attemptsMade: number, retryAfterSeconds: number | null, random: () => number = Math.random): number | null {
   const base = scheduleSeconds[attemptsMade - 1];
   if (base === undefined) return null;
   const jittered = base * 1000 * (0.8 + 0.4 * random());

@@ -91,12 +91,7 @@ export async function configureAs2Webhook(services: Services, tenantId: string, 
   }
 }
 
-async function updateAs2Webhook(
-  services: Services,
-  endpoint: Endpoint,
-  input: ConfigureInput,
-  events: string[] | null | undefined,
-): Promise<Endpoint> {
+async function updateAs2Webhook(services: Services, endpoint: Endpoint, input: ConfigureInput, events: string[] | null | undefined): Promise<Endpoint> {
   const patch: EndpointUpdate = { updated_at: services.clock.now() };
   if (input.webhook_url !== undefined) patch.url = input.webhook_url;
   if (events !== undefined) patch.event_types = storedEventTypes(events);

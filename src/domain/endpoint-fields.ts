@@ -11,8 +11,7 @@ export const newHexSecret = (): string => randomHex(32);
 /** A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes. */
 export const newSigningSecret = (): string => `whsec_${bytesToBase64(randomBytes(32))}`;
 
-export const eventTypesOf = (endpoint: Pick<Endpoint, 'event_types'>): string[] | null =>
-  endpoint.event_types === null ? null : (JSON.parse(endpoint.event_types) as string[]);
+export const eventTypesOf = (endpoint: Pick<Endpoint, 'event_types'>): string[] | null => (endpoint.event_types === null ? null : (JSON.parse(endpoint.event_types) as string[]));
 
 export const storedEventTypes = (names: readonly string[] | null): string | null => (names === null ? null : JSON.stringify(names));
 

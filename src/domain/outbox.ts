@@ -24,7 +24,10 @@ const UNATTEMPTED = { status: 'pending', attempt_count: 0, last_status_code: nul
 export async function writeEvents(services: PublishServices, events: readonly ValidEvent[], fanOut: FanOut, options: { dispatch?: boolean } = {}): Promise<PublishResult[]> {
   const { db, clock } = services;
   const now = clock.now();
-  const ledger = await idempotencyLedger(services, events.map((event) => event.input));
+  const ledger = await idempotencyLedger(
+    services,
+    events.map((event) => event.input),
+  );
   // Deliveries the fast path has room for are written already leased to it (no claim afterwards);
   // the count asked for is an upper bound (every endpoint of the tenants, for every event).
   const lease = options.dispatch === false ? null : (services.engine.fastPathLease?.(events.length * fanOut.endpoints.length) ?? null);
@@ -59,10 +62,26 @@ export async function writeEvents(services: PublishServices, events: readonly Va
     const planned = targets.map((endpoint): FreshDelivery => {
       // A fifo endpoint's delivery is claimed (in order) by the fast path, never written leased.
       const leased = lease && endpoint.ordering !== 'fifo' ? lease : null;
-      const delivery: Delivery = { ...UNATTEMPTED, id: 0, event_id: event.id, endpoint_id: endpoint.id, message_id: prefixedId('msg'), lease_owner: leased?.owner ?? null, next_attempt_at: leased?.until ?? now, created_at: now, updated_at: now };
+      const delivery: Delivery = {
+        ...UNATTEMPTED,
+        id: 0,
+        event_id: event.id,
+        endpoint_id: endpoint.id,
+        message_id: prefixedId('msg'),
+        lease_owner: leased?.owner ?? null,
+        next_attempt_at: leased?.until ?? now,
+        created_at: now,
+        updated_at: now,
+      };
       return { delivery, endpoint, event };
     });
-    if (planned.length) queries.push(...insertDeliveriesQueries(db, planned.map((item) => item.delivery)));
+    if (planned.length)
+      queries.push(
+        ...insertDeliveriesQueries(
+          db,
+          planned.map((item) => item.delivery),
+        ),
+      );
     fresh.push(...planned);
     const result: PublishResult = { event_id: event.id, deliveries: targets.length, delivery_ids: [], replayed: false };
     ledger.remember(input, result);

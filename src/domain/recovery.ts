@@ -38,7 +38,9 @@ export async function countRecoverable(db: Kysely<Database>, endpointId: string,
 }
 
 export async function startRecovery(db: Kysely<Database>, endpoint: Endpoint, range: RecoveryRange, now: number): Promise<RecoveryJob> {
-  const total = await matching(db, endpoint.id, range).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const total = await matching(db, endpoint.id, range)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const job = {
     id: prefixedId('rec'),
     endpoint_id: endpoint.id,
@@ -66,12 +68,7 @@ export async function advanceRecoveries(db: Kysely<Database>, now: number): Prom
   let rescheduled = 0;
   for (const job of jobs) {
     const range = { since: job.since, until: job.until, status: job.status_filter };
-    const chunk = await matching(db, job.endpoint_id, range)
-      .where('id', '>', job.cursor)
-      .select(['id', 'status'])
-      .orderBy('id')
-      .limit(CHUNK)
-      .execute();
+    const chunk = await matching(db, job.endpoint_id, range).where('id', '>', job.cursor).select(['id', 'status']).orderBy('id').limit(CHUNK).execute();
     const ids = chunk.filter((row) => row.status !== 'pending').map((row) => row.id);
     const updated = ids.length
       ? await db

@@ -19,10 +19,7 @@ export type OutboundAuth =
   | { method: 'API_KEY'; headerName: string; key: string };
 
 /** The non-secret part of an outbound authentication, as responses show it. */
-export type PublicAuth =
-  | { method: 'OAUTH2'; clientId: string; tokenUrl: string }
-  | { method: 'BASIC_AUTH'; username: string }
-  | { method: 'API_KEY'; headerName: string };
+export type PublicAuth = { method: 'OAUTH2'; clientId: string; tokenUrl: string } | { method: 'BASIC_AUTH'; username: string } | { method: 'API_KEY'; headerName: string };
 
 export interface SubscriptionInput {
   notificationUrl: string;
@@ -170,8 +167,7 @@ export async function toSubscriptionView(services: Services, endpoint: Endpoint)
 const scopeOf = (owner: Subscriber) => ({ surface: 'subscription' as const, tenantIds: [owner.tenantId], subscriber: owner.subscriber });
 
 /** One of the subscriber's subscriptions; another subscriber's or tenant's reads as undefined. */
-export const findSubscription = (services: Services, owner: Subscriber, id: string): Promise<Endpoint | undefined> =>
-  findEndpoint(services.db, id, scopeOf(owner));
+export const findSubscription = (services: Services, owner: Subscriber, id: string): Promise<Endpoint | undefined> => findEndpoint(services.db, id, scopeOf(owner));
 
 const PAGE = 500;
 

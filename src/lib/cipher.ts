@@ -65,7 +65,11 @@ export async function createSecretCipher(keyBase64: string): Promise<SecretCiphe
       if (!iv || !sealed || extra !== undefined) throw new Error('unknown ciphertext format');
       let opened: ArrayBuffer;
       if (version === 'v2') {
-        opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: base64ToBytes(iv), additionalData: utf8.encode(labelOf(binding)) }, keys.get(binding.purpose)!, base64ToBytes(sealed));
+        opened = await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: base64ToBytes(iv), additionalData: utf8.encode(labelOf(binding)) },
+          keys.get(binding.purpose)!,
+          base64ToBytes(sealed),
+        );
       } else if (version === 'v1' && AT_REST.has(binding.purpose)) {
         opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: base64ToBytes(iv) }, legacy, base64ToBytes(sealed));
       } else {

@@ -57,7 +57,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * Serves the app of the process's role, schedules the sweeper, and on SIGTERM or SIGINT stops
  * taking requests, lets in-flight attempts finish and exits.
  */
-export async function serveHost(runtime: HostRuntime, listen: (fetch: (request: Request) => Response | Promise<Response>, env: Env) => Promise<Listening>, runtimeName?: string): Promise<Listening> {
+export async function serveHost(
+  runtime: HostRuntime,
+  listen: (fetch: (request: Request) => Response | Promise<Response>, env: Env) => Promise<Listening>,
+  runtimeName?: string,
+): Promise<Listening> {
   const { env, services, store, engine } = runtime;
   const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
   const server = await listen(app.fetch, env).catch((error: unknown) => {

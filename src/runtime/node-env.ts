@@ -27,9 +27,7 @@ export function nodeEnvironment(file = resolve('.env')): Record<string, string |
  */
 export function assertStoreExists(path: string): void {
   if (path !== ':memory:' && existsSync(path)) return;
-  throw new ConfigError(
-    `no hookgate database at ${resolve(path)}: set DATABASE_URL (or DATA_DIR) to the server's database, or run hookgate migrate to create one there`,
-  );
+  throw new ConfigError(`no hookgate database at ${resolve(path)}: set DATABASE_URL (or DATA_DIR) to the server's database, or run hookgate migrate to create one there`);
 }
 
 /** `DATABASE_URL` may be a path, `file:path` or `sqlite://path`. */

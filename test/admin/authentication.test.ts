@@ -24,7 +24,11 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
         { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
       ];
       for (const headers of headerSets) {
-        for (const [method, path] of [['GET', BASE], ['GET', `${BASE}/events`], ['DELETE', `${BASE}/wh_x`]] as const) {
+        for (const [method, path] of [
+          ['GET', BASE],
+          ['GET', `${BASE}/events`],
+          ['DELETE', `${BASE}/wh_x`],
+        ] as const) {
           const response = await call(server, method, path, { headers });
           assert.equal(response.status, 401, `${method} ${path} ${JSON.stringify(headers)}`);
           assert.equal(typeof response.body.detail, 'string');

@@ -21,13 +21,20 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       const ids = withDb((db) => ['succeeded', 'failed', 'succeeded', 'pending'].map((status, i) => seedDelivery(db, id, { status, createdAt: now - 1000 + i })));
       const all = await call(server, 'GET', `${BASE}/${id}/deliveries`, { headers: admin });
       assert.equal(all.status, 200);
-      assert.deepEqual(all.body.items.map((item: { id: number }) => item.id), [...ids].reverse());
+      assert.deepEqual(
+        all.body.items.map((item: { id: number }) => item.id),
+        [...ids].reverse(),
+      );
       assert.deepEqual([all.body.total, all.body.page, all.body.per_page, all.body.pages], [4, 1, 20, 1]);
       assert.deepEqual(Object.keys(all.body.items[0]).sort(), DELIVERY_KEYS);
       assert.deepEqual([all.body.items[0].webhook_id, all.body.items[0].event_type, all.body.items[0].status], [id, 'invoice.paid', 'pending']);
       const succeeded = await call(server, 'GET', `${BASE}/${id}/deliveries?status=succeeded&per_page=1&page=2`, { headers: admin });
       assert.deepEqual([succeeded.body.items.map((item: { id: number }) => item.id), succeeded.body.total, succeeded.body.pages], [[ids[0]], 2, 2]);
-      for (const [query, loc] of [['status=done', ['query', 'status']], ['per_page=101', ['query', 'per_page']], ['page=0', ['query', 'page']]]) {
+      for (const [query, loc] of [
+        ['status=done', ['query', 'status']],
+        ['per_page=101', ['query', 'per_page']],
+        ['page=0', ['query', 'page']],
+      ]) {
         const response = await call(server, 'GET', `${BASE}/${id}/deliveries?${query}`, { headers: admin });
         assert.equal(response.status, 422, query as string);
         assert.deepEqual(response.body.detail[0].loc, loc);
@@ -48,10 +55,28 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       assert.equal(response.status, 200);
       assert.deepEqual(Object.keys(response.body).sort(), [...DELIVERY_KEYS, 'attempts', 'payload'].sort());
       assert.deepEqual(response.body.payload, { invoice_id: 'inv_1' });
-      assert.deepEqual(response.body.attempts.map((attempt: { attempt_number: number; succeeded: boolean }) => [attempt.attempt_number, attempt.succeeded]), [[1, false], [2, true]]);
+      assert.deepEqual(
+        response.body.attempts.map((attempt: { attempt_number: number; succeeded: boolean }) => [attempt.attempt_number, attempt.succeeded]),
+        [
+          [1, false],
+          [2, true],
+        ],
+      );
       assert.deepEqual(response.body.attempts[0].request_headers, { 'webhook-id': 'msg_1' });
       assert.deepEqual(Object.keys(response.body.attempts[0]).sort(), [
-        'attempt_number', 'duration_ms', 'error_class', 'error_message', 'id', 'request_headers', 'request_url', 'response_body', 'response_headers', 'started_at', 'status_code', 'succeeded', 'trigger',
+        'attempt_number',
+        'duration_ms',
+        'error_class',
+        'error_message',
+        'id',
+        'request_headers',
+        'request_url',
+        'response_body',
+        'response_headers',
+        'started_at',
+        'status_code',
+        'succeeded',
+        'trigger',
       ]);
       const elsewhere = await call(server, 'GET', `${BASE}/${other}/deliveries/${deliveryId}`, { headers: admin });
       assert.deepEqual([elsewhere.status, elsewhere.body], [404, { detail: 'Delivery not found' }]);
@@ -81,7 +106,11 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       });
       const base = Date.now() - 60_000;
       withDb((db) => {
-        const ok = [seedDelivery(db, id, { status: 'succeeded', createdAt: base }), seedDelivery(db, id, { status: 'succeeded', createdAt: base }), seedDelivery(db, id, { status: 'succeeded', createdAt: base })];
+        const ok = [
+          seedDelivery(db, id, { status: 'succeeded', createdAt: base }),
+          seedDelivery(db, id, { status: 'succeeded', createdAt: base }),
+          seedDelivery(db, id, { status: 'succeeded', createdAt: base }),
+        ];
         const failed = seedDelivery(db, id, { status: 'failed', createdAt: base });
         seedDelivery(db, id, { status: 'pending', createdAt: base });
         // 100 attempts of 1..100 ms: 97 successes spread over the three, 3 failures last.
@@ -120,7 +149,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       const verified = new StandardWebhook(created.body.secret).verify(request.body, request.headers as Record<string, string>) as { type?: string };
       assert.ok(verified, 'the request is signed with the secret returned at creation');
       const history = await call(server, 'GET', `${BASE}/${created.body.id}/deliveries`, { headers: admin });
-      assert.deepEqual(history.body.items.map((item: { id: number; status: string }) => [item.id, item.status]), [[response.body.delivery_id, 'succeeded']]);
+      assert.deepEqual(
+        history.body.items.map((item: { id: number; status: string }) => [item.id, item.status]),
+        [[response.body.delivery_id, 'succeeded']],
+      );
       const detail = await call(server, 'GET', `${BASE}/${created.body.id}/deliveries/${response.body.delivery_id}`, { headers: admin });
       assert.deepEqual([detail.body.attempts.length, detail.body.attempts[0].trigger, detail.body.attempts[0].status_code], [1, 'test', 200]);
       assert.equal(detail.body.attempts[0].response_body, 'thanks');
@@ -137,7 +169,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       assert.equal(retried.body.retried, true);
       assert.deepEqual([retried.body.attempt.attempt_number, retried.body.attempt.succeeded, retried.body.attempt.status_code], [2, false, 500]);
       const detail = await call(server, 'GET', `${BASE}/${id}/deliveries/${sent.body.delivery_id}`, { headers: admin });
-      assert.deepEqual(detail.body.attempts.map((attempt: { trigger: string }) => attempt.trigger), ['test', 'manual']);
+      assert.deepEqual(
+        detail.body.attempts.map((attempt: { trigger: string }) => attempt.trigger),
+        ['test', 'manual'],
+      );
     });
 
     it('answers 409 to a retry of a delivery in flight, 404 to an unknown one and 422 to a non-integer id', async () => {

@@ -8,7 +8,20 @@ import { adminToken, bearer, call, createTenant, type JsonResponse, type Running
 
 export const BASE = '/api/v1/admin/webhooks';
 export const WEBHOOK_KEYS = ['created_at', 'description', 'disabled_reason', 'events', 'id', 'is_active', 'ordering', 'partner_id', 'rate_limit', 'tenant_id', 'updated_at', 'url'];
-export const DELIVERY_KEYS = ['attempt_count', 'completed_at', 'created_at', 'event_id', 'event_type', 'id', 'last_error', 'last_status_code', 'next_attempt_at', 'status', 'updated_at', 'webhook_id'];
+export const DELIVERY_KEYS = [
+  'attempt_count',
+  'completed_at',
+  'created_at',
+  'event_id',
+  'event_type',
+  'id',
+  'last_error',
+  'last_status_code',
+  'next_attempt_at',
+  'status',
+  'updated_at',
+  'webhook_id',
+];
 
 interface Received {
   path: string;

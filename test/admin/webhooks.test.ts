@@ -52,7 +52,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       assert.equal(created.body.partner_id, null);
       const listed = await call(server, 'GET', `${BASE}/?tenant_id=${t.d.id}`, { headers: admin });
       assert.equal(listed.status, 200);
-      assert.deepEqual(listed.body.items.map((item: { id: string }) => item.id), [created.body.id]);
+      assert.deepEqual(
+        listed.body.items.map((item: { id: string }) => item.id),
+        [created.body.id],
+      );
       const spec = await call(server, 'GET', '/openapi.json');
       const paths = Object.keys(spec.body.paths).filter((path) => path.startsWith(BASE));
       assert.ok(paths.includes(BASE) && paths.includes(`${BASE}/`) && !paths.some((path) => path.includes('trailing')), paths.join());
@@ -141,7 +144,14 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
     });
 
     it('answers 422 for out-of-range or non-integer paging', async () => {
-      for (const [query, field] of [['per_page=0', 'per_page'], ['per_page=101', 'per_page'], ['page=0', 'page'], ['page=-1', 'page'], ['page=x', 'page'], ['per_page=2.5', 'per_page']] as const) {
+      for (const [query, field] of [
+        ['per_page=0', 'per_page'],
+        ['per_page=101', 'per_page'],
+        ['page=0', 'page'],
+        ['page=-1', 'page'],
+        ['page=x', 'page'],
+        ['per_page=2.5', 'per_page'],
+      ] as const) {
         const response = await call(server, 'GET', `${BASE}?${query}`, { headers: admin });
         assert.equal(response.status, 422, query);
         assert.deepEqual(response.body.detail[0].loc, ['query', field]);
@@ -185,7 +195,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
         ['GET', '/stats'],
         ['POST', '/test'],
       ];
-      for (const [headers, outside] of [[tenantBound, [foreign, ownOfB]], [partnerBound, [foreign]]] as const) {
+      for (const [headers, outside] of [
+        [tenantBound, [foreign, ownOfB]],
+        [partnerBound, [foreign]],
+      ] as const) {
         for (const id of outside) {
           for (const [method, suffix, body] of operations) {
             const response = await call(server, method, `${BASE}/${id}${suffix}`, { headers, body });
@@ -225,7 +238,10 @@ describe('admin webhooks API (page 001, /api/v1/admin/webhooks)', () => {
       assert.deepEqual([disabled.body.is_active, disabled.body.disabled_reason], [false, 'failing for 5 days']);
       const enabled = await call(server, 'PATCH', `${BASE}/${id}`, { headers: admin, body: { is_active: true } });
       assert.deepEqual([enabled.status, enabled.body.is_active, enabled.body.disabled_reason], [200, true, null]);
-      assert.equal(withDb((db) => (db.prepare('SELECT failing_since FROM endpoints WHERE id = ?').get(id) as { failing_since: number | null }).failing_since), null);
+      assert.equal(
+        withDb((db) => (db.prepare('SELECT failing_since FROM endpoints WHERE id = ?').get(id) as { failing_since: number | null }).failing_since),
+        null,
+      );
       const off = await call(server, 'PATCH', `${BASE}/${id}`, { headers: admin, body: { is_active: false } });
       assert.equal(off.body.is_active, false);
     });

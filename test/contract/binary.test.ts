@@ -60,7 +60,10 @@ describe('the single binary is the CLI too', { timeout: 240_000 }, () => {
       assert.equal(sponsor.status, 404, 'the key is known; its tenant has no webhook yet');
       const tenants = await fetch(`${server.url}/api/v1/tenants`, { headers: { authorization: `Bearer ${minted.token}` } });
       assert.equal(tenants.status, 200);
-      assert.deepEqual(((await tenants.json()) as { items: { name: string }[] }).items.map((tenant) => tenant.name), ['Acme']);
+      assert.deepEqual(
+        ((await tenants.json()) as { items: { name: string }[] }).items.map((tenant) => tenant.name),
+        ['Acme'],
+      );
     } finally {
       await server.stop();
     }

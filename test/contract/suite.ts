@@ -41,7 +41,10 @@ export function contractSuite(start: () => Promise<Target>): void {
       assert.equal(spec.status, 200);
       const paths = Object.keys(spec.body.paths);
       for (const prefix of ['/api/webhooks', '/api/v1/admin/webhooks', '/subscription-management', '/api/v1/webhooks/configure', '/api/v1/tenants', '/api/v1/events']) {
-        assert.ok(paths.some((path) => path.startsWith(prefix)), `${prefix} is in the spec`);
+        assert.ok(
+          paths.some((path) => path.startsWith(prefix)),
+          `${prefix} is in the spec`,
+        );
       }
       assert.deepEqual((await call(target, 'GET', '/no-such-path')).body, { detail: 'Not Found' });
     });
@@ -169,7 +172,10 @@ export function contractSuite(start: () => Promise<Target>): void {
 
       const base = `/api/v1/admin/webhooks/${adminWebhook.id}/deliveries`;
       const delivery = await eventually<{ id: number; status: string }>(
-        async () => (await call(target, 'GET', base, { headers: admin })).body.items.find((row: { event_id: string; status: string }) => row.event_id === published.body.event_id && row.status === 'succeeded'),
+        async () =>
+          (await call(target, 'GET', base, { headers: admin })).body.items.find(
+            (row: { event_id: string; status: string }) => row.event_id === published.body.event_id && row.status === 'succeeded',
+          ),
         15_000,
         'the delivery succeeded',
         200,
@@ -177,7 +183,11 @@ export function contractSuite(start: () => Promise<Target>): void {
       assert.equal(delivery?.status, 'succeeded');
       const detail = await call(target, 'GET', `${base}/${delivery!.id}`, { headers: admin });
       assert.deepEqual(
-        detail.body.attempts.map((attempt: { attempt_number: number; status_code: number; succeeded: boolean }) => [attempt.attempt_number, attempt.status_code, attempt.succeeded]),
+        detail.body.attempts.map((attempt: { attempt_number: number; status_code: number; succeeded: boolean }) => [
+          attempt.attempt_number,
+          attempt.status_code,
+          attempt.succeeded,
+        ]),
         [
           [1, 500, false],
           [2, 200, true],
@@ -191,11 +201,30 @@ export function contractSuite(start: () => Promise<Target>): void {
     it('publishes a batch atomically: one bad event stores none', async () => {
       const key = { authorization: tenant.apiKey };
       const before = receiver.received.length;
-      const bad = await call(target, 'POST', '/api/v1/events/batch', { headers: key, body: { events: [{ type: 'invoice.paid', data: {} }, { type: 'nope', data: {} }] } });
+      const bad = await call(target, 'POST', '/api/v1/events/batch', {
+        headers: key,
+        body: {
+          events: [
+            { type: 'invoice.paid', data: {} },
+            { type: 'nope', data: {} },
+          ],
+        },
+      });
       assert.equal(bad.status, 422);
-      const good = await call(target, 'POST', '/api/v1/events/batch', { headers: key, body: { events: [{ type: 'invoice.paid', data: {} }, { type: 'invoice.status_changed', data: {} }] } });
+      const good = await call(target, 'POST', '/api/v1/events/batch', {
+        headers: key,
+        body: {
+          events: [
+            { type: 'invoice.paid', data: {} },
+            { type: 'invoice.status_changed', data: {} },
+          ],
+        },
+      });
       assert.equal(good.status, 202, good.text);
-      assert.deepEqual(good.body.events.map((event: { deliveries: number }) => event.deliveries), [2, 2]);
+      assert.deepEqual(
+        good.body.events.map((event: { deliveries: number }) => event.deliveries),
+        [2, 2],
+      );
       await receiver.waitFor((list) => list.length === before + 4, 20_000);
     });
 

@@ -89,7 +89,21 @@ export async function startWorker(): Promise<Target> {
   const vars = Object.entries({ ...CONTRACT_ENV, HOOKGATE_ENV: 'development' }).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
   const child = spawn(
     join(BIN, 'wrangler'),
-    ['dev', '--local', '--test-scheduled', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', ...vars],
+    [
+      'dev',
+      '--local',
+      '--test-scheduled',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspector),
+      '--persist-to',
+      state,
+      '--show-interactive-dev-session=false',
+      ...vars,
+    ],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   const logs: string[] = [];
@@ -116,7 +130,6 @@ export async function startExternal(): Promise<Target> {
   if (!url) throw new Error('HOOKGATE_URL is not set');
   return { name: `external ${url}`, url: url.replace(/\/$/, ''), sweep: tick, stop: async () => {} };
 }
-
 
 /** SIGTERM to wrangler's whole process group (it runs workerd as a child), SIGKILL after 15 s. */
 async function terminateGroup(child: ChildProcess): Promise<void> {

@@ -126,16 +126,30 @@ describe('abuse limits: rate limit, body size, endpoints per tenant, event size'
     const data = (bytes: number) => ({ x: 'a'.repeat(bytes - '{"x":""}'.length) });
     const before = queryStore(server.dbPath, 'SELECT count(*) AS n FROM events')[0].n;
 
-    const atLimit = await call(server, 'POST', '/api/v1/events', { headers: await publisher(), body: { type: 'invoice.created', data: data(MAX_EVENT_BYTES), tenant_id: tenant.id } });
+    const atLimit = await call(server, 'POST', '/api/v1/events', {
+      headers: await publisher(),
+      body: { type: 'invoice.created', data: data(MAX_EVENT_BYTES), tenant_id: tenant.id },
+    });
     assert.equal(atLimit.status, 202, atLimit.text);
-    const over = await call(server, 'POST', '/api/v1/events', { headers: await publisher(), body: { type: 'invoice.created', data: data(MAX_EVENT_BYTES + 1), tenant_id: tenant.id } });
+    const over = await call(server, 'POST', '/api/v1/events', {
+      headers: await publisher(),
+      body: { type: 'invoice.created', data: data(MAX_EVENT_BYTES + 1), tenant_id: tenant.id },
+    });
     assertFormat('/api/v1/events', over, 413);
     // Multi-byte characters count as bytes, not characters.
-    const unicode = await call(server, 'POST', '/api/v1/events', { headers: await publisher(), body: { type: 'invoice.created', data: { x: 'é'.repeat(600) }, tenant_id: tenant.id } });
+    const unicode = await call(server, 'POST', '/api/v1/events', {
+      headers: await publisher(),
+      body: { type: 'invoice.created', data: { x: 'é'.repeat(600) }, tenant_id: tenant.id },
+    });
     assertFormat('/api/v1/events', unicode, 413);
     const batch = await call(server, 'POST', '/api/v1/events/batch', {
       headers: await publisher(),
-      body: { events: [{ type: 'invoice.created', data: {}, tenant_id: tenant.id }, { type: 'invoice.created', data: data(MAX_EVENT_BYTES + 1), tenant_id: tenant.id }] },
+      body: {
+        events: [
+          { type: 'invoice.created', data: {}, tenant_id: tenant.id },
+          { type: 'invoice.created', data: data(MAX_EVENT_BYTES + 1), tenant_id: tenant.id },
+        ],
+      },
     });
     assertFormat('/api/v1/events/batch', batch, 413);
     assert.equal(queryStore(server.dbPath, 'SELECT count(*) AS n FROM events')[0].n, before + 1);

@@ -38,7 +38,10 @@ describe('crash safety: SIGKILL at random points under a steady load of events',
       ['/admin', ['invoice.created']],
       ['/unmatched', ['invoice.paid']],
     ] as const) {
-      const created: { status: number } = await call(server, 'POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}${path}`, events } });
+      const created: { status: number } = await call(server, 'POST', '/api/v1/admin/webhooks', {
+        headers: admin,
+        body: { tenant_id: tenant.id, url: `${receiver.url}${path}`, events },
+      });
       assert.equal(created.status, 201);
     }
     const matching = ['/sponsor', '/admin'];
@@ -74,11 +77,15 @@ describe('crash safety: SIGKILL at random points under a steady load of events',
     const byPath = (path: string) => receiver.received.filter((request) => request.path === path);
     const deliveredTo = (path: string) => new Set(byPath(path).map((request) => request.json?.event_id as string));
     const missing = () => matching.flatMap((path) => [...accepted].filter((id) => !deliveredTo(path).has(id)).map((id) => `${path} ${id}`));
-    await receiver.waitFor(() => missing().length === 0, 90_000).catch((error: Error) => {
-      const sample = missing().slice(0, 5);
-      const rows = sample.map((entry) => queryStore(server!.dbPath, 'SELECT d.*, e.id AS e FROM events e LEFT JOIN deliveries d ON d.event_id = e.id WHERE e.id = ?', entry.split(' ')[1]));
-      throw new Error(`${error.message}: ${missing().length} of ${accepted.size * matching.length} missing, e.g. ${JSON.stringify(sample)} ${JSON.stringify(rows)}`);
-    });
+    await receiver
+      .waitFor(() => missing().length === 0, 90_000)
+      .catch((error: Error) => {
+        const sample = missing().slice(0, 5);
+        const rows = sample.map((entry) =>
+          queryStore(server!.dbPath, 'SELECT d.*, e.id AS e FROM events e LEFT JOIN deliveries d ON d.event_id = e.id WHERE e.id = ?', entry.split(' ')[1]),
+        );
+        throw new Error(`${error.message}: ${missing().length} of ${accepted.size * matching.length} missing, e.g. ${JSON.stringify(sample)} ${JSON.stringify(rows)}`);
+      });
     const pending = () => queryStore(server!.dbPath, "SELECT count(*) AS n FROM deliveries WHERE status = 'pending'")[0].n as number;
     const deadline = Date.now() + 30_000;
     while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));

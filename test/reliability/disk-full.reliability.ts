@@ -63,7 +63,10 @@ describe('a full disk: 503 with Retry-After in each surface’s format, not read
     const partner = await createAs2Partner(target, tenant.id, 'Partner');
     const subscriber = bearer(await token({ sub: 'svc-disk', tenantId: tenant.id }));
     assert.equal((await call(target, 'POST', '/api/webhooks', { headers: { authorization: tenant.apiKey }, body: { url: `${receiver.url}/sponsor` } })).status, 201);
-    const adminHook = await call(target, 'POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}/admin`, events: ['invoice.created'] } });
+    const adminHook = await call(target, 'POST', '/api/v1/admin/webhooks', {
+      headers: admin,
+      body: { tenant_id: tenant.id, url: `${receiver.url}/admin`, events: ['invoice.created'] },
+    });
     assert.equal(adminHook.status, 201);
 
     const accepted = new Set<string>();
@@ -102,8 +105,18 @@ describe('a full disk: 503 with Retry-After in each surface’s format, not read
       ['/api/v1/events', 'ingestion', { authorization: tenant.apiKey }, { type: 'invoice.created', data: {} }],
       ['/api/webhooks', 'sponsor (page 000)', { authorization: spare.apiKey }, { url: `${receiver.url}/spare` }],
       ['/api/v1/admin/webhooks', 'admin (page 001)', admin, { tenant_id: tenant.id, url: `${receiver.url}/more`, events: ['invoice.created'] }],
-      ['/subscription-management', 'subscriptions (page 002)', subscriber, { notificationUrl: `${receiver.url}/sub`, eventType: 'INVOICE_STATUS_CHANGED', authentication: { method: 'API_KEY', headerName: 'X-Key', key: 'k'.repeat(40) } }],
-      ['/api/v1/webhooks/configure', 'AS2 (page 003)', { 'x-api-key': tenant.apiKey }, { socio_id: partner, webhook_url: `${receiver.url}/as2`, webhook_secret: 'as2-shared-secret' }],
+      [
+        '/subscription-management',
+        'subscriptions (page 002)',
+        subscriber,
+        { notificationUrl: `${receiver.url}/sub`, eventType: 'INVOICE_STATUS_CHANGED', authentication: { method: 'API_KEY', headerName: 'X-Key', key: 'k'.repeat(40) } },
+      ],
+      [
+        '/api/v1/webhooks/configure',
+        'AS2 (page 003)',
+        { 'x-api-key': tenant.apiKey },
+        { socio_id: partner, webhook_url: `${receiver.url}/as2`, webhook_secret: 'as2-shared-secret' },
+      ],
     ];
     for (const [path, surface, headers, body] of writes) {
       const response = await call(target, 'POST', path, { headers, body });
@@ -132,9 +145,11 @@ describe('a full disk: 503 with Retry-After in each surface’s format, not read
     healthy = true;
 
     const owed = () => ['/sponsor', '/admin'].flatMap((path) => [...accepted].filter((id) => !delivered.has(`${path} ${id}`)));
-    await receiver.waitFor(() => owed().length === 0, 90_000).catch((error: Error) => {
-      throw new Error(`${error.message}: ${owed().length} of ${accepted.size * 2} deliveries missing`);
-    });
+    await receiver
+      .waitFor(() => owed().length === 0, 90_000)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}: ${owed().length} of ${accepted.size * 2} deliveries missing`);
+      });
     assert.equal(target.process.exitCode, null, 'the server kept running');
     const failedWrites = target.logs.filter((line) => /"msg":"(sweep failed|attempt crashed|store write failed)"/.test(line)).length;
     assert.ok(!statuses.some((status) => status >= 500 && status !== 503), `no other 5xx: ${[...new Set(statuses)].join(',')}`);

@@ -122,7 +122,11 @@ describe('fair slots: one slow tenant stalls nobody else', () => {
         lateness.push(attempt.started_at - (previous.started_at + previous.duration_ms + RETRY_AFTER_S * 1000));
       }
       lateness.sort((x, y) => x - y);
-      const hangingEnds = queryStore(server.dbPath, 'SELECT a.started_at + a.duration_ms AS ended FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id NOT IN (?, ?, ?)', ...otherIds);
+      const hangingEnds = queryStore(
+        server.dbPath,
+        'SELECT a.started_at + a.duration_ms AS ended FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id NOT IN (?, ?, ?)',
+        ...otherIds,
+      );
       const firstHangingEnd = Math.min(...hangingEnds.map((row) => row.ended as number));
       const lastRetry = Math.max(...attempts.map((attempt) => attempt.started_at as number));
       console.log(

@@ -24,7 +24,11 @@ describe('isolation, authentication and secrets across every endpoint of every s
     assert.equal(response.status, status, `${label}: ${response.text}`);
     assert.equal(errorShapeProblem(formatOfPath(route.template), response), null, `${label}: ${response.text}`);
   };
-  const storeCounts = () => queryStore(world.server.dbPath, 'SELECT (SELECT count(*) FROM endpoints) AS e, (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL) AS k, (SELECT count(*) FROM events) AS v, (SELECT count(*) FROM tenants) AS t')[0];
+  const storeCounts = () =>
+    queryStore(
+      world.server.dbPath,
+      'SELECT (SELECT count(*) FROM endpoints) AS e, (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL) AS k, (SELECT count(*) FROM events) AS v, (SELECT count(*) FROM tenants) AS t',
+    )[0];
 
   before(async () => {
     world = await buildWorld();

@@ -54,7 +54,9 @@ function dribble(port: number, options: { everyMs: number | null; giveUpMs: numb
 function slowPublish(port: number, apiKey: string, seconds: number): Promise<string> {
   const body = Buffer.from(JSON.stringify({ type: 'invoice.created', data: { blob: 'x'.repeat(BODY_BYTES - 60) } }));
   const socket = net.connect(port, '127.0.0.1');
-  socket.write(`POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  socket.write(
+    `POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+  );
   const chunk = Math.ceil(body.length / (seconds * 10));
   let sent = 0;
   const timer = setInterval(() => {
@@ -137,7 +139,10 @@ describe('slow clients: HOOKGATE_HEADERS_TIMEOUT_MS sets the deadline', () => {
     try {
       const port = Number(new URL(server.url).port);
       const first = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
-      const connections = [...Array.from({ length: 10 }, () => dribble(port, { everyMs: 200, giveUpMs: 15_000 })), ...Array.from({ length: 10 }, () => dribble(port, { everyMs: 200, giveUpMs: 15_000, first }))];
+      const connections = [
+        ...Array.from({ length: 10 }, () => dribble(port, { everyMs: 200, giveUpMs: 15_000 })),
+        ...Array.from({ length: 10 }, () => dribble(port, { everyMs: 200, giveUpMs: 15_000, first })),
+      ];
       const times = await Promise.all(connections);
       assert.ok(
         times.every((ms) => ms !== null && ms <= 5000),

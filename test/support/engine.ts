@@ -31,7 +31,15 @@ export async function startEngine(now: () => number, env: Record<string, string>
   const config = toConfig(parseEnv({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', HOOKGATE_ENCRYPTION_KEY: ENCRYPTION_KEY, ...env }));
   const cipher = await createSecretCipher(ENCRYPTION_KEY);
   const clock = { now };
-  const engine = createDeliveryEngine({ db: store.db, atomic: store.atomic, now, config, cipher, log: silentLogger, transport: createUndiciTransport({ allowPrivateTargets: true }) });
+  const engine = createDeliveryEngine({
+    db: store.db,
+    atomic: store.atomic,
+    now,
+    config,
+    cipher,
+    log: silentLogger,
+    transport: createUndiciTransport({ allowPrivateTargets: true }),
+  });
   const services: Services = { db: store.db, atomic: store.atomic, clock, config, cipher, verifyToken: createTokenVerifier({}, now), log: silentLogger, engine };
   return {
     store,

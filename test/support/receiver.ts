@@ -21,10 +21,12 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export const answer = (status: number, body = '', headers: Record<string, string> = {}): Responder => (_request, res) => {
-  res.writeHead(status, { 'content-type': 'text/plain', ...headers });
-  res.end(body);
-};
+export const answer =
+  (status: number, body = '', headers: Record<string, string> = {}): Responder =>
+  (_request, res) => {
+    res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+    res.end(body);
+  };
 
 export async function startReceiver(respond: Responder = answer(200, 'ok')): Promise<Receiver> {
   const receiver = { received: [] as Received[], respond } as Receiver;

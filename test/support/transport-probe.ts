@@ -14,7 +14,9 @@ const post = { headers: { 'content-type': 'application/json' }, body: '{}' };
 const errorClass = (error: unknown) => (error as TransportError).errorClass ?? String(error);
 
 const guarded = createUndiciTransport({ allowPrivateTargets: false });
-const blocked = await guarded.send({ ...post, url: `http://localhost:${new URL(origins[0]!).port}/guarded`, timeoutMs: 2000 }).then((response) => `sent: ${response.status}`, errorClass);
+const blocked = await guarded
+  .send({ ...post, url: `http://localhost:${new URL(origins[0]!).port}/guarded`, timeoutMs: 2000 })
+  .then((response) => `sent: ${response.status}`, errorClass);
 await guarded.close?.();
 
 const transport = createUndiciTransport({ allowPrivateTargets: true, connectionsPerOrigin: 8 });

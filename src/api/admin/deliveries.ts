@@ -9,7 +9,12 @@ import { dateTime, json, ok, pageOf, paging, security, tags, webhookParam } from
 
 /** A webhook's deliveries: the history, one delivery with its attempts, and a manual retry. */
 
-const deliveryParam = webhookParam.extend({ delivery_id: z.coerce.number().int().openapi({ type: 'integer', example: 42, param: { required: true } }) });
+const deliveryParam = webhookParam.extend({
+  delivery_id: z.coerce
+    .number()
+    .int()
+    .openapi({ type: 'integer', example: 42, param: { required: true } }),
+});
 
 const Delivery = z
   .object({
@@ -97,7 +102,6 @@ const retryDelivery = createRoute({
     409: { description: 'The delivery is being attempted right now', content: json(ErrorDetail) },
   },
 });
-
 
 export function registerDeliveries(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listDeliveries, async (c) => {

@@ -37,11 +37,7 @@ const getStats = createRoute({
           retry_at: dateTime.nullable().openapi({ description: 'When the next probe may be sent' }),
         }),
         ordering: z.enum(['none', 'fifo']),
-        blocked_by: z
-          .number()
-          .int()
-          .nullable()
-          .openapi({ description: 'fifo only: the delivery at the head that the others wait for, while it is being retried' }),
+        blocked_by: z.number().int().nullable().openapi({ description: 'fifo only: the delivery at the head that the others wait for, while it is being retried' }),
         rate_limit: z.number().nullable(),
       }),
     ),

@@ -17,7 +17,10 @@ import { dateTime, json, ok, pageOf, paging, security, tags, webhookParam } from
 /** Page 001's webhooks themselves: list, create, the supported events, get, update, delete. */
 
 const url = z.string().min(1).max(2083).pipe(z.url()).openapi({ example: 'https://api.example.com/webhooks' });
-const events = z.array(z.string()).min(1).openapi({ example: ['invoice.created', 'INVOICE_STATUS_CHANGED'], description: 'Any catalogue name; stored canonical' });
+const events = z
+  .array(z.string())
+  .min(1)
+  .openapi({ example: ['invoice.created', 'INVOICE_STATUS_CHANGED'], description: 'Any catalogue name; stored canonical' });
 const description = z.string().max(1000).nullish();
 const ordering = z.enum(['none', 'fifo']).optional().openapi({ description: '`fifo`: strictly in event order; a failing head blocks the rest' });
 const rateLimit = z.number().positive().max(10_000).nullish().openapi({ description: 'Deliveries per second; null removes the limit' });
@@ -38,7 +41,6 @@ const Webhook = z
     updated_at: dateTime,
   })
   .openapi('AdminWebhook');
-
 
 const listQuery = z.object({
   ...paging,
@@ -129,9 +131,7 @@ export const updateWebhook = createRoute({
     body: {
       required: true,
       content: json(
-        z
-          .object({ url: url.optional(), events: events.optional(), description, is_active: z.boolean().optional(), ordering, rate_limit: rateLimit })
-          .openapi('AdminWebhookUpdate'),
+        z.object({ url: url.optional(), events: events.optional(), description, is_active: z.boolean().optional(), ordering, rate_limit: rateLimit }).openapi('AdminWebhookUpdate'),
       ),
     },
   },
@@ -158,7 +158,6 @@ export const deleteWebhook = createRoute({
 const TRAILING_SLASH = '/:trailing_slash{.{0}}';
 export const listWebhooksSlash = { ...listWebhooks, path: TRAILING_SLASH, hide: true } as const;
 export const createWebhookSlash = { ...createWebhook, path: TRAILING_SLASH, hide: true } as const;
-
 
 export function registerWebhooks(app: OpenAPIHono<AppEnv>, surface: SurfaceRouting): void {
   app.openapi(listWebhooks, (c) => list(c, c.req.valid('query')));
@@ -204,7 +203,10 @@ async function list(c: Context<AppEnv>, query: z.infer<typeof listQuery>) {
     limit: query.per_page,
     offset: (query.page - 1) * query.per_page,
   });
-  const partners = await partnerOrgsOf(c.var.services, items.map((endpoint) => endpoint.tenant_id));
+  const partners = await partnerOrgsOf(
+    c.var.services,
+    items.map((endpoint) => endpoint.tenant_id),
+  );
   return c.json(
     {
       items: items.map((endpoint) => toWebhookJson(endpoint, partners.get(endpoint.tenant_id) ?? null)),

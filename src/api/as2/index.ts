@@ -1,14 +1,5 @@
 import { listEndpointDeliveries } from '../../db/repo/delivery-history.ts';
-import {
-  assertEnabled,
-  configureAs2Webhook,
-  configuredWebhook,
-  spanishOf,
-  testEventOf,
-  testFailureMessage,
-  toAs2LogEntry,
-  toAs2WebhookView,
-} from '../../domain/as2-webhooks.ts';
+import { assertEnabled, configureAs2Webhook, configuredWebhook, spanishOf, testEventOf, testFailureMessage, toAs2LogEntry, toAs2WebhookView } from '../../domain/as2-webhooks.ts';
 import { sendTestEvent } from '../../domain/test-event.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { createSurface } from '../surface.ts';

@@ -51,8 +51,14 @@ const partnerId = z
  */
 const spanishAliases = {
   socio_id: partnerId.optional().openapi({ description: 'Alias of `partner_id`, used when `partner_id` is absent' }),
-  webhook_activo: z.unknown().optional().openapi({ type: ['boolean', 'integer'], description: 'Alias of `webhook_enabled`' }),
-  webhook_eventos: z.unknown().optional().openapi({ type: ['array', 'null'], items: { type: 'string' }, description: 'Alias of `webhook_events`' }),
+  webhook_activo: z
+    .unknown()
+    .optional()
+    .openapi({ type: ['boolean', 'integer'], description: 'Alias of `webhook_enabled`' }),
+  webhook_eventos: z
+    .unknown()
+    .optional()
+    .openapi({ type: ['array', 'null'], items: { type: 'string' }, description: 'Alias of `webhook_events`' }),
 };
 /** A request of this page: `partner_id` or its alias `socio_id` is required (the schema cannot say "one of two names"). */
 const withAliases = <T extends z.ZodRawShape, A extends keyof typeof spanishAliases>(shape: T, aliases: readonly A[]) => {
@@ -95,9 +101,7 @@ const LogsRequest = withAliases(
   ['socio_id'],
 ).openapi('As2LogsRequest');
 
-export const As2Error = z
-  .object({ status: z.literal('error'), msg: z.string().openapi({ example: 'Socio no encontrado' }) })
-  .openapi('As2Error');
+export const As2Error = z.object({ status: z.literal('error'), msg: z.string().openapi({ example: 'Socio no encontrado' }) }).openapi('As2Error');
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
@@ -179,12 +183,7 @@ export const testWebhook = createRoute({
   responses: {
     200: {
       description: 'The test ran; `status` says whether the receiver accepted it',
-      content: json(
-        z.union([
-          z.object({ status: z.literal('success'), ...testResult }),
-          z.object({ status: z.literal('error'), ...testResult, msg: z.string() }),
-        ]),
-      ),
+      content: json(z.union([z.object({ status: z.literal('success'), ...testResult }), z.object({ status: z.literal('error'), ...testResult, msg: z.string() })])),
     },
     ...errors,
     409: { description: '`Webhook no activo`: the webhook is disabled', content: json(As2Error) },

@@ -6,9 +6,7 @@ const tags = ['Operator'];
 const tenantParam = z.object({ tenant_id: z.string().min(1).max(64) });
 const dateTime = z.string().openapi({ format: 'date-time' });
 
-const Tenant = z
-  .object({ tenant_id: z.string(), name: z.string(), partner_org_id: z.string().nullable(), created_at: dateTime })
-  .openapi('Tenant');
+const Tenant = z.object({ tenant_id: z.string(), name: z.string(), partner_org_id: z.string().nullable(), created_at: dateTime }).openapi('Tenant');
 
 export const createTenantRoute = createRoute({
   method: 'post',
@@ -49,9 +47,7 @@ export const listTenantsRoute = createRoute({
   },
 });
 
-const ApiKey = z
-  .object({ key_id: z.string(), label: z.string().nullable(), created_at: dateTime, revoked_at: dateTime.nullable() })
-  .openapi('ApiKey');
+const ApiKey = z.object({ key_id: z.string(), label: z.string().nullable(), created_at: dateTime, revoked_at: dateTime.nullable() }).openapi('ApiKey');
 
 export const issueKeyRoute = createRoute({
   method: 'post',
@@ -95,9 +91,7 @@ export const revokeKeyRoute = createRoute({
   responses: { 204: { description: 'Revoked' }, ...errorResponses },
 });
 
-const As2Partner = z
-  .object({ partner_id: z.number().int(), tenant_id: z.string(), name: z.string(), created_at: dateTime })
-  .openapi('As2TradingPartner');
+const As2Partner = z.object({ partner_id: z.number().int(), tenant_id: z.string(), name: z.string(), created_at: dateTime }).openapi('As2TradingPartner');
 
 export const createAs2PartnerRoute = createRoute({
   method: 'post',

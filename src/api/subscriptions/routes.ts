@@ -31,12 +31,7 @@ const idParam = z.object({
 const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'Invalid URL' : undefined) }).max(2083);
 /** Values that end up in request headers must not carry CR, LF or other control characters. */
 const hasNoControl = (value: string) => ![...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
-const credential = (name: string) =>
-  z
-    .string()
-    .min(1, `${name} must not be empty`)
-    .max(4096)
-    .refine(hasNoControl, `${name} must not contain control characters`);
+const credential = (name: string) => z.string().min(1, `${name} must not be empty`).max(4096).refine(hasNoControl, `${name} must not contain control characters`);
 
 const OAuth2Authentication = z
   .strictObject({

@@ -45,12 +45,7 @@ export async function findTenantByApiKey(db: Kysely<Database>, presented: string
 }
 
 export function listApiKeys(db: Kysely<Database>, tenantId: string) {
-  return db
-    .selectFrom('api_keys')
-    .select(['id', 'label', 'created_at', 'revoked_at'])
-    .where('tenant_id', '=', tenantId)
-    .orderBy('created_at')
-    .execute();
+  return db.selectFrom('api_keys').select(['id', 'label', 'created_at', 'revoked_at']).where('tenant_id', '=', tenantId).orderBy('created_at').execute();
 }
 
 export async function revokeApiKey(db: Kysely<Database>, input: { tenantId: string; keyId: string; now: number }): Promise<boolean> {

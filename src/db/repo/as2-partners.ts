@@ -2,11 +2,7 @@ import type { Kysely } from 'kysely';
 import type { As2Partner, Database } from '../schema.ts';
 
 export async function createAs2Partner(db: Kysely<Database>, input: { tenantId: string; name: string; now: number }): Promise<As2Partner> {
-  return db
-    .insertInto('as2_partners')
-    .values({ tenant_id: input.tenantId, name: input.name, created_at: input.now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return db.insertInto('as2_partners').values({ tenant_id: input.tenantId, name: input.name, created_at: input.now }).returningAll().executeTakeFirstOrThrow();
 }
 
 /** A partner of another tenant is indistinguishable from one that does not exist. */

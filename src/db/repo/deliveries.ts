@@ -35,23 +35,21 @@ export interface ClaimShares {
 }
 
 /** The claim of a sweep, built and compiled once (the skipped ids are one JSON parameter each, so the SQL never changes). */
-const claimDueQuery = prepared(
-  (db, values: { owner: string; now: number; until: number; limit: number; perEndpoint: number; skipEndpoints: string; skipTenants: string }) => {
-    const due = db
-      .selectFrom('deliveries')
-      .select(['id', 'endpoint_id', 'next_attempt_at'])
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', values.now)
-      .where(inEventOrder)
-      .where(sql<SqlBool>`endpoint_id NOT IN (SELECT value FROM json_each(${values.skipEndpoints}))`)
-      .where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE tenant_id IN (SELECT value FROM json_each(${values.skipTenants})))`)
-      .orderBy('next_attempt_at')
-      .limit(values.limit);
-    const ranked = db.selectFrom(due.as('due')).select(['id', sql<number>`row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id)`.as('place')]);
-    const picked = db.selectFrom(ranked.as('ranked')).select('id').where('place', '<=', values.perEndpoint);
-    return db.updateTable('deliveries').set({ lease_owner: values.owner, next_attempt_at: values.until, updated_at: values.now }).where('id', 'in', picked).returningAll();
-  },
-);
+const claimDueQuery = prepared((db, values: { owner: string; now: number; until: number; limit: number; perEndpoint: number; skipEndpoints: string; skipTenants: string }) => {
+  const due = db
+    .selectFrom('deliveries')
+    .select(['id', 'endpoint_id', 'next_attempt_at'])
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', values.now)
+    .where(inEventOrder)
+    .where(sql<SqlBool>`endpoint_id NOT IN (SELECT value FROM json_each(${values.skipEndpoints}))`)
+    .where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE tenant_id IN (SELECT value FROM json_each(${values.skipTenants})))`)
+    .orderBy('next_attempt_at')
+    .limit(values.limit);
+  const ranked = db.selectFrom(due.as('due')).select(['id', sql<number>`row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id)`.as('place')]);
+  const picked = db.selectFrom(ranked.as('ranked')).select('id').where('place', '<=', values.perEndpoint);
+  return db.updateTable('deliveries').set({ lease_owner: values.owner, next_attempt_at: values.until, updated_at: values.now }).where('id', 'in', picked).returningAll();
+});
 
 /**
  * Claims up to `limit` of the longest-due deliveries. With `shares`, an endpoint gets at most
@@ -230,13 +228,7 @@ const insertOneDelivery = prepared((db, row: NewDelivery) => db.insertInto('deli
  */
 export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly NewDelivery[]): CompiledQuery[] {
   if (rows.length === 1) return [insertOneDelivery(db, rows[0]!)];
-  return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 8)).map((run) =>
-    db
-      .insertInto('deliveries')
-      .values(run.map(newDeliveryColumns))
-      .returning('id')
-      .compile(),
-  );
+  return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 8)).map((run) => db.insertInto('deliveries').values(run.map(newDeliveryColumns)).returning('id').compile());
 }
 
 /** Gives leased deliveries back (graceful shutdown, or more than the process may take on): they are due again at once. */
@@ -254,12 +246,7 @@ export async function releaseLeases(db: Kysely<Database>, owner: string, ids: re
 
 /** Gives a leased delivery back without an attempt, due again at `until` (circuit open, rate limit). */
 export async function postponeDelivery(db: Kysely<Database>, id: number, owner: string, until: number, rateSlot: number | null): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({ lease_owner: null, next_attempt_at: until, rate_slot_at: rateSlot })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .execute();
+  await db.updateTable('deliveries').set({ lease_owner: null, next_attempt_at: until, rate_slot_at: rateSlot }).where('id', '=', id).where('lease_owner', '=', owner).execute();
 }
 
 /** Fails a delivery without an attempt (its endpoint is gone or disabled). */

@@ -31,13 +31,7 @@ export async function listEndpointDeliveries(
   let query = db.selectFrom('deliveries').where('deliveries.endpoint_id', '=', filter.endpointId);
   if (filter.status) query = query.where('deliveries.status', '=', filter.status);
   const [items, count] = await Promise.all([
-    query
-      .innerJoin('events', 'events.id', 'deliveries.event_id')
-      .select(deliveryColumns)
-      .orderBy('deliveries.id', 'desc')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
+    query.innerJoin('events', 'events.id', 'deliveries.event_id').select(deliveryColumns).orderBy('deliveries.id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { items, total: Number(count.total) };

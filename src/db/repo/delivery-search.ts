@@ -103,6 +103,9 @@ export function attemptsAfter(db: Kysely<Database>, afterId: number, filter: { t
 }
 
 export async function lastAttemptId(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('attempts').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  const row = await db
+    .selectFrom('attempts')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
   return Number(row?.id ?? 0);
 }

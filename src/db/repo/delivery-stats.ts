@@ -22,10 +22,7 @@ export interface EndpointDeliveryStats {
  * the nearest-rank latency percentiles of `duration_ms` and the newest success and failure.
  */
 export async function endpointDeliveryStats(db: Kysely<Database>, endpointId: string): Promise<EndpointDeliveryStats> {
-  const attemptsOfEndpoint = db
-    .selectFrom('attempts')
-    .innerJoin('deliveries', 'deliveries.id', 'attempts.delivery_id')
-    .where('deliveries.endpoint_id', '=', endpointId);
+  const attemptsOfEndpoint = db.selectFrom('attempts').innerJoin('deliveries', 'deliveries.id', 'attempts.delivery_id').where('deliveries.endpoint_id', '=', endpointId);
 
   const [statusRows, attemptRow] = await Promise.all([
     db

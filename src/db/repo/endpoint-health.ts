@@ -44,13 +44,7 @@ export function outcomeChangesNothing(endpoint: Endpoint, succeeded: boolean, no
  * attempt runs it in the same atomic unit as its attempt row (one commit instead of two); read its
  * rows with `healthChange`.
  */
-export function endpointOutcomeQuery(
-  db: Kysely<Database>,
-  endpointId: string,
-  succeeded: boolean,
-  now: number,
-  settings: HealthSettings,
-): CompiledQuery<OutcomeRow> {
+export function endpointOutcomeQuery(db: Kysely<Database>, endpointId: string, succeeded: boolean, now: number, settings: HealthSettings): CompiledQuery<OutcomeRow> {
   return outcomeUpdate(db, {
     endpointId,
     ok: succeeded ? 1 : 0,
@@ -61,41 +55,33 @@ export function endpointOutcomeQuery(
   });
 }
 
-const outcomeUpdate = prepared(
-  (db, v: { endpointId: string; ok: 0 | 1; now: number; threshold: number; retryAt: number; disableAfterMs: number }) => {
-    const trips = sql`(${v.ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})))`;
-    const opens = sql`(${v.ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})`;
-    const disables = sql`(${v.ok} = 0 AND enabled = 1 AND ${v.now} - coalesce(failing_since, ${v.now}) >= ${v.disableAfterMs})`;
-    return db
-      .updateTable('endpoints')
-      .set({
-        last_triggered_at: v.now,
-        failing_since: sql`CASE WHEN ${v.ok} = 1 THEN NULL ELSE coalesce(failing_since, ${v.now}) END`,
-        consecutive_failures: sql`CASE WHEN ${v.ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
-        circuit_state: sql`CASE WHEN ${v.ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
-        circuit_opened_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${opens} THEN ${v.now} ELSE circuit_opened_at END`,
-        circuit_retry_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${trips} THEN ${v.retryAt} ELSE circuit_retry_at END`,
-        enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
-        disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || strftime('%Y-%m-%dT%H:%M:%fZ', coalesce(failing_since, ${v.now}) / 1000.0, 'unixepoch') ELSE disabled_reason END`,
-        updated_at: sql`CASE WHEN ${disables} THEN ${v.now} ELSE updated_at END`,
-      })
-      .where('id', '=', v.endpointId)
-      .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at']);
-  },
-);
+const outcomeUpdate = prepared((db, v: { endpointId: string; ok: 0 | 1; now: number; threshold: number; retryAt: number; disableAfterMs: number }) => {
+  const trips = sql`(${v.ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})))`;
+  const opens = sql`(${v.ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})`;
+  const disables = sql`(${v.ok} = 0 AND enabled = 1 AND ${v.now} - coalesce(failing_since, ${v.now}) >= ${v.disableAfterMs})`;
+  return db
+    .updateTable('endpoints')
+    .set({
+      last_triggered_at: v.now,
+      failing_since: sql`CASE WHEN ${v.ok} = 1 THEN NULL ELSE coalesce(failing_since, ${v.now}) END`,
+      consecutive_failures: sql`CASE WHEN ${v.ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
+      circuit_state: sql`CASE WHEN ${v.ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
+      circuit_opened_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${opens} THEN ${v.now} ELSE circuit_opened_at END`,
+      circuit_retry_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${trips} THEN ${v.retryAt} ELSE circuit_retry_at END`,
+      enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
+      disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || strftime('%Y-%m-%dT%H:%M:%fZ', coalesce(failing_since, ${v.now}) / 1000.0, 'unixepoch') ELSE disabled_reason END`,
+      updated_at: sql`CASE WHEN ${disables} THEN ${v.now} ELSE updated_at END`,
+    })
+    .where('id', '=', v.endpointId)
+    .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at']);
+});
 
 /**
  * Disables an endpoint at once with `reason` (its receiver answered 410 Gone), in an attempt's
  * atomic unit; the UPDATE returns a row only if this statement disabled it.
  */
 export function disableEndpointQuery(db: Kysely<Database>, endpointId: string, reason: string, now: number): CompiledQuery {
-  return db
-    .updateTable('endpoints')
-    .set({ enabled: 0, disabled_reason: reason, updated_at: now })
-    .where('id', '=', endpointId)
-    .where('enabled', '=', 1)
-    .returning('id')
-    .compile();
+  return db.updateTable('endpoints').set({ enabled: 0, disabled_reason: reason, updated_at: now }).where('id', '=', endpointId).where('enabled', '=', 1).returning('id').compile();
 }
 
 type OutcomeRow = Pick<Endpoint, 'enabled' | 'updated_at' | 'circuit_state' | 'circuit_opened_at'>;

@@ -18,7 +18,15 @@ export async function tenantEndpointSummaries(db: Kysely<Database>, tenantId: st
     db
       .selectFrom('deliveries')
       .select(['endpoint_id', 'id', 'status', 'created_at', 'last_status_code'])
-      .where('id', 'in', db.selectFrom('deliveries').select((eb) => eb.fn.max('id').as('id')).where('endpoint_id', 'in', ids).groupBy('endpoint_id'))
+      .where(
+        'id',
+        'in',
+        db
+          .selectFrom('deliveries')
+          .select((eb) => eb.fn.max('id').as('id'))
+          .where('endpoint_id', 'in', ids)
+          .groupBy('endpoint_id'),
+      )
       .execute(),
     db
       .selectFrom('deliveries')

@@ -17,9 +17,7 @@ export const getEndpoint = (db: Kysely<Database>, id: string): Promise<Endpoint 
 export const getEndpoints = (db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Endpoint>> =>
   rowsById(ids, (run) => db.selectFrom('endpoints').selectAll().where('id', 'in', run).execute());
 
-const enabledOfTenant = prepared((db, v: { tenantId: string }) =>
-  db.selectFrom('endpoints').selectAll().where('tenant_id', '=', v.tenantId).where('enabled', '=', 1),
-);
+const enabledOfTenant = prepared((db, v: { tenantId: string }) => db.selectFrom('endpoints').selectAll().where('tenant_id', '=', v.tenantId).where('enabled', '=', 1));
 
 /** The enabled endpoints of these tenants, every surface (what a published event may fan out to). */
 export async function listEnabledEndpoints(db: Kysely<Database>, tenantIds: readonly string[]): Promise<Endpoint[]> {
@@ -62,10 +60,7 @@ export interface EndpointPage {
   total: number;
 }
 
-export async function listEndpoints(
-  db: Kysely<Database>,
-  filter: EndpointScope & { limit: number; offset: number },
-): Promise<EndpointPage> {
+export async function listEndpoints(db: Kysely<Database>, filter: EndpointScope & { limit: number; offset: number }): Promise<EndpointPage> {
   let query = db.selectFrom('endpoints').where('surface', '=', filter.surface);
   if (filter.tenantIds) query = filter.tenantIds.length ? query.where('tenant_id', 'in', filter.tenantIds) : query.where(nothing);
   if (filter.subscriber !== undefined) query = query.where('subscriber', '=', filter.subscriber);

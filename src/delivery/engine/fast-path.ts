@@ -35,7 +35,13 @@ export class FastPath {
     // Written with our lease: attempt them now (or give them back if we are stopping).
     const leased = fresh.filter(({ delivery }) => delivery.lease_owner === core.owner);
     if (core.stopping) {
-      if (leased.length) releaseLeases(db, core.owner, leased.map(({ delivery }) => delivery.id), now()).catch(() => {});
+      if (leased.length)
+        releaseLeases(
+          db,
+          core.owner,
+          leased.map(({ delivery }) => delivery.id),
+          now(),
+        ).catch(() => {});
       return;
     }
     this.take(leased);

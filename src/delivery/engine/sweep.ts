@@ -158,15 +158,24 @@ export class Sweep {
     // `readAt` is taken first: a failure noted from then on may be missing from the rows read.
     const readAt = now();
     const [events, endpoints] = await Promise.all([
-      getEvents(db, batch.map((delivery) => delivery.event_id)).catch(() => new Map<string, EventRow>()),
-      getEndpoints(db, batch.map((delivery) => delivery.endpoint_id)).catch(() => new Map<string, Endpoint>()),
+      getEvents(
+        db,
+        batch.map((delivery) => delivery.event_id),
+      ).catch(() => new Map<string, EventRow>()),
+      getEndpoints(
+        db,
+        batch.map((delivery) => delivery.endpoint_id),
+      ).catch(() => new Map<string, Endpoint>()),
     ]);
     const rowServes = (endpointId: string) => now() - readAt < BATCH_ENDPOINT_TTL_MS && (this.lastFailure.get(endpointId) ?? -1) < readAt;
     core.backlog.together(() => {
       for (const delivery of batch) {
         const endpoint = endpoints.get(delivery.endpoint_id);
         // Without its endpoint's row (deleted, or the read failed), the endpoint stands for its own tenant.
-        core.enqueue(delivery, endpoint?.tenant_id ?? delivery.endpoint_id, 'sweep', () => ({ event: events.get(delivery.event_id), endpoint: rowServes(delivery.endpoint_id) ? endpoint : undefined }));
+        core.enqueue(delivery, endpoint?.tenant_id ?? delivery.endpoint_id, 'sweep', () => ({
+          event: events.get(delivery.event_id),
+          endpoint: rowServes(delivery.endpoint_id) ? endpoint : undefined,
+        }));
       }
     });
   }

@@ -1,11 +1,4 @@
-import {
-  classifyNetworkError,
-  type OutboundRequest,
-  type OutboundResponse,
-  RESPONSE_BODY_KEEP,
-  RESPONSE_BODY_READ_LIMIT,
-  type Transport,
-} from '../transport.ts';
+import { classifyNetworkError, type OutboundRequest, type OutboundResponse, RESPONSE_BODY_KEEP, RESPONSE_BODY_READ_LIMIT, type Transport } from '../transport.ts';
 
 /**
  * An abort signal that fires after `ms`, and `done()` to cancel it once the request is over.

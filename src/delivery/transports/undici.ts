@@ -5,15 +5,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici/index.js';
 import type { Env } from '../../config.ts';
 import { ipFamily, isBlockedAddress } from '../address-policy.ts';
-import {
-  classifyNetworkError,
-  type OutboundRequest,
-  type OutboundResponse,
-  RESPONSE_BODY_KEEP,
-  RESPONSE_BODY_READ_LIMIT,
-  type Transport,
-  TransportError,
-} from '../transport.ts';
+import { classifyNetworkError, type OutboundRequest, type OutboundResponse, RESPONSE_BODY_KEEP, RESPONSE_BODY_READ_LIMIT, type Transport, TransportError } from '../transport.ts';
 
 /**
  * The transport of Node and Bun: undici with keep-alive connections pooled per origin (on Node
@@ -100,7 +92,15 @@ function dispatchCapped(agent: Agent, url: URL, outbound: OutboundRequest): Prom
       controller?.abort(timeoutError());
     }, outbound.timeoutMs);
     agent.dispatch(
-      { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: outbound.headers, body: outbound.body, headersTimeout: outbound.timeoutMs, bodyTimeout: outbound.timeoutMs },
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: outbound.headers,
+        body: outbound.body,
+        headersTimeout: outbound.timeoutMs,
+        bodyTimeout: outbound.timeoutMs,
+      },
       {
         onRequestStart(started) {
           controller = started;

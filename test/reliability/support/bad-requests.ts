@@ -12,7 +12,16 @@ export interface BadRequest {
 }
 
 const JSON_TYPE = 'application/json';
-const CONTENT_TYPES = [JSON_TYPE, JSON_TYPE, JSON_TYPE, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', null];
+const CONTENT_TYPES = [
+  JSON_TYPE,
+  JSON_TYPE,
+  JSON_TYPE,
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  null,
+];
 const WRONG_METHODS = ['GET', 'POST', 'PUT', 'PATCH'];
 
 /** Strings that break naive code: unicode of every plane, controls, NULs, long runs, path tricks. */
@@ -23,17 +32,21 @@ const nastyString = fc.oneof(
   fc.integer({ min: 1_000, max: 70_000 }).map((length) => 'x'.repeat(length)),
 );
 
-const scalar = fc.oneof(nastyString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.bigInt().map((value) => Number(value)));
+const scalar = fc.oneof(
+  nastyString,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.bigInt().map((value) => Number(value)),
+);
 const anyJson: fc.Arbitrary<unknown> = fc.oneof(scalar, fc.jsonValue({ maxDepth: 4 }), fc.array(scalar, { maxLength: 5 }), fc.dictionary(nastyString, scalar, { maxKeys: 5 }));
 
 /** A valid body with one field dropped, retyped or added, or replaced outright. */
 function mutatedBody(valid: unknown): fc.Arbitrary<string> {
   const base = (typeof valid === 'object' && valid !== null ? valid : {}) as Record<string, unknown>;
   const keys = Object.keys(base);
-  const options: fc.Arbitrary<unknown>[] = [
-    anyJson,
-    fc.tuple(nastyString, anyJson).map(([key, value]) => ({ ...base, [key]: value })),
-  ];
+  const options: fc.Arbitrary<unknown>[] = [anyJson, fc.tuple(nastyString, anyJson).map(([key, value]) => ({ ...base, [key]: value }))];
   if (keys.length) {
     options.push(fc.constantFrom(...keys).map((key) => Object.fromEntries(Object.entries(base).filter(([name]) => name !== key))));
     options.push(fc.tuple(fc.constantFrom(...keys), anyJson).map(([key, value]) => ({ ...base, [key]: value })));

@@ -19,8 +19,7 @@ const payloadOf = (claims: Claims, now = Math.floor(Date.now() / 1000)) => ({
 });
 
 /** An RS256 token signed with `key` (the JWKS key is accepted; any other is not). */
-export const rsToken = (claims: Claims, key: KeyObject, kid: string) =>
-  new SignJWT(payloadOf(claims)).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
+export const rsToken = (claims: Claims, key: KeyObject, kid: string) => new SignJWT(payloadOf(claims)).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
 
 const strangerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 

@@ -3,7 +3,19 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Receiver, startReceiver } from '../../support/receiver.ts';
-import { adminToken, bearer, call, createAs2Partner, createTenant, ENCRYPTION_KEY, type JsonResponse, JWT_SECRET, type RunningServer, startServer, token } from '../../support/server.ts';
+import {
+  adminToken,
+  bearer,
+  call,
+  createAs2Partner,
+  createTenant,
+  ENCRYPTION_KEY,
+  type JsonResponse,
+  JWT_SECRET,
+  type RunningServer,
+  startServer,
+  token,
+} from '../../support/server.ts';
 import { queryStore } from '../../support/store.ts';
 
 /** The objects of one tenant on every surface, and the credentials that reach them. */
@@ -114,7 +126,12 @@ async function buildTenant(world: World, name: string, subscriber: string): Prom
     true,
   );
   expect201(adminHook, 'admin webhook');
-  const generated = await world.request('POST', '/api/v1/admin/webhooks', { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}/admin2`, events: ['invoice.paid'] } }, true);
+  const generated = await world.request(
+    'POST',
+    '/api/v1/admin/webhooks',
+    { headers: admin, body: { tenant_id: tenant.id, url: `${receiver.url}/admin2`, events: ['invoice.paid'] } },
+    true,
+  );
   expect201(generated, 'second admin webhook');
   secrets.add(generated.body.secret);
   const rotated = await world.request('POST', `/api/v1/admin/webhooks/${generated.body.id}/rotate-secret`, { headers: admin }, true);
@@ -150,7 +167,13 @@ async function buildTenant(world: World, name: string, subscriber: string): Prom
 
   const published = await world.request('POST', '/api/v1/events/batch', {
     headers: { authorization: tenant.apiKey },
-    body: { events: [{ type: 'invoice.created', data: { n: 1 } }, { type: 'INVOICE_STATUS_CHANGED', data: { n: 2 } }, { type: 'mensaje.recibido', data: {}, partner_id: partnerId }] },
+    body: {
+      events: [
+        { type: 'invoice.created', data: { n: 1 } },
+        { type: 'INVOICE_STATUS_CHANGED', data: { n: 2 } },
+        { type: 'mensaje.recibido', data: {}, partner_id: partnerId },
+      ],
+    },
   });
   expect201(published, 'events');
   await receiver.waitFor((received) => received.filter((request) => request.headers['x-receiver-key'] === credentials.key).length >= 1, 15_000);
