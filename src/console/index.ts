@@ -94,6 +94,8 @@ export function consoleApp(): Hono<ConsoleEnv> {
     }
     c.set('session', found.session);
     c.set('claims', found.claims);
+    const { claims } = found;
+    c.set('auditActor', { kind: `console_${found.session.kind}`, id: claims.sub ?? '(no sub)', tenantId: claims.tenantId, partnerOrgId: claims.partnerOrgId });
     if (c.req.method === 'POST' && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
       throw new ApiError('forbidden', 'The form’s CSRF token does not match your session. Reload the page and try again.');
     }

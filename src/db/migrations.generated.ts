@@ -16,4 +16,8 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     name: '0004_store_probe.sql',
     sql: '-- hookgate schema, version 4: one row that /ready writes after a store failure, to learn when the store takes writes again.\n\nCREATE TABLE store_probe (\n  id INTEGER PRIMARY KEY CHECK (id = 1),\n  written_at INTEGER NOT NULL\n);\n',
   },
+  {
+    name: '0005_audit_log.sql',
+    sql: "-- hookgate schema, version 5: the audit log, one row per change made through the console or an API (issue 24 item 4).\n-- actor_kind: 'token' (a Bearer JWT's sub), 'api_key' (a tenant key's public id), 'console_token' or 'console_password'.\n-- tenant_id is the target's tenant (null for a platform-wide change); changes is a small JSON of field names and\n-- non-secret new values. Pruned with the delivery history after HOOKGATE_RETENTION_DAYS.\n\nCREATE TABLE audit_log (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  created_at INTEGER NOT NULL,\n  actor_kind TEXT NOT NULL,\n  actor TEXT NOT NULL,\n  actor_tenant_id TEXT,\n  actor_partner_org_id TEXT,\n  action TEXT NOT NULL,\n  target_type TEXT NOT NULL,\n  target_id TEXT NOT NULL,\n  tenant_id TEXT,\n  ip TEXT,\n  request_id TEXT,\n  changes TEXT\n);\n\nCREATE INDEX audit_log_created ON audit_log (created_at);\nCREATE INDEX audit_log_tenant_created ON audit_log (tenant_id, created_at);\n",
+  },
 ];
