@@ -12,6 +12,7 @@ import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
+import { registerAuditPage } from './audit-page.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
 import { NOTICES } from './notices.ts';
 import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
@@ -150,6 +151,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
   });
 
   registerActions(app);
+  registerAuditPage(app);
 
   app.all('*', () => {
     throw new ApiError('not_found', 'There is no such console page.');
