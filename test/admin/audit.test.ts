@@ -197,6 +197,7 @@ describe('audit log (GET /api/v1/admin/audit)', () => {
 
   it('records nothing for reads and refused changes', async () => {
     const before = (await list()).body.total;
+    assert.equal(typeof before, 'number');
     await call(api.server, 'GET', BASE, { headers: alice });
     await call(api.server, 'GET', '/api/v1/tenants', { headers: alice });
     assert.equal((await call(api.server, 'POST', BASE, { headers: alice, body: { tenant_id: api.t.a.id, url: 'not a url', events: ['invoice.created'] } })).status, 422);
