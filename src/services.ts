@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
@@ -28,6 +29,8 @@ export interface Services {
   verifyToken: TokenVerifier;
   log: Logger;
   engine: DeliveryEngine;
+  /** The client's address as the runtime gives it (Node and Bun: the socket's peer; Workers: `cf-connecting-ip`); absent: unknown. */
+  clientAddress?: (c: Context) => string | null;
   // The process state below is made by `createServices` (Workers keep it per isolate); services built by hand (tests) may leave it out.
   /** In-memory counters for /metrics; absent: /metrics counts nothing. */
   metrics?: DeliveryMetrics;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { insertAuditEntry } from '../src/db/repo/audit-log.ts';
 import type { HostStore } from '../src/db/store.ts';
 import type { RunningEngine } from '../src/delivery/engine/index.ts';
 import { publishEvents } from '../src/domain/publish.ts';
@@ -112,7 +113,7 @@ describe('retry schedule over an injected clock', () => {
     assert.ok(failed.length >= 1);
   });
 
-  it('prunes finished history older than the retention period, and keeps the rest', async () => {
+  it('prunes finished history and audit log entries older than the retention period, and keeps the rest', async () => {
     const count = async () =>
       Number(
         (
@@ -123,7 +124,11 @@ describe('retry schedule over an injected clock', () => {
         ).n,
       );
     assert.ok((await count()) > 0);
+    const audited = (action: string) =>
+      insertAuditEntry(store.db, { created_at: now, actor_kind: 'token', actor: 'ops', action, target_type: 'tenant', target_id: tenantId, tenant_id: tenantId });
+    await audited('tenant.old_change');
     now += 31 * DAY;
+    await audited('tenant.recent_change');
     const [recent] = await publishEvents(services, [{ tenantId, type: 'invoice.created', data: {} }], { dispatch: false });
     const report = await sweepAndWait(engine);
     assert.ok(report.pruned > 0);
@@ -131,6 +136,10 @@ describe('retry schedule over an injected clock', () => {
     assert.deepEqual(
       left.map((row) => row.id),
       [recent!.event_id],
+    );
+    assert.deepEqual(
+      (await store.db.selectFrom('audit_log').select('action').execute()).map((row) => row.action),
+      ['tenant.recent_change'],
     );
     assert.equal(
       Number(

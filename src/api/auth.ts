@@ -19,8 +19,10 @@ export function requireApiKey(location: ApiKeyLocation): MiddlewareHandler<AppEn
     const key = presentedApiKey(c, location);
     const tenant = key ? await findTenantByApiKey(c.var.services.db, key, c.var.services.verifiedApiKeys) : null;
     if (!tenant) throw unauthorized(key ? 'Invalid API key' : 'Not authenticated');
-    takeRequest(c, `key:${key!.slice(0, 19)}`);
+    const keyId = key!.slice(0, 19);
+    takeRequest(c, `key:${keyId}`);
     c.set('tenant', tenant);
+    c.set('auditActor', { kind: 'api_key', id: keyId, tenantId: tenant.id, partnerOrgId: tenant.partner_org_id });
     await next();
   };
 }
@@ -47,6 +49,7 @@ export function requireToken(options: { anyScope?: readonly string[] } = {}): Mi
       throw forbidden(`Missing required scope: ${options.anyScope.join(' or ')}`);
     }
     c.set('claims', claims);
+    c.set('auditActor', { kind: 'token', id: claims.sub ?? '(no sub)', tenantId: claims.tenantId, partnerOrgId: claims.partnerOrgId });
     await next();
   };
 }

@@ -1,5 +1,6 @@
 import type { TokenClaims } from '../auth/jwt.ts';
 import type { Tenant } from '../db/schema.ts';
+import type { AuditActor } from '../domain/audit.ts';
 import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 
@@ -13,5 +14,7 @@ export interface AppEnv {
     tenant: Tenant;
     /** Set by Bearer JWT authentication. */
     claims: TokenClaims;
+    /** Set by every authentication: who the audit log names for a change made by this request. */
+    auditActor: AuditActor;
   };
 }

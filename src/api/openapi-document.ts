@@ -17,6 +17,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const MOUNTS: readonly { prefix: string; answers: SharedAnswers }[] = [
   ...SURFACES.map((surface) => ({ prefix: surface.mountPath, answers: surface.documentation.sharedAnswers })),
   { prefix: '/api/v1/tenants', answers: plainAnswers('ErrorDetail') },
+  { prefix: '/api/v1/admin/audit', answers: plainAnswers('ErrorDetail') },
   {
     prefix: '/api/v1/events',
     answers: plainAnswers('ErrorDetail', { tooLarge: 'Request body (`HOOKGATE_MAX_BODY_BYTES`) or an event’s `data` (`HOOKGATE_MAX_EVENT_BYTES`) too large' }),
@@ -72,6 +73,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): Docu
       ...SURFACES.map((surface) => surface.documentation.tag),
       { name: 'Ingestion', description: 'Events in: each is stored with one delivery per matching endpoint' },
       { name: 'Operator', description: 'Tenants, API keys, AS2 partners, health and metrics' },
+      { name: 'Audit', description: 'The audit log: every change made through the console or the APIs' },
     ],
   }) as unknown as Document;
   for (const [path, item] of Object.entries(document.paths)) {

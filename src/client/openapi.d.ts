@@ -499,6 +499,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the Audit Log
+         * @description Changes made through the console and the APIs, newest first. A tenant- or partner-bound token sees only its tenants’ entries; platform-wide entries (no tenant) only a platform token.
+         */
+        get: operations["adminListAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -979,6 +999,37 @@ export interface components {
             name: string;
             /** Format: date-time */
             created_at: string;
+        };
+        AuditEntry: {
+            id: number;
+            /** Format: date-time */
+            created_at: string;
+            actor: {
+                /**
+                 * @description A Bearer JWT, a tenant API key, or a console session of either kind
+                 * @enum {string}
+                 */
+                kind: "token" | "api_key" | "console_token" | "console_password";
+                /** @description The token’s `sub`, the API key’s public id (`hg_<16 hex>`) or the console user; never a credential */
+                id: string;
+                tenant_id: string | null;
+                partner_org_id: string | null;
+            };
+            /** @example webhook.created */
+            action: string;
+            target: {
+                /** @example webhook */
+                type: string;
+                id: string;
+                tenant_id: string | null;
+            };
+            /** @description The client address as the runtime gives it */
+            ip: string | null;
+            request_id: string | null;
+            /** @description Fields changed and their new values; secret fields read `"(set)"` */
+            changes: {
+                [key: string]: unknown;
+            } | null;
         };
         EventAccepted: {
             /** @example evt_0123456789abcdef01234567 */
@@ -3913,6 +3964,89 @@ export interface operations {
             };
             /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
             503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    adminListAuditLog: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+                tenant_id?: string | null;
+                actor?: string;
+                action?: string;
+                /** @description Entries at or after this time */
+                since?: string;
+                /** @description Entries before this time */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        total: number;
+                        page: number;
+                        per_page: number;
+                        pages: number;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The token lacks the webhooks:admin scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Unknown id, or outside the token’s tenants */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;

@@ -1,6 +1,9 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import { noteChange } from '../api/audit.ts';
+import type { AppEnv } from '../api/context.ts';
 import { getEndpointDelivery } from '../db/repo/delivery-history.ts';
 import { rotateAdminSecret, updateAdminWebhook } from '../domain/admin-webhooks.ts';
+import { type AuditChange, endpointTarget } from '../domain/audit.ts';
 import { sendTestEvent } from '../domain/test-event.ts';
 import { ApiError } from '../errors.ts';
 import { surfaceNamed } from '../surfaces/index.ts';
@@ -9,6 +12,9 @@ import { page } from './layout.ts';
 import type { NoticeKey } from './notices.ts';
 import { ROTATE_CONFIRMATION, rotateConfirmView, rotatedView } from './pages.ts';
 import type { ConsoleEnv } from './session.ts';
+
+/** The console's context carries the API's variables (and its session): its changes are audited the same way. */
+const audit = (c: Context<ConsoleEnv>, change: AuditChange) => noteChange(c as unknown as Context<AppEnv>, change);
 
 /**
  * The console's actions, each the same domain call the admin API makes. Each answers with a
@@ -25,6 +31,7 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
       throw new ApiError('not_found', 'Delivery not found');
     }
     const outcome = await c.var.services.engine.attemptNow(deliveryId, 'manual');
+    if (outcome) await audit(c, { action: 'delivery.retried', target: { type: 'delivery', id: deliveryId, tenantId: endpoint.tenant_id }, changes: { webhook_id: endpoint.id } });
     const notice: NoticeKey = outcome === null ? 'retry-busy' : outcome.succeeded ? 'retry-succeeded' : 'retry-failed';
     c.var.services.log({
       msg: 'console action',
@@ -41,6 +48,7 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
   app.post('/endpoints/:endpointId/test', async (c) => {
     const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
     const { outcome } = await sendTestEvent(c.var.services, endpoint);
+    await audit(c, { action: 'webhook.tested', target: endpointTarget(endpoint), changes: { delivery_id: outcome?.delivery_id ?? null } });
     c.var.services.log({ msg: 'console action', action: 'test', request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
     const base = `/console/endpoints/${endpoint.id}`;
     if (!outcome) return c.redirect(to(base, 'retry-busy'), 303);
@@ -51,6 +59,7 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
     app.post(`/endpoints/:endpointId/${action}`, async (c) => {
       const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
       await updateAdminWebhook(c.var.services, endpoint, { isActive: action === 'enable' });
+      await audit(c, { action: action === 'enable' ? 'webhook.enabled' : 'webhook.disabled', target: endpointTarget(endpoint), changes: { is_active: action === 'enable' } });
       c.var.services.log({ msg: 'console action', action, request_id: c.var.requestId, tenant_id: endpoint.tenant_id, endpoint_id: endpoint.id, by: c.var.claims.sub });
       return c.redirect(to(`/console/endpoints/${endpoint.id}`, action === 'enable' ? 'enabled' : 'disabled'), 303);
     });
@@ -68,6 +77,7 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
     const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
     if ((await c.req.parseBody()).confirm !== ROTATE_CONFIRMATION) return c.redirect(`/console/endpoints/${endpoint.id}/rotate-secret`, 303);
     const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, surfaceNamed(endpoint.surface).newSecret());
+    await audit(c, { action: 'webhook.secret_rotated', target: endpointTarget(endpoint), changes: { secret: true } });
     c.var.services.log({
       msg: 'console action',
       action: 'rotate-secret',

@@ -12,6 +12,7 @@ import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
+import { registerAuditPage } from './audit-page.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
 import { NOTICES } from './notices.ts';
 import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
@@ -94,6 +95,8 @@ export function consoleApp(): Hono<ConsoleEnv> {
     }
     c.set('session', found.session);
     c.set('claims', found.claims);
+    const { claims } = found;
+    c.set('auditActor', { kind: `console_${found.session.kind}`, id: claims.sub ?? '(no sub)', tenantId: claims.tenantId, partnerOrgId: claims.partnerOrgId });
     if (c.req.method === 'POST' && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
       throw new ApiError('forbidden', 'The form’s CSRF token does not match your session. Reload the page and try again.');
     }
@@ -148,6 +151,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
   });
 
   registerActions(app);
+  registerAuditPage(app);
 
   app.all('*', () => {
     throw new ApiError('not_found', 'There is no such console page.');

@@ -72,6 +72,7 @@ export function page(options: PageOptions): Html {
 <body>
 <header>
   <a href="/console">hookgate console</a>
+  ${options.signedInAs ? html`<a href="/console/audit">Audit log</a>` : ''}
   ${options.signedInAs ? html`<span class="muted">${options.signedInAs}</span>` : ''}
   ${options.csrf ? html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>` : ''}
 </header>
@@ -93,5 +94,12 @@ export const badge = (status: string) => html`<span class="badge ${status}">${st
 
 export const notice = (text: string | undefined, kind: 'ok' | 'error' = 'ok'): Html =>
   text ? html`<div class="notice${kind === 'error' ? ' error' : ''}" role="status">${text}</div>` : html``;
+
+/** Newer / older links around "Page n of m · total noun"; `link(n)` is the address of page n. */
+export const pager = (current: number, pages: number, total: Html | string, link: (page: number) => string): Html => html`<div class="pager">
+  ${current > 1 ? html`<a href="${link(current - 1)}" rel="prev">← Newer</a>` : ''}
+  <span class="muted">Page ${current} of ${pages} · ${total}</span>
+  ${current < pages ? html`<a href="${link(current + 1)}" rel="next">Older →</a>` : ''}
+</div>`;
 
 export const empty = (text: Html | string) => html`<div class="empty">${text}</div>`;

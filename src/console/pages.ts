@@ -3,7 +3,7 @@ import type { DeliveryView } from '../db/repo/delivery-history.ts';
 import type { EndpointSummary } from '../db/repo/endpoint-summaries.ts';
 import type { Attempt, DeliveryStatus, Endpoint, Tenant } from '../db/schema.ts';
 import { surfaceNamed } from '../surfaces/index.ts';
-import { actionForm, badge, empty, type Html, notice, when } from './layout.ts';
+import { actionForm, badge, empty, type Html, notice, pager, when } from './layout.ts';
 
 /** The console's views: plain functions from data to HTML, escaped by `hono/html`. */
 
@@ -140,11 +140,7 @@ ${
   </tr>`,
   )}</tbody>
 </table>
-<div class="pager">
-  ${data.page > 1 ? html`<a href="${link(data.status, data.page - 1)}" rel="prev">← Newer</a>` : ''}
-  <span class="muted">Page ${data.page} of ${pages} · ${data.total} deliveries</span>
-  ${data.page < pages ? html`<a href="${link(data.status, data.page + 1)}" rel="next">Older →</a>` : ''}
-</div>`
+${pager(data.page, pages, `${data.total} deliveries`, (n) => link(data.status, n))}`
 }`;
 }
 

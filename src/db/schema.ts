@@ -12,6 +12,7 @@ export interface Database {
   attempts: AttemptTable;
   recovery_jobs: RecoveryJobTable;
   store_probe: StoreProbeTable;
+  audit_log: AuditLogTable;
   d1_migrations: MigrationTable;
 }
 
@@ -150,6 +151,28 @@ export interface StoreProbeTable {
   written_at: number;
 }
 
+/** One change made through the console or an API (migrations/0005_audit_log.sql). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  created_at: number;
+  actor_kind: AuditActorKind;
+  /** A token's `sub`, a tenant API key's public id (`hg_<16 hex>`) or the console user: never a secret. */
+  actor: string;
+  actor_tenant_id: string | null;
+  actor_partner_org_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  /** The target's tenant; null for a platform-wide change. */
+  tenant_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  /** JSON object of the fields changed and their non-secret new values. */
+  changes: string | null;
+}
+
+export type AuditActorKind = 'token' | 'api_key' | 'console_token' | 'console_password';
+
 export interface MigrationTable {
   id: Generated<number>;
   name: string;
@@ -165,3 +188,4 @@ export type EventRow = Selectable<EventTable>;
 export type Delivery = Selectable<DeliveryTable>;
 export type Attempt = Selectable<AttemptTable>;
 export type RecoveryJob = Selectable<RecoveryJobTable>;
+export type AuditEntry = Selectable<AuditLogTable>;

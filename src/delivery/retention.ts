@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
+import { pruneAuditLog } from '../db/repo/audit-log.ts';
 import type { Database } from '../db/schema.ts';
 
 const CHUNK = 5000;
 
 /**
  * Prunes history older than `cutoff`: attempts, then events whose deliveries are all finished
- * (their deliveries go with them by cascade). Pending work is never pruned. Deletes run in chunks
+ * (their deliveries go with them by cascade), and audit log entries. Pending work is never pruned. Deletes run in chunks
  * so a large backlog never holds the write lock for long.
  */
 export async function pruneHistory(db: Kysely<Database>, cutoff: number): Promise<number> {
@@ -28,7 +29,8 @@ export async function pruneHistory(db: Kysely<Database>, cutoff: number): Promis
           .limit(CHUNK),
       )
       .executeTakeFirst();
-    const count = Number(attempts.numDeletedRows) + Number(events.numDeletedRows);
+    const audit = await pruneAuditLog(db, cutoff, CHUNK);
+    const count = Number(attempts.numDeletedRows) + Number(events.numDeletedRows) + audit;
     removed += count;
     if (count === 0) return removed;
   }

@@ -1,9 +1,16 @@
+import type { Context } from 'hono';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
 import { exitOnStartFailure, hostSetUp, serveHost } from './host.ts';
 import { nodeEnvironment } from './node-env.ts';
 
 /** Reads the environment, opens and migrates the SQLite store (bun:sqlite), and builds the services. */
-export const setUpBun = hostSetUp(openBunSqlite);
+export const setUpBun = hostSetUp(openBunSqlite, bunClientAddress);
+
+/** Bun.serve hands its server to fetch as the second argument, which Hono keeps as `c.env`. */
+function bunClientAddress(c: Context): string | null {
+  const server = c.env as { requestIP?: (request: Request) => { address: string } | null } | undefined;
+  return server?.requestIP?.(c.req.raw)?.address ?? null;
+}
 
 /**
  * Bun entry point (and the compiled single binary): environment → bun:sqlite → migrations → app →

@@ -37,6 +37,8 @@ export interface ServiceParts {
   mac?: Mac;
   /** Keeps detached work (the fast path) alive on runtimes that would otherwise drop it (Workers' waitUntil). */
   background?: (task: Promise<unknown>) => void;
+  /** The runtime's way to read the client's address (see `Services.clientAddress`). */
+  clientAddress?: Services['clientAddress'];
   /** State kept from an earlier call (Workers: per isolate); fresh when absent. */
   state?: ProcessState;
 }
@@ -78,6 +80,17 @@ export async function createServices(env: Env, store: Store, parts: ServiceParts
     background: parts.background,
     metrics: state.metrics,
   });
-  const services: Services = { db: store.db, atomic, clock: systemClock, config, cipher, verifyToken: createTokenVerifier(config.jwt, now), log, engine, ...state };
+  const services: Services = {
+    db: store.db,
+    atomic,
+    clock: systemClock,
+    config,
+    cipher,
+    verifyToken: createTokenVerifier(config.jwt, now),
+    log,
+    engine,
+    clientAddress: parts.clientAddress,
+    ...state,
+  };
   return { services, engine };
 }

@@ -28,8 +28,8 @@ export interface SetUpOptions {
 
 export type SetUpHost = (source?: Record<string, string | undefined>, options?: SetUpOptions) => Promise<HostRuntime>;
 
-/** A host: how it opens its SQLite file. */
-export function hostSetUp(openStore: (path: string) => HostStore): SetUpHost {
+/** A host: how it opens its SQLite file, and how it reads a request's client address. */
+export function hostSetUp(openStore: (path: string) => HostStore, clientAddress: Services['clientAddress']): SetUpHost {
   return async (source = nodeEnvironment(), options = { createStore: true }) => {
     const parsed = parseEnv(source);
     const log = createLogger(parsed.LOG_LEVEL, (text) => process.stderr.write(`${text}\n`));
@@ -39,7 +39,7 @@ export function hostSetUp(openStore: (path: string) => HostStore): SetUpHost {
     const store = openStore(path);
     await migrateStore(store, log);
     const transport = undiciTransportFor(env);
-    const { services, engine } = await createServices(env, store, { transport, mac: createNodeMac(), log });
+    const { services, engine } = await createServices(env, store, { transport, mac: createNodeMac(), log, clientAddress });
     return { env, services, store, engine };
   };
 }

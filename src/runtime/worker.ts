@@ -41,7 +41,13 @@ async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
   }
   // `??=` is one synchronous step: requests arriving together in a fresh isolate share one state.
   isolate ??= createProcessState(toConfig(env));
-  return createServices(env, store, { transport: createFetchTransport(), log, state: isolate, background: (task) => ctx.waitUntil(task) });
+  return createServices(env, store, {
+    transport: createFetchTransport(),
+    log,
+    state: isolate,
+    background: (task) => ctx.waitUntil(task),
+    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
+  });
 }
 
 function readEnv(bindings: WorkerBindings): Env {

@@ -116,6 +116,18 @@ export function contractSuite(start: () => Promise<Target>): void {
       assert.ok(!shown.text.includes('as2-shared-secret'));
     });
 
+    it('audit log: records the changes above, with the actor and the client address the runtime gives, and no secret', async () => {
+      const audit = await call(target, 'GET', '/api/v1/admin/audit?per_page=100', { headers: admin });
+      assert.equal(audit.status, 200, audit.text);
+      const actions = audit.body.items.map((entry: { action: string }) => entry.action);
+      for (const action of ['tenant.created', 'as2_partner.created', 'webhook.created', 'webhook.configured']) assert.ok(actions.includes(action), action);
+      const configured = audit.body.items.find((entry: { action: string }) => entry.action === 'webhook.configured');
+      assert.equal(configured.actor.id, tenant.apiKey.slice(0, 19));
+      // Node and Bun read the socket's peer; workerd gives `cf-connecting-ip` (wrangler dev sets it to the caller).
+      assert.match(configured.ip, /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+      for (const secret of [tenant.apiKey, sponsorSecret, adminWebhook.secret, 'as2-shared-secret']) assert.ok(!audit.text.includes(secret));
+    });
+
     it('ingests an event with 202 and delivers it at once, signed, to every matching surface', async () => {
       const key = { authorization: tenant.apiKey };
       assert.equal((await call(target, 'POST', '/api/v1/events', { headers: key, body: { type: 'invoice.exploded', data: {} } })).status, 422);

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { getEndpointDelivery, listEndpointDeliveries } from '../../db/repo/delivery-history.ts';
 import { pageCount, toAttemptJson, toDeliveryJson } from '../../domain/admin-views.ts';
 import { conflict, notFound } from '../../errors.ts';
+import { noteChange } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { ErrorDetail, errorResponses } from '../fastapi-schemas.ts';
 import { webhookInReach } from './reach.ts';
@@ -130,6 +131,7 @@ export function registerDeliveries(app: OpenAPIHono<AppEnv>): void {
     if (!(await getEndpointDelivery(c.var.services.db, endpoint.id, delivery_id))) throw notFound('Delivery not found');
     const attempt = await c.var.services.engine.attemptNow(delivery_id, 'manual');
     if (!attempt) throw conflict('Delivery is already in flight');
+    await noteChange(c, { action: 'delivery.retried', target: { type: 'delivery', id: delivery_id, tenantId: endpoint.tenant_id }, changes: { webhook_id: endpoint.id } });
     return c.json({ delivery_id, retried: true as const, attempt }, 200);
   });
 }

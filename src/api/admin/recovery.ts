@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { countRecoverable, findRecovery, startRecovery, toRecoveryJson } from '../../domain/recovery.ts';
 import { notFound } from '../../errors.ts';
+import { noteChange } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
 import { webhookInReach } from './reach.ts';
@@ -74,6 +75,11 @@ export function registerRecovery(app: OpenAPIHono<AppEnv>): void {
     const range = { since: Date.parse(body.since), until: body.until ? Date.parse(body.until) : null, status: body.status };
     if (body.dry_run) return c.json({ dry_run: true as const, count: await countRecoverable(c.var.services.db, endpoint.id, range) }, 200);
     const job = await startRecovery(c.var.services.db, endpoint, range, c.var.services.clock.now());
+    await noteChange(c, {
+      action: 'recovery.started',
+      target: { type: 'recovery', id: job.id, tenantId: endpoint.tenant_id },
+      changes: { webhook_id: endpoint.id, since: body.since, until: body.until, status: body.status },
+    });
     return c.json(toRecoveryJson(job), 202);
   });
 

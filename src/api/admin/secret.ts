@@ -1,7 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { rotateAdminSecret } from '../../domain/admin-webhooks.ts';
+import { endpointTarget } from '../../domain/audit.ts';
 import { toIso } from '../../domain/endpoint-fields.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
+import { noteChange } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
 import { webhookInReach } from './reach.ts';
@@ -25,6 +27,7 @@ export function registerSecretRotation(app: OpenAPIHono<AppEnv>, surface: Surfac
   app.openapi(rotateSecret, async (c) => {
     const endpoint = await webhookInReach(c, c.req.valid('param').webhook_id);
     const { endpoint: rotated, secret } = await rotateAdminSecret(c.var.services, endpoint, surface.newSecret());
+    await noteChange(c, { action: 'webhook.secret_rotated', target: endpointTarget(endpoint), changes: { secret: true } });
     return c.json({ id: rotated.id, secret, previous_secret_expires_at: toIso(rotated.previous_secret_expires_at) }, 200);
   });
 }

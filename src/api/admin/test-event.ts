@@ -1,6 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { toTestResultJson } from '../../domain/admin-views.ts';
+import { endpointTarget } from '../../domain/audit.ts';
 import { sendTestEvent } from '../../domain/test-event.ts';
+import { noteChange } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
 import { webhookInReach } from './reach.ts';
@@ -36,6 +38,8 @@ const testWebhook = createRoute({
 export function registerTestEvent(app: OpenAPIHono<AppEnv>): void {
   app.openapi(testWebhook, async (c) => {
     const endpoint = await webhookInReach(c, c.req.valid('param').webhook_id);
-    return c.json(toTestResultJson(await sendTestEvent(c.var.services, endpoint)), 200);
+    const result = await sendTestEvent(c.var.services, endpoint);
+    await noteChange(c, { action: 'webhook.tested', target: endpointTarget(endpoint), changes: { delivery_id: result.outcome?.delivery_id ?? null } });
+    return c.json(toTestResultJson(result), 200);
   });
 }

@@ -5,9 +5,11 @@ import { getTenant } from '../../db/repo/tenants.ts';
 import type { Endpoint, Tenant } from '../../db/schema.ts';
 import { pageCount } from '../../domain/admin-views.ts';
 import { canonicalAdminEvents, createAdminWebhook, partnerOrgsOf, supportedEvents, toWebhookJson, updateAdminWebhook } from '../../domain/admin-webhooks.ts';
+import { endpointTarget } from '../../domain/audit.ts';
 import { assertTargetUrl } from '../../domain/endpoint-fields.ts';
 import { notFound } from '../../errors.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
+import { noteChange } from '../audit.ts';
 import { adminReach, narrowReach } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
@@ -185,12 +187,14 @@ export function registerWebhooks(app: OpenAPIHono<AppEnv>, surface: SurfaceRouti
       ordering: body.ordering,
       rateLimit: body.rate_limit,
     });
+    await noteChange(c, { action: 'webhook.updated', target: endpointTarget(endpoint), changes: body });
     return c.json(await render(c, updated), 200);
   });
 
   app.openapi(deleteWebhook, async (c) => {
     const endpoint = await webhookInReach(c, c.req.valid('param').webhook_id);
     await deleteEndpoint(c.var.services.db, endpoint.id);
+    await noteChange(c, { action: 'webhook.deleted', target: endpointTarget(endpoint) });
     return c.body(null, 204);
   });
 }
@@ -233,6 +237,7 @@ async function create(c: Context<AppEnv>, body: z.infer<typeof WebhookCreate>, s
     ordering: body.ordering,
     rateLimit: body.rate_limit ?? null,
   });
+  await noteChange(c, { action: 'webhook.created', target: endpointTarget(endpoint), changes: body });
   return c.json({ ...toWebhookJson(endpoint, tenant.partner_org_id), secret }, 201);
 }
 

@@ -1,7 +1,9 @@
 import { listEndpointDeliveries } from '../../db/repo/delivery-history.ts';
 import { assertEnabled, configureAs2Webhook, configuredWebhook, spanishOf, testEventOf, testFailureMessage, toAs2LogEntry, toAs2WebhookView } from '../../domain/as2-webhooks.ts';
+import { endpointTarget } from '../../domain/audit.ts';
 import { sendTestEvent } from '../../domain/test-event.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
+import { noteChange } from '../audit.ts';
 import { createSurface } from '../surface.ts';
 import { AS2_PATHS, configureWebhook, getWebhook, listLogs, testWebhook } from './routes.ts';
 
@@ -31,7 +33,9 @@ export function as2Api(surface: SurfaceRouting) {
   app.use(...surface.authentication);
 
   app.openapi(configureWebhook, async (c) => {
-    await configureAs2Webhook(c.var.services, c.var.tenant.id, c.req.valid('json'));
+    const body = c.req.valid('json');
+    const endpoint = await configureAs2Webhook(c.var.services, c.var.tenant.id, body);
+    await noteChange(c, { action: 'webhook.configured', target: endpointTarget(endpoint), changes: { surface: 'as2', ...body } });
     return c.json({ status: 'success' as const, msg: 'Webhook configured' }, 200);
   });
 
@@ -45,6 +49,7 @@ export function as2Api(surface: SurfaceRouting) {
     assertEnabled(endpoint);
     const requested = testEventOf(endpoint);
     const { event_type, outcome } = await sendTestEvent(c.var.services, endpoint, requested);
+    await noteChange(c, { action: 'webhook.tested', target: endpointTarget(endpoint), changes: { delivery_id: outcome?.delivery_id ?? null } });
     const result = {
       http_code: outcome?.status_code ?? null,
       requested_event_name: spanishOf(requested),

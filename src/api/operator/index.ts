@@ -6,6 +6,7 @@ import type { As2Partner, Tenant } from '../../db/schema.ts';
 import { toIso } from '../../domain/endpoint-fields.ts';
 import { createTenantWithKey } from '../../domain/tenants.ts';
 import { forbidden, notFound } from '../../errors.ts';
+import { noteChange } from '../audit.ts';
 import { ADMIN_SCOPE, adminReach, requireToken } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { fastApiErrors } from '../error-formats.ts';
@@ -29,6 +30,11 @@ export function operatorApi() {
       partnerOrgId: body.partner_org_id ?? claims.partnerOrgId ?? null,
       now: c.var.services.clock.now(),
     });
+    await noteChange(c, {
+      action: 'tenant.created',
+      target: tenantTarget(tenant.id),
+      changes: { name: tenant.name, partner_org_id: tenant.partner_org_id, key_id: `hg_${key.id}` },
+    });
     return c.json({ ...toTenantResponse(tenant), api_key: key.key }, 201);
   });
 
@@ -45,6 +51,7 @@ export function operatorApi() {
       label: c.req.valid('json').label ?? null,
       now: c.var.services.clock.now(),
     });
+    await noteChange(c, { action: 'api_key.issued', target: { type: 'api_key', id: `hg_${key.id}`, tenantId: tenant.id }, changes: { label: c.req.valid('json').label ?? null } });
     return c.json({ key_id: key.id, label: c.req.valid('json').label ?? null, created_at: toIso(key.created_at)!, revoked_at: null, api_key: key.key }, 201);
   });
 
@@ -60,12 +67,14 @@ export function operatorApi() {
     const tenant = await tenantInReach(c, tenant_id);
     const revoked = await revokeApiKey(c.var.services.db, { tenantId: tenant.id, keyId: key_id, now: c.var.services.clock.now() });
     if (!revoked) throw notFound('API key not found');
+    await noteChange(c, { action: 'api_key.revoked', target: { type: 'api_key', id: `hg_${key_id}`, tenantId: tenant.id } });
     return c.body(null, 204);
   });
 
   app.openapi(routes.createAs2PartnerRoute, async (c) => {
     const tenant = await tenantInReach(c, c.req.valid('param').tenant_id);
     const partner = await createAs2Partner(c.var.services.db, { tenantId: tenant.id, name: c.req.valid('json').name, now: c.var.services.clock.now() });
+    await noteChange(c, { action: 'as2_partner.created', target: { type: 'as2_partner', id: partner.id, tenantId: tenant.id }, changes: { name: partner.name } });
     return c.json(toPartnerResponse(partner), 201);
   });
 
@@ -76,6 +85,8 @@ export function operatorApi() {
 
   return app;
 }
+
+const tenantTarget = (id: string) => ({ type: 'tenant', id, tenantId: id });
 
 async function tenantInReach(c: Context<AppEnv>, tenantId: string): Promise<Tenant> {
   const reach = await adminReach(c);

@@ -2,12 +2,14 @@ import { eventTypesFor, resolveForSurface } from '../../catalogue.ts';
 import { deleteEndpoint, findSponsorEndpoint, insertEndpoint } from '../../db/repo/endpoints.ts';
 import type { Endpoint } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
+import { endpointTarget } from '../../domain/audit.ts';
 import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
 import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
 import { conflict, invalid, notFound } from '../../errors.ts';
 import { signingSecretOf } from '../../lib/cipher.ts';
 import { prefixedId } from '../../lib/random.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
+import { noteChange } from '../audit.ts';
 import { createSurface } from '../surface.ts';
 import { createWebhook, deleteWebhook, getWebhook, listEventTypes } from './routes.ts';
 
@@ -62,6 +64,7 @@ export function sponsorApi(surface: SurfaceRouting) {
       if (isUniqueViolation(error)) throw conflict('A webhook already exists for this sponsor');
       throw error;
     });
+    await noteChange(c, { action: 'webhook.created', target: endpointTarget(endpoint), changes: { surface: 'sponsor', url: body.url, events: body.events } });
     return c.json(
       {
         webhook_id: endpoint.id,
@@ -79,6 +82,7 @@ export function sponsorApi(surface: SurfaceRouting) {
     const endpoint = await findSponsorEndpoint(c.var.services.db, c.var.tenant.id);
     if (!endpoint) throw notFound('No webhook configured for this sponsor');
     await deleteEndpoint(c.var.services.db, endpoint.id);
+    await noteChange(c, { action: 'webhook.deleted', target: endpointTarget(endpoint) });
     return c.body(null, 204);
   });
 

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getTenant } from '../../db/repo/tenants.ts';
+import { endpointTarget } from '../../domain/audit.ts';
 import {
   createSubscription as create,
   findSubscription,
@@ -11,6 +12,7 @@ import {
 } from '../../domain/subscriptions.ts';
 import { notFound, unauthorized } from '../../errors.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
+import { noteChange } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { createSurface } from '../surface.ts';
 import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './routes.ts';
@@ -43,18 +45,27 @@ export function subscriptionApi(surface: SurfaceRouting) {
     return c.json(await toSubscriptionView(c.var.services, endpoint), 200);
   });
 
-  app.openapi(createSubscription, async (c) => c.json(await create(c.var.services, subscriberOf(c), c.req.valid('json'), surface.newSecret()), 201));
+  app.openapi(createSubscription, async (c) => {
+    const body = c.req.valid('json');
+    const created = await create(c.var.services, subscriberOf(c), body, surface.newSecret());
+    await noteChange(c, { action: 'webhook.created', target: endpointTarget({ id: created.id, tenant_id: c.var.tenant.id }), changes: { surface: 'subscriptions', ...body } });
+    return c.json(created, 201);
+  });
 
   app.openapi(updateSubscription, async (c) => {
     const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);
     if (!endpoint) throw notFound(NOT_FOUND);
-    return c.json(await replaceSubscription(c.var.services, endpoint, c.req.valid('json')), 200);
+    const body = c.req.valid('json');
+    const replaced = await replaceSubscription(c.var.services, endpoint, body);
+    await noteChange(c, { action: 'webhook.updated', target: endpointTarget(endpoint), changes: body });
+    return c.json(replaced, 200);
   });
 
   app.openapi(deleteSubscription, async (c) => {
     const endpoint = await findSubscription(c.var.services, subscriberOf(c), c.req.valid('param').id);
     if (!endpoint) throw notFound(NOT_FOUND);
     await removeSubscription(c.var.services, endpoint);
+    await noteChange(c, { action: 'webhook.deleted', target: endpointTarget(endpoint) });
     return c.body(null, 204);
   });
 
