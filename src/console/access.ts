@@ -12,7 +12,7 @@ import type { ConsoleEnv } from './session.ts';
  * sees its tenant, a partner-bound one its organisation's tenants, a platform admin every tenant.
  * Anything outside answers like an unknown id.
  */
-const reachOf = (c: Context<ConsoleEnv>) => adminReach(c as unknown as Context<AppEnv>);
+export const reachOf = (c: Context<ConsoleEnv>) => adminReach(c as unknown as Context<AppEnv>);
 
 export async function tenantsInReach(c: Context<ConsoleEnv>): Promise<Tenant[]> {
   const reach = await reachOf(c);
