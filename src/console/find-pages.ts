@@ -47,14 +47,13 @@ ${results === undefined ? '' : results.items.length === 0 ? empty('No delivery m
 }
 
 const resultsTable = (results: { items: DeliveryRow[]; total: number }) => html`<table class="results">
-  <thead><tr><th>Delivery</th><th>Event</th><th>Status</th><th>Surface</th><th>Endpoint</th><th>Tenant</th><th>Attempts</th><th>Last response</th><th>Created</th></tr></thead>
+  <thead><tr><th>Delivery</th><th>Event</th><th>Status</th><th>Endpoint</th><th>Tenant</th><th>Attempts</th><th>Last response</th><th>Created</th></tr></thead>
   <tbody>${results.items.map(
     (row) => html`<tr>
     <td>${deliveryLink(row.endpoint_id, row.id)}</td>
     <td><a href="/console/events/${row.event_id}"><code>${row.event_id}</code></a> <span class="muted">${row.event_type}</span></td>
     <td>${badge(row.status)}</td>
-    <td>${surfaceNamed(row.surface).label}</td>
-    <td>${endpointLink(row.endpoint_id)}</td>
+    <td>${endpointLink(row.endpoint_id)} <span class="muted">${surfaceNamed(row.surface).label}</span></td>
     <td>${tenantLink(row.tenant_id)}</td>
     <td>${row.attempt_count}</td>
     <td>${row.last_status_code ?? ''} <span class="muted">${row.last_error ?? ''}</span></td>

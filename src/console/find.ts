@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { MAX_REACH } from '../db/limits.ts';
 import { searchDeliveries } from '../db/repo/delivery-search.ts';
 import { failingNow } from '../db/repo/event-lookup.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
@@ -21,6 +22,15 @@ function timeOf(value: string | undefined, field: string): number | undefined {
   return ms;
 }
 
+/** The session's reach, narrowed to `tenant` when one is chosen; one too large to bind in a query is a 400 asking for a tenant. */
+async function boundReach(c: Context<ConsoleEnv>, tenant: string | undefined): Promise<readonly string[] | undefined> {
+  const reach = await reachOf(c);
+  const narrowed = reach && tenant ? reach.filter((id) => id === tenant) : reach;
+  if (narrowed && narrowed.length > MAX_REACH)
+    throw new ApiError('validation', `You reach ${narrowed.length} tenants, more than one query can search (${MAX_REACH}): choose a tenant.`);
+  return narrowed;
+}
+
 /** Search, one event's page ("who received event X") and the cross-tenant "failing now" view. */
 export function registerFind(app: Hono<ConsoleEnv>, render: (c: Context<ConsoleEnv>, title: string, body: Html) => Response | Promise<Response>): void {
   app.get('/search', async (c) => {
@@ -39,9 +49,8 @@ export function registerFind(app: Hono<ConsoleEnv>, render: (c: Context<ConsoleE
     if (!asked) return render(c, 'Search', searchView({ query, tenants, results: undefined }));
     const deliveryId = query.delivery_id === undefined ? undefined : Number(query.delivery_id.replace(/^#/, ''));
     if (deliveryId !== undefined && !Number.isSafeInteger(deliveryId)) throw new ApiError('validation', 'The delivery id is a number, e.g. 42');
-    const reach = await reachOf(c);
     const results = await searchDeliveries(c.var.services.db, {
-      tenantIds: reach,
+      tenantIds: await boundReach(c, query.tenant),
       tenantId: query.tenant,
       eventId: query.event_id,
       deliveryId,
@@ -62,7 +71,7 @@ export function registerFind(app: Hono<ConsoleEnv>, render: (c: Context<ConsoleE
   });
 
   app.get('/failing', async (c) => {
-    const failing = await failingNow(c.var.services.db, { tenantIds: await reachOf(c), limit: FAILING });
+    const failing = await failingNow(c.var.services.db, { tenantIds: await boundReach(c, undefined), limit: FAILING });
     return render(c, 'Failing now', failingView(failing, FAILING));
   });
 }
