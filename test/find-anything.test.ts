@@ -122,6 +122,25 @@ describe('find anything: an event with every endpoint it reached, and what is fa
     assert.match(JSON.parse(unknown.stderr).error, /event evt_nope does not exist/);
   });
 
+  it('hookgate deliveries list finds deliveries by event, a part of the endpoint URL and a time range', async () => {
+    const ids = async (...args: string[]) => {
+      const listed = await run('deliveries', 'list', ...args);
+      assert.equal(listed.code, 0, listed.stderr);
+      return listed.json.items.map((item: any) => [item.event_id, item.endpoint_id]);
+    };
+    assert.deepEqual(
+      (await ids('--event', acmeEvent)).sort(),
+      [
+        [acmeEvent, adminId],
+        [acmeEvent, sponsorId],
+      ].sort(),
+    );
+    assert.deepEqual(await ids('--url', '/gone'), [[acmeEvent, adminId]]);
+    assert.equal((await ids('--since', new Date(Date.now() - 3_600_000).toISOString())).length, 3);
+    assert.deepEqual(await ids('--until', '2020-01-01T00:00:00Z'), []);
+    assert.equal((await run('deliveries', 'list', '--since', 'yesterday')).code, 2);
+  });
+
   it('hookgate endpoints failing lists the disabled endpoint with its reason and the delivery failing right now, across tenants or for one', async () => {
     const failing = await run('endpoints', 'failing');
     assert.equal(failing.code, 0, failing.stderr);
