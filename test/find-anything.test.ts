@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './support/cli.ts';
+import { ConsoleClient } from './support/console-client.ts';
 import { eventually } from './support/eventually.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer, token } from './support/server.ts';
@@ -155,5 +156,20 @@ describe('find anything: an event with every endpoint it reached, and what is fa
     const acmeOnly = await run('endpoints', 'failing', '--tenant', acme.id);
     assert.deepEqual([acmeOnly.json.disabled.length, acmeOnly.json.failing_deliveries.length], [1, 0]);
     assert.equal((await run('endpoints', 'failing', '--limit', 'many')).code, 2);
+  });
+
+  it('the console refuses, with a 400 asking for a tenant, a reach too large to bind in one query (D1: 100 parameters), and searches one tenant of it', async () => {
+    const tenants: { id: string }[] = [];
+    for (let start = 0; start < 81; start += 27) {
+      tenants.push(...(await Promise.all(Array.from({ length: 27 }, (_, index) => createTenant(server, `Big ${start + index}`, 'org-big')))));
+    }
+    const session = new ConsoleClient(server.url);
+    assert.equal((await session.signIn({ token: await adminToken({ partnerOrgId: 'org-big' }) })).status, 303);
+    const failing = await session.get('/console/failing');
+    assert.equal(failing.status, 400);
+    assert.match(failing.html, /You reach 81 tenants, more than one query can search \(80\): choose a tenant/);
+    const searched = await session.get(`/console/search?tenant=${tenants[0]!.id}`);
+    assert.equal(searched.status, 200);
+    assert.match(searched.html, /No delivery matches/);
   });
 });
