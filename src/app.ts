@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { auditApi } from './api/admin/audit.ts';
+import { adminEventsApi } from './api/admin/events.ts';
 import type { AppEnv } from './api/context.ts';
 import { fastApiErrors } from './api/error-formats.ts';
 import { eventsApi } from './api/events/index.ts';
@@ -51,6 +52,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   for (const surface of SURFACES) app.route(surface.mountPath, surface.routes());
   app.route('/api/v1/tenants', operatorApi());
   app.route('/api/v1/admin/audit', auditApi());
+  app.route('/api/v1/admin/events', adminEventsApi());
   app.route('/api/v1/events', eventsApi());
   app.route('/console', consoleApp());
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'hookgate API reference' }));

@@ -18,6 +18,7 @@ const MOUNTS: readonly { prefix: string; answers: SharedAnswers }[] = [
   ...SURFACES.map((surface) => ({ prefix: surface.mountPath, answers: surface.documentation.sharedAnswers })),
   { prefix: '/api/v1/tenants', answers: plainAnswers('ErrorDetail') },
   { prefix: '/api/v1/admin/audit', answers: plainAnswers('ErrorDetail') },
+  { prefix: '/api/v1/admin/events', answers: plainAnswers('ErrorDetail') },
   {
     prefix: '/api/v1/events',
     answers: plainAnswers('ErrorDetail', { tooLarge: 'Request body (`HOOKGATE_MAX_BODY_BYTES`) or an event’s `data` (`HOOKGATE_MAX_EVENT_BYTES`) too large' }),

@@ -14,6 +14,14 @@ import { formatTable } from './table.ts';
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
+/** An ISO 8601 time option (e.g. 2026-01-31T09:30:00Z), as epoch milliseconds. */
+function timeOption(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`${name} must be an ISO 8601 time, e.g. 2026-01-31T09:30:00Z`);
+  return ms;
+}
+
 const deliveryId = (positionals: string[], values: Record<string, unknown>) => positiveInt(positionals[0] ?? values.id, 'the delivery id');
 
 const toListJson = (row: DeliveryRow) => ({
@@ -84,9 +92,20 @@ async function nextAttemptOf(services: Services, scheduled: Delivery, timeoutSec
 
 export const deliveryCommands: Record<string, Command> = {
   'deliveries list': {
-    summary: 'List deliveries, newest first, by tenant and/or endpoint and status',
-    usage: 'hookgate deliveries list [--tenant TENANT_ID] [--endpoint ENDPOINT_ID] [--status pending|succeeded|failed] [--limit N] [--offset N] [--json]',
-    options: { tenant: { type: 'string' }, endpoint: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    summary: 'List deliveries, newest first, by tenant, endpoint, event, endpoint URL, status and creation time',
+    usage:
+      'hookgate deliveries list [--tenant TENANT_ID] [--endpoint ENDPOINT_ID] [--event EVENT_ID] [--url PART] [--status pending|succeeded|failed] [--since ISO] [--until ISO] [--limit N] [--offset N] [--json]',
+    options: {
+      tenant: { type: 'string' },
+      endpoint: { type: 'string' },
+      event: { type: 'string' },
+      url: { type: 'string' },
+      status: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+    },
     run: (values) =>
       withRuntime(async ({ services }) => {
         const status = values.status === undefined ? undefined : STATUSES.find((known) => known === values.status);
@@ -96,6 +115,10 @@ export const deliveryCommands: Record<string, Command> = {
         const { items, total } = await searchDeliveries(services.db, {
           tenantId: values.tenant as string | undefined,
           endpointId: values.endpoint as string | undefined,
+          eventId: values.event as string | undefined,
+          url: values.url as string | undefined,
+          since: timeOption(values.since, '--since'),
+          until: timeOption(values.until, '--until'),
           status,
           limit,
           offset,

@@ -9,6 +9,7 @@ import { createTenantWithKey } from '../domain/tenants.ts';
 import { VERSION } from '../version.ts';
 import { type CliHost, type Command, cliEnvironment, currentHost, ExitWith, required, UsageError, useHost, withRuntime } from './command.ts';
 import { deliveryCommands } from './deliveries.ts';
+import { findCommands } from './find.ts';
 import { tailCommand } from './tail.ts';
 
 /**
@@ -112,6 +113,7 @@ const COMMANDS: Record<string, Command> = {
       }),
   },
   ...deliveryCommands,
+  ...findCommands,
   tail: tailCommand,
 };
 

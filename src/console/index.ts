@@ -13,6 +13,7 @@ import type { Services } from '../services.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
 import { registerAuditPage } from './audit-page.ts';
+import { registerFind } from './find.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
 import { NOTICES } from './notices.ts';
 import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
@@ -152,6 +153,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
 
   registerActions(app);
   registerAuditPage(app);
+  registerFind(app, render);
 
   app.all('*', () => {
     throw new ApiError('not_found', 'There is no such console page.');

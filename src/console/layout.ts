@@ -11,6 +11,10 @@ body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif
 header { display:flex; align-items:center; gap:1rem; padding:.6rem 1.2rem; background:#1d2330; color:#fff; }
 header a { color:#fff; text-decoration:none; font-weight:600; }
 header form { margin-left:auto; }
+header nav a { font-weight:400; margin-right:.8rem; }
+form.search { display:flex; flex-wrap:wrap; gap:.6rem 1rem; align-items:flex-end; }
+form.search label { display:flex; flex-direction:column; font-weight:600; font-size:.85rem; }
+form.search input, form.search select { font:inherit; font-weight:400; padding:.3rem; border:1px solid #b9c0cc; border-radius:6px; }
 main { max-width:1200px; margin:0 auto; padding:1.2rem; }
 h1 { font-size:1.35rem; margin:.2rem 0 1rem; } h2 { font-size:1.1rem; margin:1.5rem 0 .6rem; }
 a { color:var(--link); }
@@ -73,6 +77,7 @@ export function page(options: PageOptions): Html {
 <header>
   <a href="/console">hookgate console</a>
   ${options.signedInAs ? html`<a href="/console/audit">Audit log</a>` : ''}
+  ${options.csrf ? html`<nav><a href="/console/search">Search</a> <a href="/console/failing">Failing now</a></nav>` : ''}
   ${options.signedInAs ? html`<span class="muted">${options.signedInAs}</span>` : ''}
   ${options.csrf ? html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>` : ''}
 </header>

@@ -16,3 +16,12 @@ export async function rowsById<Row extends { id: string }>(ids: readonly string[
   const runs = await Promise.all(chunked([...new Set(ids)], MAX_BOUND_PARAMETERS).map(read));
   return new Map(runs.flat().map((row) => [row.id, row]));
 }
+
+/** The most tenants a reach (a partner organisation) may list in one `IN (…)` beside a query's other parameters. */
+export const MAX_REACH = MAX_BOUND_PARAMETERS - 20;
+
+/** A reach to bind in one statement; a larger one is refused with a message rather than split (a paged query cannot be). */
+export function boundedReach(tenantIds: readonly string[]): readonly string[] {
+  if (tenantIds.length > MAX_REACH) throw new Error(`a reach of ${tenantIds.length} tenants is more than one query can bind (${MAX_REACH}); filter by tenant`);
+  return tenantIds;
+}

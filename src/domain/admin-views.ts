@@ -1,6 +1,6 @@
 import type { DeliveryView } from '../db/repo/delivery-history.ts';
 import type { EndpointDeliveryStats } from '../db/repo/delivery-stats.ts';
-import type { Attempt, Endpoint } from '../db/schema.ts';
+import type { Attempt, Delivery, Endpoint } from '../db/schema.ts';
 import type { AttemptOutcome } from '../delivery/engine.ts';
 import { toIso } from './endpoint-fields.ts';
 
@@ -8,11 +8,8 @@ import { toIso } from './endpoint-fields.ts';
 
 export const pageCount = (total: number, perPage: number): number => Math.ceil(total / perPage);
 
-export const toDeliveryJson = (delivery: DeliveryView) => ({
-  id: delivery.id,
-  webhook_id: delivery.endpoint_id,
-  event_id: delivery.event_id,
-  event_type: delivery.event_type,
+/** Where a delivery stands, as every delivery answer shows it. */
+export const toDeliveryStateJson = (delivery: Delivery) => ({
   status: delivery.status,
   attempt_count: delivery.attempt_count,
   next_attempt_at: toIso(delivery.next_attempt_at),
@@ -21,6 +18,14 @@ export const toDeliveryJson = (delivery: DeliveryView) => ({
   created_at: toIso(delivery.created_at)!,
   updated_at: toIso(delivery.updated_at)!,
   completed_at: toIso(delivery.completed_at),
+});
+
+export const toDeliveryJson = (delivery: DeliveryView) => ({
+  id: delivery.id,
+  webhook_id: delivery.endpoint_id,
+  event_id: delivery.event_id,
+  event_type: delivery.event_type,
+  ...toDeliveryStateJson(delivery),
 });
 
 /** A stored header map (JSON text); anything unreadable shows as null rather than failing the request. */

@@ -254,6 +254,16 @@ export function contractSuite(start: () => Promise<Target>): void {
       assert.equal(published.status, 202, published.text);
       assert.equal(published.body.deliveries, 16);
       await receiver.waitFor(() => receiver.received.filter((request) => request.path.startsWith('/wide/')).length === 16, 30_000);
+      const lookedUp = await eventually(
+        async () => {
+          const event = await call(target, 'GET', `/api/v1/admin/events/${published.body.event_id}`, { headers: admin });
+          return event.body.deliveries?.every((delivery: { attempts: unknown[] }) => delivery.attempts.length === 1) ? event : undefined;
+        },
+        20_000,
+        'every attempt of the event is recorded',
+        100,
+      );
+      assert.equal(lookedUp.body.deliveries.length, 16, 'the event lookup answers every endpoint it fanned out to');
 
       const events = Array.from({ length: 120 }, (_, index) => ({ type: 'message.sent', data: { n: index }, idempotency_key: `k-${index}` }));
       const first = await call(target, 'POST', '/api/v1/events/batch', { headers: key, body: { events } });

@@ -17,7 +17,7 @@ const deliveryParam = webhookParam.extend({
     .openapi({ type: 'integer', example: 42, param: { required: true } }),
 });
 
-const Delivery = z
+export const Delivery = z
   .object({
     id: z.number().int(),
     webhook_id: z.string(),
@@ -34,7 +34,7 @@ const Delivery = z
   })
   .openapi('AdminWebhookDelivery');
 
-const Attempt = z
+export const Attempt = z
   .object({
     id: z.number().int(),
     attempt_number: z.number().int(),

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { SurfaceName } from '../../catalogue.ts';
+import { boundedReach } from '../limits.ts';
 import type { Database, DeliveryStatus } from '../schema.ts';
 
 /** Deliveries across endpoints (the CLI's `deliveries list`), newest first, with where they go. */
@@ -20,8 +21,17 @@ export interface DeliveryRow {
 
 export interface DeliveryFilter {
   tenantId?: string;
+  /** The caller's reach (undefined: every tenant). */
+  tenantIds?: readonly string[];
   endpointId?: string;
+  eventId?: string;
+  deliveryId?: number;
+  /** Part of the endpoint's URL (a substring match). */
+  url?: string;
   status?: DeliveryStatus;
+  /** Created at or after / before, in epoch milliseconds. */
+  since?: number;
+  until?: number;
   limit: number;
   offset: number;
 }
@@ -29,8 +39,15 @@ export interface DeliveryFilter {
 export async function searchDeliveries(db: Kysely<Database>, filter: DeliveryFilter): Promise<{ items: DeliveryRow[]; total: number }> {
   let query = db.selectFrom('deliveries').innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id');
   if (filter.tenantId) query = query.where('endpoints.tenant_id', '=', filter.tenantId);
+  if (filter.tenantIds) query = query.where('endpoints.tenant_id', 'in', filter.tenantIds.length ? boundedReach(filter.tenantIds) : ['']);
   if (filter.endpointId) query = query.where('deliveries.endpoint_id', '=', filter.endpointId);
+  if (filter.eventId) query = query.where('deliveries.event_id', '=', filter.eventId);
+  if (filter.deliveryId !== undefined) query = query.where('deliveries.id', '=', filter.deliveryId);
+  // instr, not LIKE: a URL's `%` and `_` are matched as themselves.
+  if (filter.url) query = query.where(sql<number>`instr(endpoints.url, ${filter.url})`, '>', 0);
   if (filter.status) query = query.where('deliveries.status', '=', filter.status);
+  if (filter.since !== undefined) query = query.where('deliveries.created_at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('deliveries.created_at', '<', filter.until);
   const [items, count] = await Promise.all([
     query
       .innerJoin('events', 'events.id', 'deliveries.event_id')
