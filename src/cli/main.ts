@@ -11,6 +11,7 @@ import { type CliHost, type Command, cliEnvironment, currentHost, ExitWith, requ
 import { deliveryCommands } from './deliveries.ts';
 import { findCommands } from './find.ts';
 import { tailCommand } from './tail.ts';
+import { userCommands } from './users.ts';
 
 /**
  * `hookgate <command>`: every command prints one JSON document on stdout and exits 0, or prints
@@ -114,6 +115,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ...deliveryCommands,
   ...findCommands,
+  ...userCommands,
   tail: tailCommand,
 };
 

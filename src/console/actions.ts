@@ -11,7 +11,7 @@ import { endpointInReach } from './access.ts';
 import { page } from './layout.ts';
 import type { NoticeKey } from './notices.ts';
 import { ROTATE_CONFIRMATION, rotateConfirmView, rotatedView } from './pages.ts';
-import type { ConsoleEnv } from './session.ts';
+import { type ConsoleEnv, requireRole } from './session.ts';
 
 /** The console's context carries the API's variables (and its session): its changes are audited the same way. */
 const audit = (c: Context<ConsoleEnv>, change: AuditChange) => noteChange(c as unknown as Context<AppEnv>, change);
@@ -67,6 +67,7 @@ export function registerActions(app: Hono<ConsoleEnv>): void {
 
   // Rotation asks first: the endpoint page links to this confirmation, whose form alone carries `confirm`.
   app.get('/endpoints/:endpointId/rotate-secret', async (c) => {
+    requireRole(c, 'operator', 'rotate a secret');
     const { endpoint } = await endpointInReach(c, c.req.param('endpointId'));
     const { clock, config } = c.var.services;
     const body = rotateConfirmView(endpoint, c.var.session.csrf, clock.now(), config.secretGraceSeconds * 1000);

@@ -17,7 +17,7 @@ import { registerFind } from './find.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
 import { NOTICES } from './notices.ts';
 import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
-import { type ConsoleEnv, claimsOf, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, startSession } from './session.ts';
+import { type ConsoleEnv, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, requireRole, startSession, tokenClaims } from './session.ts';
 
 const PER_PAGE = 20;
 /** Credential sign-ins per minute, all users together (in memory, per process or isolate); pasted tokens are not limited. */
@@ -71,7 +71,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
     if (!loginCsrfMatches(c, form._csrf)) return loginPage(c, 'Your sign-in form expired. Please try again.', 403);
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     if (token) {
-      if (!(await claimsOf(services, 'token', token))) return loginPage(c, 'That token is invalid, expired, or lacks the webhooks:admin scope.', 401);
+      if (!(await tokenClaims(services, token))) return loginPage(c, 'That token is invalid, expired, or lacks the webhooks:admin scope.', 401);
       await startSession(c, services, 'token', token);
       return c.redirect('/console', 303);
     }
@@ -83,7 +83,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
       c.header('Retry-After', String(wait));
       return loginPage(c, `Too many sign-in attempts. Try again in ${wait} s, or paste an admin token.`, 429);
     }
-    if (!passwordMatches(services, user, password)) return loginPage(c, 'Wrong user or password.', 401);
+    if (!(await passwordMatches(services, user, password))) return loginPage(c, 'Wrong user or password.', 401);
     await startSession(c, services, 'password', user);
     return c.redirect('/console', 303);
   });
@@ -91,21 +91,24 @@ export function consoleApp(): Hono<ConsoleEnv> {
   app.use(async (c, next) => {
     const found = await readSession(c, c.var.services);
     if (!found) {
-      endSession(c);
+      await endSession(c, c.var.services);
       return c.redirect('/console/login', 303);
     }
     c.set('session', found.session);
     c.set('claims', found.claims);
+    c.set('role', found.role);
     const { claims } = found;
     c.set('auditActor', { kind: `console_${found.session.kind}`, id: claims.sub ?? '(no sub)', tenantId: claims.tenantId, partnerOrgId: claims.partnerOrgId });
     if (c.req.method === 'POST' && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
       throw new ApiError('forbidden', 'The form’s CSRF token does not match your session. Reload the page and try again.');
     }
+    // Every console action changes something: a viewer only reads (handlers needing admin ask for it themselves).
+    if (c.req.method === 'POST' && c.req.path !== '/console/logout') requireRole(c, 'operator', 'change anything');
     await next();
   });
 
-  app.post('/logout', (c) => {
-    endSession(c);
+  app.post('/logout', async (c) => {
+    await endSession(c, c.var.services, c.var.session);
     return c.redirect('/console/login', 303);
   });
 
@@ -190,12 +193,12 @@ const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 | 50
 
 function render(c: Context<ConsoleEnv>, title: string, body: Html, status: 200 = 200) {
   const { claims } = c.var;
-  const who = claims.sub ?? 'admin token';
+  const who = `${claims.sub ?? 'admin token'} (${c.var.role})`;
   return c.html(page({ title, body, csrf: c.var.session.csrf, signedInAs: claims.tenantId ? `${who} · tenant ${claims.tenantId}` : who }), status);
 }
 
 function loginPage(c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 401 | 403 | 429 = 200) {
-  const body = loginView({ csrf: issueLoginCsrf(c, c.var.services), credentialsEnabled: Boolean(c.var.services.config.consoleAdmin), error });
+  const body = loginView({ csrf: issueLoginCsrf(c, c.var.services), credentialsEnabled: true, error });
   return c.html(page({ title: 'Sign in', body }), status);
 }
 

@@ -13,6 +13,8 @@ export interface Database {
   recovery_jobs: RecoveryJobTable;
   store_probe: StoreProbeTable;
   audit_log: AuditLogTable;
+  console_users: ConsoleUserTable;
+  console_sessions: ConsoleSessionTable;
   d1_migrations: MigrationTable;
 }
 
@@ -173,6 +175,30 @@ export interface AuditLogTable {
 
 export type AuditActorKind = 'token' | 'api_key' | 'console_token' | 'console_password';
 
+export type ConsoleRole = 'viewer' | 'operator' | 'admin';
+
+/** A console user (migrations/0006_console_users.sql). */
+export interface ConsoleUserTable {
+  id: string;
+  name: string;
+  role: ConsoleRole;
+  /** `scrypt$N$r$p$salt$hash` (lib/password.ts), never the password. */
+  password_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+/** A console session; the cookie carries its id, the store only the id's SHA-256. */
+export interface ConsoleSessionTable {
+  id_hash: string;
+  /** The console user, `console:<name>` style without the prefix; `(token)` for a pasted-token session. */
+  user_name: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 export interface MigrationTable {
   id: Generated<number>;
   name: string;
@@ -189,3 +215,5 @@ export type Delivery = Selectable<DeliveryTable>;
 export type Attempt = Selectable<AttemptTable>;
 export type RecoveryJob = Selectable<RecoveryJobTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+export type ConsoleUser = Selectable<ConsoleUserTable>;
+export type ConsoleSessionRow = Selectable<ConsoleSessionTable>;
