@@ -15,12 +15,17 @@ export interface CliResult {
 }
 
 /**
- * Runs `hookgate ARGS` in its own process with exactly `env` (plus CHILD_ENV) in `cwd`. Asynchronous, so a
+ * Runs `hookgate ARGS` in its own process with exactly `env` (plus CHILD_ENV) in `cwd`, `input` on its stdin. Asynchronous, so a
  * receiver or server living in the test process keeps answering meanwhile.
  */
-export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string }): Promise<CliResult> {
+export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string; input?: string }): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: { ...CHILD_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...CHILD_ENV, ...options.env },
+      stdio: 'pipe',
+    });
+    child.stdin.end(options.input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
