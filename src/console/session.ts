@@ -91,7 +91,8 @@ export async function readSession(c: Context, services: Services): Promise<({ se
   if (!stored || stored.revoked_at !== null || stored.expires_at <= now || stored.last_seen_at + IDLE_SECONDS * 1000 <= now) return null;
   const identity = await identityOf(services, session.kind, session.credential);
   if (!identity) return null;
-  if (now - stored.last_seen_at >= TOUCH_EVERY_MS) await touchConsoleSession(services.db, idHash, now);
+  // A store that refuses writes still lets a session read; its idle clock is then not advanced.
+  if (now - stored.last_seen_at >= TOUCH_EVERY_MS) await touchConsoleSession(services.db, idHash, now).catch(() => undefined);
   return { session, ...identity };
 }
 
