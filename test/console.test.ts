@@ -136,6 +136,18 @@ describe('console: sessions, CSRF, reach, every surface', () => {
     assert.match(foreign.html, /Endpoint not found/);
   });
 
+  it('revokes a pasted-token session on sign-out: a copy of the cookie no longer opens a page', async () => {
+    const client = new ConsoleClient(server.url);
+    assert.equal((await client.signIn({ token: await adminToken() })).status, 303);
+    const copy = new ConsoleClient(server.url);
+    for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+    assert.equal((await copy.get('/console')).status, 200);
+    assert.equal((await client.post('/console/logout', { _csrf: await client.csrfOf('/console') })).status, 303);
+    const replayed = await copy.get('/console');
+    assert.equal(replayed.status, 303);
+    assert.equal(replayed.location, '/console/login');
+  });
+
   it('sends a tampered or missing session back to the sign-in page', async () => {
     const client = new ConsoleClient(server.url);
     await client.signIn({ user: ADMIN.user, password: ADMIN.password });
