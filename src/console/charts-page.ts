@@ -1,6 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
+import { MAX_REACH } from '../db/limits.ts';
 import { type AttemptSeries, attemptSeries, type ChartScope } from '../db/repo/delivery-charts.ts';
+import { ApiError } from '../errors.ts';
 import { endpointInReach, reachOf } from './access.ts';
 import { lineChart } from './charts.ts';
 import { empty, type Html } from './layout.ts';
@@ -19,6 +21,8 @@ type Render = (c: Context<ConsoleEnv>, title: string, body: Html) => Response | 
 export function registerCharts(app: Hono<ConsoleEnv>, render: Render): void {
   app.get('/charts', async (c) => {
     const reach = await reachOf(c);
+    if (reach && reach.length > MAX_REACH)
+      throw new ApiError('validation', `You reach ${reach.length} tenants, more than one query can chart (${MAX_REACH}); open an endpoint's charts instead.`);
     const range = rangeOf(c);
     const series = await seriesOf(c, { tenantIds: reach ?? undefined }, range);
     return render(c, 'Charts', chartsView({ heading: 'Deliveries, all endpoints', base: '/console/charts', range, series }));
