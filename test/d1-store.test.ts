@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { getPlatformProxy } from 'wrangler';
 import { type D1Database, openD1 } from '../src/db/dialects/d1.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { MIGRATIONS } from '../src/db/migrations.generated.ts';
 import { claimDue, claimNextInLine } from '../src/db/repo/deliveries.ts';
+import { attemptSeries } from '../src/db/repo/delivery-charts.ts';
 import type { Store } from '../src/db/store.ts';
 
 /** The Workers store against a real local D1 (workerd through wrangler's platform proxy). */
@@ -135,5 +137,35 @@ describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
       store.db.transaction().execute(async () => {}),
       /no interactive transactions/,
     );
+  });
+  it('charts attempts with the same bucketed GROUP BY and percentiles as on SQLite', async () => {
+    const from = Math.floor(now / 60_000) * 60_000 - 3 * 60_000;
+    await sql`INSERT INTO tenants (id, name, created_at) VALUES ('ten_chart', 'chart', ${now})`.execute(store.db);
+    await sql`INSERT INTO endpoints (id, tenant_id, surface, url, created_at, updated_at) VALUES ('ep_chart', 'ten_chart', 'admin', 'https://r.example/', ${now}, ${now})`.execute(
+      store.db,
+    );
+    await sql`INSERT INTO events (id, tenant_id, type, requested_type, data, occurred_at, created_at) VALUES ('evt_chart', 'ten_chart', 'invoice.paid', 'invoice.paid', '{}', ${now}, ${now})`.execute(
+      store.db,
+    );
+    // Four attempts of 10, 20, 30 and 40 ms: two in the first minute, two in the third; three succeed.
+    for (const [index, offset] of [0, 30_000, 120_000, 150_000].entries()) {
+      const { id } = await store.db
+        .insertInto('deliveries')
+        .values({ event_id: 'evt_chart', endpoint_id: 'ep_chart', message_id: `msg_chart_${index}`, status: 'succeeded', attempt_count: 1, created_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await sql`INSERT INTO attempts (delivery_id, attempt_number, trigger, started_at, duration_ms, succeeded, request_url, request_headers)
+        VALUES (${id}, 1, 'sweep', ${from + offset}, ${(index + 1) * 10}, ${index === 3 ? 0 : 1}, 'https://r.example/', '{}')`.execute(store.db);
+    }
+    const series = await attemptSeries(store.db, { tenantIds: ['ten_chart'] }, { from, bucketMs: 60_000, buckets: 3 });
+    assert.deepEqual(
+      series.buckets.map((bucket) => [bucket.attempts, bucket.succeeded, bucket.p50]),
+      [
+        [2, 2, 10],
+        [0, 0, null],
+        [2, 1, 50],
+      ],
+    );
+    assert.deepEqual(series.latencyMs, { p50: 20, p95: 40, p99: 40 });
   });
 });

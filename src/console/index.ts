@@ -13,8 +13,10 @@ import type { Services } from '../services.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
 import { registerActions } from './actions.ts';
 import { registerAuditPage } from './audit-page.ts';
+import { registerCharts } from './charts-page.ts';
 import { registerFind } from './find.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
+import { LIVE_JS } from './live.ts';
 import { NOTICES } from './notices.ts';
 import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
 import { type ConsoleEnv, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, requireRole, startSession, tokenClaims } from './session.ts';
@@ -26,7 +28,7 @@ export const signInLimiter = (now: () => number): RateLimiter => createRateLimit
 const DAY_MS = 86_400_000;
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
-const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * The operator console at /console: server-rendered HTML (hono/html), one small script for the
@@ -53,6 +55,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
   });
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
   app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
+  app.get('/assets/live.js', (c) => c.body(LIVE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
   app.use(csrf());
   // Console forms are a few fields; nothing larger is read, signed in or not.
   const formTooLarge = () => {
@@ -157,6 +160,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
   registerActions(app);
   registerAuditPage(app);
   registerFind(app, render);
+  registerCharts(app, render);
 
   app.all('*', () => {
     throw new ApiError('not_found', 'There is no such console page.');

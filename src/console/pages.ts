@@ -4,6 +4,7 @@ import type { EndpointSummary } from '../db/repo/endpoint-summaries.ts';
 import type { Attempt, DeliveryStatus, Endpoint, Tenant } from '../db/schema.ts';
 import { surfaceNamed } from '../surfaces/index.ts';
 import { actionForm, badge, empty, type Html, notice, pager, when } from './layout.ts';
+import { LIVE_REFRESH_S } from './live.ts';
 
 /** The console's views: plain functions from data to HTML, escaped by `hono/html`. */
 
@@ -123,11 +124,12 @@ ${notice(data.notice?.text, data.notice?.kind)}
   <a class="button" href="${base}/rotate-secret">Rotate secret…</a>
 </div></div>
 <h2>Deliveries</h2>
+<p><a href="${base}/charts">Charts of this endpoint</a> <span class="muted">· the list refreshes every ${LIVE_REFRESH_S} s</span></p>
 <p class="filters">${FILTERS.map((status) => html`<a href="${link(status)}"${status === data.status ? html` class="current" aria-current="page"` : ''}>${status ?? 'all'}</a>`)}</p>
-${
-  data.deliveries.length === 0
-    ? empty(data.status ? `No ${data.status} deliveries.` : 'No deliveries yet. Send a test event to see one here.')
-    : html`<table>
+<div data-live>${
+    data.deliveries.length === 0
+      ? empty(data.status ? `No ${data.status} deliveries.` : 'No deliveries yet. Send a test event to see one here.')
+      : html`<table>
   <thead><tr><th>Delivery</th><th>Event</th><th>Status</th><th>Attempts</th><th>Last response</th><th>Created</th></tr></thead>
   <tbody>${data.deliveries.map(
     (delivery) => html`<tr>
@@ -141,7 +143,8 @@ ${
   )}</tbody>
 </table>
 ${pager(data.page, pages, `${data.total} deliveries`, (n) => link(data.status, n))}`
-}`;
+  }</div>
+<script src="/console/assets/live.js" defer></script>`;
 }
 
 /** Header names whose values are credentials: shown masked even if an older attempt stored them. */

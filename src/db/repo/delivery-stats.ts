@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DeliveryStatus } from '../schema.ts';
 
-interface LatencyPercentiles {
+export interface LatencyPercentiles {
   p50: number | null;
   p95: number | null;
   p99: number | null;
@@ -44,26 +44,27 @@ export async function endpointDeliveryStats(db: Kysely<Database>, endpointId: st
   for (const row of statusRows) byStatus[row.status] = Number(row.count);
   const attempts = Number(attemptRow.count);
 
-  /** The value at nearest rank ⌈p·n⌉ of the ascending durations, one row read per percentile. */
-  const percentile = async (p: number): Promise<number | null> => {
-    if (attempts === 0) return null;
-    const rank = Math.max(1, Math.ceil(p * attempts));
-    const row = await attemptsOfEndpoint
-      .select('attempts.duration_ms')
-      .orderBy('attempts.duration_ms')
-      .limit(1)
-      .offset(rank - 1)
-      .executeTakeFirst();
-    return row ? Number(row.duration_ms) : null;
-  };
-  const [p50, p95, p99] = await Promise.all([percentile(0.5), percentile(0.95), percentile(0.99)]);
+  const latencyMs = await latencyPercentiles(attempts, async (offset) => {
+    const row = await attemptsOfEndpoint.select('attempts.duration_ms').orderBy('attempts.duration_ms').limit(1).offset(offset).executeTakeFirst();
+    return row ? Number(row.duration_ms) : undefined;
+  });
 
   return {
     total: byStatus.pending + byStatus.succeeded + byStatus.failed,
     byStatus,
     attempts,
-    latencyMs: { p50, p95, p99 },
+    latencyMs,
     lastSuccessAt: attemptRow.last_success === null ? null : Number(attemptRow.last_success),
     lastFailureAt: attemptRow.last_failure === null ? null : Number(attemptRow.last_failure),
   };
+}
+
+/**
+ * p50, p95 and p99 of `count` durations at nearest rank ⌈p·n⌉, reading one row per percentile
+ * (`durationAt(offset)`: the durations in ascending order, skipping `offset`): SQLite sorts, we hold three numbers.
+ */
+export async function latencyPercentiles(count: number, durationAt: (offset: number) => Promise<number | undefined>): Promise<LatencyPercentiles> {
+  const at = async (p: number) => (count === 0 ? null : ((await durationAt(Math.max(1, Math.ceil(p * count)) - 1)) ?? null));
+  const [p50, p95, p99] = await Promise.all([at(0.5), at(0.95), at(0.99)]);
+  return { p50, p95, p99 };
 }
