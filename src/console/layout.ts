@@ -76,8 +76,7 @@ export function page(options: PageOptions): Html {
 <body>
 <header>
   <a href="/console">hookgate console</a>
-  ${options.signedInAs ? html`<a href="/console/audit">Audit log</a>` : ''}
-  ${options.csrf ? html`<nav><a href="/console/search">Search</a> <a href="/console/failing">Failing now</a> <a href="/console/charts">Charts</a></nav>` : ''}
+  ${options.csrf ? html`<nav><a href="/console/search">Search</a> <a href="/console/failing">Failing now</a> <a href="/console/charts">Charts</a> <a href="/console/audit">Audit log</a></nav>` : ''}
   ${options.signedInAs ? html`<span class="muted">${options.signedInAs}</span>` : ''}
   ${options.csrf ? html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>` : ''}
 </header>
