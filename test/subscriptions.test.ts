@@ -66,7 +66,9 @@ describe('subscription management API (page 002, /subscription-management)', () 
   };
 
   before(async () => {
-    server = await startServer();
+    // A small body limit keeps the oversize case small enough that the client finishes sending it
+    // before the 413 closes the connection (a 2 MB upload raced the close with EPIPE on a busy machine).
+    server = await startServer({ HOOKGATE_MAX_BODY_BYTES: '65536' });
     tenantA = (await createTenant(server, 'Tenant A')).id;
     tenantB = (await createTenant(server, 'Tenant B')).id;
     alice = bearer(await token({ sub: 'svc-alice', tenantId: tenantA }));
@@ -422,7 +424,7 @@ describe('subscription management API (page 002, /subscription-management)', () 
     });
 
     it('refuses an oversize body with 413 in the same error shape', async () => {
-      const response = await api('POST', '', { headers: alice, body: { ...oauth2Body, description: 'x'.repeat(2 * 1024 * 1024) } });
+      const response = await api('POST', '', { headers: alice, body: { ...oauth2Body, description: 'x'.repeat(100 * 1024) } });
       assert.equal(response.status, 413);
       assert.equal(response.body.status, 413);
     });
