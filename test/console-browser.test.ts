@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, screenshotPath } from './support/browser.ts';
+import { chromiumMissing, launchChromium, screenshotPath, signInToConsole } from './support/browser.ts';
 import { eventually } from './support/eventually.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
@@ -68,10 +68,7 @@ describe('console in a real browser: an operator finds a failed delivery and ret
   it('signs in with the admin credentials and lists the tenants', async () => {
     await page.goto(`${server.url}/console`);
     assert.match(page.url(), /\/console\/login$/, 'an anonymous visit lands on the sign-in page');
-    await page.fill('#user', ADMIN_USER);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/console`);
+    await signInToConsole(page, server.url, ADMIN_USER, ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Acme Invoicing' }).waitFor();
     await page.screenshot({ path: screenshotPath('console-tenants'), fullPage: true });
   });

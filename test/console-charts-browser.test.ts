@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, screenshotPath } from './support/browser.ts';
+import { chromiumMissing, launchChromium, screenshotPath, signInToConsole } from './support/browser.ts';
 import { eventually } from './support/eventually.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { call, createTenant, type RunningServer, startServer } from './support/server.ts';
@@ -48,11 +48,7 @@ describe('console in a real browser: the charts render as SVG and the deliveries
     page.on('console', (message) => {
       if (/Content Security Policy|Refused/i.test(message.text())) refused.push(message.text());
     });
-    await page.goto(`${server.url}/console/login`);
-    await page.fill('#user', ADMIN_USER);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/console`);
+    await signInToConsole(page, server.url, ADMIN_USER, ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

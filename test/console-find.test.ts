@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, screenshotPath } from './support/browser.ts';
+import { chromiumMissing, launchChromium, screenshotPath, signInToConsole } from './support/browser.ts';
 import { eventually } from './support/eventually.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
@@ -57,11 +57,7 @@ describe('console in a real browser: find an event, see who received it, and wha
     );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${server.url}/console/login`);
-    await page.fill('#user', ADMIN_USER);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/console`);
+    await signInToConsole(page, server.url, ADMIN_USER, ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

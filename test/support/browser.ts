@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
 export const CHROMIUM_PATH = process.env.HOOKGATE_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,3 +18,12 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 export const screenshotPath = (name: string) => join(ARTIFACTS_DIR, `${name}.png`);
+
+/** Signs in to the console at `baseUrl` with the bootstrap admin's credentials and waits for its home page. */
+export async function signInToConsole(page: Page, baseUrl: string, user: string, password: string): Promise<void> {
+  if (!page.url().endsWith('/console/login')) await page.goto(`${baseUrl}/console/login`);
+  await page.fill('#user', user);
+  await page.fill('#password', password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${baseUrl}/console`);
+}
