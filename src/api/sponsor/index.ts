@@ -1,13 +1,10 @@
-import { eventTypesFor, resolveForSurface } from '../../catalogue.ts';
-import { deleteEndpoint, findSponsorEndpoint, insertEndpoint } from '../../db/repo/endpoints.ts';
+import { eventTypesFor } from '../../catalogue.ts';
+import { deleteEndpoint, findSponsorEndpoint } from '../../db/repo/endpoints.ts';
 import type { Endpoint } from '../../db/schema.ts';
-import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { endpointTarget } from '../../domain/audit.ts';
-import { assertTargetUrl, eventTypesOf, storedEventTypes, toIso } from '../../domain/endpoint-fields.ts';
-import { assertEndpointRoom } from '../../domain/endpoint-quota.ts';
-import { conflict, invalid, notFound } from '../../errors.ts';
-import { signingSecretOf } from '../../lib/cipher.ts';
-import { prefixedId } from '../../lib/random.ts';
+import { eventTypesOf, toIso } from '../../domain/endpoint-fields.ts';
+import { allSponsorEvents, createSponsorWebhook } from '../../domain/sponsor-webhooks.ts';
+import { notFound } from '../../errors.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { noteChange } from '../audit.ts';
 import { createSurface } from '../surface.ts';
@@ -41,29 +38,8 @@ export function sponsorApi(surface: SurfaceRouting) {
   });
 
   app.openapi(createWebhook, async (c) => {
-    const { db, clock, cipher } = c.var.services;
     const body = c.req.valid('json');
-    assertTargetUrl(c.var.services, body.url, ['body', 'url']);
-    const events = body.events == null ? null : canonicalSponsorEvents(body.events);
-    if (await findSponsorEndpoint(db, c.var.tenant.id)) throw conflict('A webhook already exists for this sponsor');
-    await assertEndpointRoom(c.var.services, c.var.tenant.id);
-    const secret = surface.newSecret();
-    const now = clock.now();
-    const id = prefixedId('webhook');
-    const endpoint = await insertEndpoint(db, {
-      id,
-      tenant_id: c.var.tenant.id,
-      surface: 'sponsor',
-      url: body.url,
-      event_types: storedEventTypes(events),
-      secret_enc: await cipher.encrypt(secret, signingSecretOf(id)),
-      created_at: now,
-      updated_at: now,
-    }).catch((error: unknown) => {
-      // Two concurrent creates: the partial unique index keeps one webhook per sponsor.
-      if (isUniqueViolation(error)) throw conflict('A webhook already exists for this sponsor');
-      throw error;
-    });
+    const { endpoint, events, secret } = await createSponsorWebhook(c.var.services, c.var.tenant, { url: body.url, events: body.events ?? null }, surface.newSecret());
     await noteChange(c, { action: 'webhook.created', target: endpointTarget(endpoint), changes: { surface: 'sponsor', url: body.url, events: body.events } });
     return c.json(
       {
@@ -87,21 +63,6 @@ export function sponsorApi(surface: SurfaceRouting) {
   });
 
   return app;
-}
-
-const allSponsorEvents = () => eventTypesFor('sponsor').map((type) => type.name);
-
-function canonicalSponsorEvents(names: string[]): string[] {
-  if (names.length === 0) throw invalid(['body', 'events'], 'List should have at least 1 item after validation', 'too_short');
-  return [
-    ...new Set(
-      names.map((name, index) => {
-        const type = resolveForSurface(name, 'sponsor');
-        if (!type) throw invalid(['body', 'events', index], `Unknown event type: ${name}`, 'enum');
-        return type.name;
-      }),
-    ),
-  ];
 }
 
 function toWebhookResponse(endpoint: Endpoint) {
