@@ -14,7 +14,7 @@ import { ROTATE_CONFIRMATION, rotateConfirmView, rotatedView } from './pages.ts'
 import { type ConsoleEnv, requireRole } from './session.ts';
 
 /** The console's context carries the API's variables (and its session): its changes are audited the same way. */
-const audit = (c: Context<ConsoleEnv>, change: AuditChange) => noteChange(c as unknown as Context<AppEnv>, change);
+export const audit = (c: Context<ConsoleEnv>, change: AuditChange) => noteChange(c as unknown as Context<AppEnv>, change);
 
 /**
  * The console's actions, each the same domain call the admin API makes. Each answers with a

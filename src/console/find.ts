@@ -15,7 +15,7 @@ const RESULTS = 50;
 const FAILING = 100;
 
 /** A `datetime-local` value (read as UTC) or an ISO time; anything else is a 400 naming the field. */
-function timeOf(value: string | undefined, field: string): number | undefined {
+export function timeOf(value: string | undefined, field: string): number | undefined {
   if (!value) return undefined;
   const ms = Date.parse(/Z$|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
   if (Number.isNaN(ms)) throw new ApiError('validation', `${field} must be a date and time, e.g. 2026-01-31T09:30`);

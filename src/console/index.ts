@@ -3,29 +3,31 @@ import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { getEndpointDelivery, listEndpointDeliveries } from '../db/repo/delivery-history.ts';
-import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-summaries.ts';
 import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError, noteStoreFailure, toApiError } from '../errors.ts';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
-import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
+import { endpointInReach } from './access.ts';
 import { registerActions } from './actions.ts';
 import { registerAuditPage } from './audit-page.ts';
 import { registerCharts } from './charts-page.ts';
+import { registerEndpointActions } from './endpoint-actions.ts';
 import { registerFind } from './find.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
 import { LIVE_JS } from './live.ts';
 import { NOTICES } from './notices.ts';
-import { deliveryView, endpointView, errorView, loginView, tenantsView, tenantView } from './pages.ts';
+import { deliveryView, endpointView, errorView, loginView } from './pages.ts';
+import { registerRecoveryPages } from './recovery-page.ts';
 import { type ConsoleEnv, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, requireRole, startSession, tokenClaims } from './session.ts';
+import { registerTenantActions } from './tenant-actions.ts';
+import { registerUsersPage } from './users-page.ts';
 
 const PER_PAGE = 20;
 /** Credential sign-ins per minute, all users together (in memory, per process or isolate); pasted tokens are not limited. */
 const PASSWORD_SIGN_INS_PER_MINUTE = 10;
 export const signInLimiter = (now: () => number): RateLimiter => createRateLimiter(PASSWORD_SIGN_INS_PER_MINUTE, now);
-const DAY_MS = 86_400_000;
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
 const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -115,27 +117,6 @@ export function consoleApp(): Hono<ConsoleEnv> {
     return c.redirect('/console/login', 303);
   });
 
-  app.get('/', async (c) => {
-    const tenants = await tenantsInReach(c);
-    return render(
-      c,
-      'Tenants',
-      tenantsView(
-        tenants,
-        await endpointCounts(
-          c.var.services.db,
-          tenants.map((tenant) => tenant.id),
-        ),
-      ),
-    );
-  });
-
-  app.get('/tenants/:tenantId', async (c) => {
-    const tenant = await tenantInReach(c, c.req.param('tenantId'));
-    const summaries = await tenantEndpointSummaries(c.var.services.db, tenant.id, c.var.services.clock.now() - DAY_MS);
-    return render(c, tenant.name, tenantView(tenant, summaries));
-  });
-
   app.get('/endpoints/:endpointId', async (c) => {
     const { endpoint, tenant } = await endpointInReach(c, c.req.param('endpointId'));
     const status = STATUSES.find((known) => known === c.req.query('status'));
@@ -158,6 +139,10 @@ export function consoleApp(): Hono<ConsoleEnv> {
   });
 
   registerActions(app);
+  registerTenantActions(app, render);
+  registerEndpointActions(app, render);
+  registerRecoveryPages(app, render);
+  registerUsersPage(app, render);
   registerAuditPage(app);
   registerFind(app, render);
   registerCharts(app, render);
@@ -195,7 +180,7 @@ const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 | 50
   return map[error.kind] ?? 500;
 };
 
-function render(c: Context<ConsoleEnv>, title: string, body: Html, status: 200 = 200) {
+function render(c: Context<ConsoleEnv>, title: string, body: Html, status: 200 | 400 | 409 = 200) {
   const { claims } = c.var;
   const who = `${claims.sub ?? 'admin token'} (${c.var.role})`;
   return c.html(page({ title, body, csrf: c.var.session.csrf, signedInAs: claims.tenantId ? `${who} · tenant ${claims.tenantId}` : who }), status);

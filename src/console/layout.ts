@@ -45,6 +45,13 @@ dl.grid { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; 
 .login label { display:block; margin:.6rem 0 .2rem; font-weight:600; }
 .login input, .login textarea { width:100%; font:inherit; padding:.4rem; border:1px solid #b9c0cc; border-radius:6px; }
 .secret { font-size:1rem; padding:.6rem; background:#fff8e1; border:1px solid #f0d48a; word-break:break-all; }
+.form label { display:block; margin:.7rem 0 .2rem; font-weight:600; }
+.form input:not([type=checkbox]), .form select { width:100%; max-width:40rem; font:inherit; padding:.35rem; border:1px solid #b9c0cc; border-radius:6px; }
+.form fieldset { border:1px solid var(--line); border-radius:6px; margin:.8rem 0; padding:.4rem .8rem .8rem; max-width:42rem; }
+.form label.check { display:inline-block; font-weight:400; margin:.2rem 1rem .2rem 0; }
+.form small { display:block; margin-top:.15rem; }
+.inline-form { align-items:center; } .inline-form input { font:inherit; padding:.3rem; border:1px solid #b9c0cc; border-radius:6px; }
+progress { width:100%; max-width:40rem; height:1.2rem; }
 `;
 
 /** The loading state: a submitted form's button is disabled and says so until the next page arrives. */
@@ -76,7 +83,7 @@ export function page(options: PageOptions): Html {
 <body>
 <header>
   <a href="/console">hookgate console</a>
-  ${options.csrf ? html`<nav><a href="/console/search">Search</a> <a href="/console/failing">Failing now</a> <a href="/console/charts">Charts</a> <a href="/console/audit">Audit log</a></nav>` : ''}
+  ${options.csrf ? html`<nav><a href="/console/search">Search</a> <a href="/console/failing">Failing now</a> <a href="/console/charts">Charts</a> <a href="/console/audit">Audit log</a> <a href="/console/users">Users</a></nav>` : ''}
   ${options.signedInAs ? html`<span class="muted">${options.signedInAs}</span>` : ''}
   ${options.csrf ? html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>` : ''}
 </header>

@@ -32,7 +32,7 @@ export function loginView(options: { csrf: string; credentialsEnabled: boolean; 
 }
 
 export function tenantsView(tenants: readonly Tenant[], endpointCounts: Map<string, number>): Html {
-  if (tenants.length === 0) return html`<h1>Tenants</h1>${empty(html`No tenants yet. Create one with <code>hookgate tenant create --name NAME</code>.`)}`;
+  if (tenants.length === 0) return html`<h1>Tenants</h1>${empty(html`No tenants yet. Create one below, or with <code>hookgate tenant create --name NAME</code>.`)}`;
   return html`<h1>Tenants</h1>
 <table>
   <thead><tr><th>Name</th><th>Tenant id</th><th>Partner organisation</th><th>Endpoints</th><th>Created</th></tr></thead>
@@ -55,10 +55,12 @@ const successRate = (recent: Record<DeliveryStatus, number>) => {
   return html`${rate.toFixed(rate === 100 || rate === 0 ? 0 : 1)}% <span class="muted">(${recent.succeeded}/${finished})</span>`;
 };
 
-export function tenantView(tenant: Tenant, summaries: readonly EndpointSummary[]): Html {
+export function tenantView(tenant: Tenant, summaries: readonly EndpointSummary[], extra: { notice?: { text: string; kind: 'ok' | 'error' }; actions?: Html | '' } = {}): Html {
   return html`<p><a href="/console">Tenants</a> ›</p>
 <h1>${tenant.name} <span class="muted"><code>${tenant.id}</code></span></h1>
+${notice(extra.notice?.text, extra.notice?.kind)}
 <h2>Endpoints (every surface)</h2>
+${extra.actions ?? ''}
 ${
   summaries.length === 0
     ? empty('This tenant has no endpoints on any surface yet.')
@@ -122,6 +124,9 @@ ${notice(data.notice?.text, data.notice?.kind)}
   ${actionForm(`${base}/test`, csrf, 'Send test event', { busy: 'Sending…' })}
   ${endpoint.enabled === 1 ? actionForm(`${base}/disable`, csrf, 'Disable') : actionForm(`${base}/enable`, csrf, 'Enable')}
   <a class="button" href="${base}/rotate-secret">Rotate secret…</a>
+  <a class="button" href="${base}/edit">Edit…</a>
+  <a class="button" href="${base}/recover">Recover deliveries…</a>
+  <a class="button" href="${base}/delete">Delete…</a>
 </div></div>
 <h2>Deliveries</h2>
 <p><a href="${base}/charts">Charts of this endpoint</a> <span class="muted">· the list refreshes every ${LIVE_REFRESH_S} s</span></p>

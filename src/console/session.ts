@@ -138,10 +138,13 @@ let dummyHash: Promise<string> | undefined;
 
 const ROLE_RANK: Record<ConsoleRole, number> = { viewer: 0, operator: 1, admin: 2 };
 
+/** Whether the session's role is at least `needed` (to offer a form only to those who may post it). */
+export const hasRole = (c: Context<ConsoleEnv>, needed: ConsoleRole): boolean => ROLE_RANK[c.var.role] >= ROLE_RANK[needed];
+
 /** Throws a 403 unless the session's role is at least `needed`. */
 export function requireRole(c: Context<ConsoleEnv>, needed: ConsoleRole, what: string): void {
   const role = c.var.role;
-  if (ROLE_RANK[role] < ROLE_RANK[needed]) throw new ApiError('forbidden', `Your role (${role}) may not ${what}: it needs the ${needed} role. Ask an admin.`);
+  if (!hasRole(c, needed)) throw new ApiError('forbidden', `Your role (${role}) may not ${what}: it needs the ${needed} role. Ask an admin.`);
 }
 
 /** The sign-in form has no session yet: a random value in a cookie and in the form must match (double submit). */

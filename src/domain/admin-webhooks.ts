@@ -72,8 +72,8 @@ export async function createAdminWebhook(services: Services, input: NewAdminWebh
 
 export interface AdminWebhookPatch {
   url?: string;
-  /** Canonical names. */
-  events?: string[];
+  /** Canonical names; null = every event of the endpoint's surface (pages 000 and 003). */
+  events?: string[] | null;
   description?: string | null;
   isActive?: boolean;
   ordering?: Endpoint['ordering'];

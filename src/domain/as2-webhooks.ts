@@ -117,7 +117,10 @@ export function spanishOf(name: string): string {
 }
 
 /** The subscribed canonical names: the explicit list, or every AS2 event when none is stored. */
-export const subscribedEvents = (endpoint: Endpoint): string[] => eventTypesOf(endpoint) ?? eventTypesFor('as2').map((type) => type.name);
+export const subscribedEvents = (endpoint: Endpoint): string[] => eventTypesOf(endpoint) ?? allAs2Events();
+
+/** Every event an AS2 webhook may take, by canonical name. */
+export const allAs2Events = (): string[] => eventTypesFor('as2').map((type) => type.name);
 
 /** The event `/test` sends: the first explicitly configured one, or message.received. */
 export const testEventOf = (endpoint: Endpoint): string => eventTypesOf(endpoint)?.[0] ?? DEFAULT_TEST_EVENT;

@@ -50,7 +50,7 @@ const listQuery = z.object({
   partner_id: z.string().min(1).nullish().openapi({ description: 'Filter by partner (all tenants in partner)' }),
 });
 
-const WebhookCreate = z
+export const WebhookCreate = z
   .object({
     tenant_id: z.string().min(1),
     url,
