@@ -339,8 +339,15 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
     assert.equal(storeSnapshot(), before);
     assert.equal(JSON.stringify(queryStore(server.dbPath, 'SELECT id, status, attempt_count FROM deliveries ORDER BY id')), deliveriesBefore);
 
-    const viewerHome = await viewer.get(`/console/tenants/${tenant.id}`);
-    assert.ok(!viewerHome.html.includes('Create API key') && !viewerHome.html.includes('New Admin'), 'a viewer is not offered forms it may not post');
+    const viewerTenant = await viewer.get(`/console/tenants/${tenant.id}`);
+    assert.ok(!viewerTenant.html.includes('Create API key') && !viewerTenant.html.includes('New Admin'), 'a viewer is not offered forms it may not post');
+    const viewerEndpoint = await viewer.get(`/console/endpoints/${endpoint.id}`);
+    assert.equal(viewerEndpoint.status, 200);
+    for (const action of ['Send test event', 'Rotate secret…', 'Edit…', 'Delete…', 'Recover deliveries…'])
+      assert.ok(!viewerEndpoint.html.includes(action), `a viewer is not offered ${action}`);
+    assert.ok(!(await viewer.get(`/console/endpoints/${delivery.endpoint_id}/deliveries/${delivery.id}`)).html.includes('Retry now'));
+    assert.ok((await operator.get(`/console/endpoints/${endpoint.id}`)).html.includes('Edit…'), 'an operator is');
+    assert.ok(!(await operator.get(`/console/tenants/${tenant.id}`)).html.includes('Create API key'), 'an operator is not offered the admin-only forms');
   });
 
   it('refuses every action without the session’s CSRF token (403), changing nothing', async () => {

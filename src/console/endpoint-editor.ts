@@ -98,6 +98,7 @@ export async function valuesOfEndpoint(services: Services, endpoint: Endpoint): 
 }
 
 const described = (text: string) => text || null;
+const SUBSCRIBER_MAX = 255;
 
 /**
  * The outbound authentication a subscription form asks for; a secret field left blank keeps the
@@ -149,6 +150,7 @@ export async function createFromForm(services: Services, tenant: Tenant, surface
     }
     case 'subscription': {
       if (!values.subscriber) throw formError('subscriber: the owner (a token’s sub) is required');
+      if (values.subscriber.length > SUBSCRIBER_MAX) throw formError(`subscriber: at most ${SUBSCRIBER_MAX} characters`);
       const body = checked(WebhookSubscriptionRequest, subscriptionBody(form, values, null));
       const view = await createSubscription(services, { tenantId: tenant.id, subscriber: values.subscriber }, body, secret);
       return { endpoint: await endpointOf(services, view.id), secret };

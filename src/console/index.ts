@@ -20,7 +20,19 @@ import { LIVE_JS } from './live.ts';
 import { NOTICES } from './notices.ts';
 import { deliveryView, endpointView, errorView, loginView } from './pages.ts';
 import { registerRecoveryPages } from './recovery-page.ts';
-import { type ConsoleEnv, csrfMatches, endSession, issueLoginCsrf, loginCsrfMatches, passwordMatches, readSession, requireRole, startSession, tokenClaims } from './session.ts';
+import {
+  type ConsoleEnv,
+  csrfMatches,
+  endSession,
+  hasRole,
+  issueLoginCsrf,
+  loginCsrfMatches,
+  passwordMatches,
+  readSession,
+  requireRole,
+  startSession,
+  tokenClaims,
+} from './session.ts';
 import { registerTenantActions } from './tenant-actions.ts';
 import { registerUsersPage } from './users-page.ts';
 
@@ -122,7 +134,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
     const status = STATUSES.find((known) => known === c.req.query('status'));
     const page = Math.max(1, Math.min(1_000_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     const { items, total } = await listEndpointDeliveries(c.var.services.db, { endpointId: endpoint.id, status, limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
-    const data = { tenant, endpoint, deliveries: items, total, page, perPage: PER_PAGE, status, csrf: c.var.session.csrf, notice: noticeOf(c) };
+    const data = { tenant, endpoint, deliveries: items, total, page, perPage: PER_PAGE, status, csrf: c.var.session.csrf, canOperate: hasRole(c, 'operator'), notice: noticeOf(c) };
     return render(c, endpoint.id, endpointView(data));
   });
 
@@ -134,7 +146,16 @@ export function consoleApp(): Hono<ConsoleEnv> {
     const event = await getEvent(c.var.services.db, delivery.event_id);
     if (!event) throw new ApiError('not_found', 'Delivery not found');
     const { attempts, ...view } = delivery;
-    const data = { tenant, endpoint, delivery: view, attempts, payload: buildPayload(endpoint, event), csrf: c.var.session.csrf, notice: noticeOf(c) };
+    const data = {
+      tenant,
+      endpoint,
+      delivery: view,
+      attempts,
+      payload: buildPayload(endpoint, event),
+      csrf: c.var.session.csrf,
+      canOperate: hasRole(c, 'operator'),
+      notice: noticeOf(c),
+    };
     return render(c, `Delivery #${delivery.id}`, deliveryView(data));
   });
 

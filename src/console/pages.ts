@@ -94,6 +94,8 @@ export interface EndpointPageData {
   perPage: number;
   status: DeliveryStatus | undefined;
   csrf: string;
+  /** Whether the session may act on the endpoint (the operator role): a viewer is not offered the actions. */
+  canOperate: boolean;
   notice?: { text: string; kind: 'ok' | 'error' };
 }
 
@@ -120,14 +122,18 @@ ${notice(data.notice?.text, data.notice?.kind)}
   <dt>Events</dt><dd>${endpoint.event_types ? (JSON.parse(endpoint.event_types) as string[]).join(', ') : html`<span class="muted">all of the surface</span>`}</dd>
   <dt>Last attempt</dt><dd>${when(endpoint.last_triggered_at)}</dd>
 </dl>
-<div class="actions">
+${
+  data.canOperate
+    ? html`<div class="actions">
   ${actionForm(`${base}/test`, csrf, 'Send test event', { busy: 'Sending…' })}
   ${endpoint.enabled === 1 ? actionForm(`${base}/disable`, csrf, 'Disable') : actionForm(`${base}/enable`, csrf, 'Enable')}
   <a class="button" href="${base}/rotate-secret">Rotate secret…</a>
   <a class="button" href="${base}/edit">Edit…</a>
   <a class="button" href="${base}/recover">Recover deliveries…</a>
   <a class="button" href="${base}/delete">Delete…</a>
-</div></div>
+</div>`
+    : ''
+}</div>
 <h2>Deliveries</h2>
 <p><a href="${base}/charts">Charts of this endpoint</a> <span class="muted">· the list refreshes every ${LIVE_REFRESH_S} s</span></p>
 <p class="filters">${FILTERS.map((status) => html`<a href="${link(status)}"${status === data.status ? html` class="current" aria-current="page"` : ''}>${status ?? 'all'}</a>`)}</p>
@@ -174,6 +180,7 @@ export interface DeliveryPageData {
   attempts: readonly Attempt[];
   payload: string;
   csrf: string;
+  canOperate: boolean;
   notice?: { text: string; kind: 'ok' | 'error' };
 }
 
@@ -209,7 +216,7 @@ ${notice(data.notice?.text, data.notice?.kind)}
   <dt>Created</dt><dd>${when(delivery.created_at)}</dd>
   <dt>Completed</dt><dd>${when(delivery.completed_at)}</dd>
 </dl>
-<div class="actions">${actionForm(`${base}/deliveries/${delivery.id}/retry`, data.csrf, 'Retry now', { primary: true, busy: 'Retrying…' })}</div>
+${data.canOperate ? html`<div class="actions">${actionForm(`${base}/deliveries/${delivery.id}/retry`, data.csrf, 'Retry now', { primary: true, busy: 'Retrying…' })}</div>` : ''}
 </div>
 <h2>Payload</h2>
 <pre>${pretty(data.payload)}</pre>
