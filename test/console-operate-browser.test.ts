@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, screenshotPath, signInToConsole } from './support/browser.ts';
@@ -8,6 +10,29 @@ import { queryStore } from './support/store.ts';
 
 const ADMIN_USER = 'ops';
 const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's serious and critical violations in the page's content as it is now (evaluated over
+ * the DevTools protocol, which the CSP does not govern). The header shared by every page is left
+ * to the console-wide accessibility check.
+ */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await (globalThis as unknown as { axe: { run(context: unknown): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe.run({
+      exclude: [['header']],
+    });
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      nodes: JSON.stringify((violation.nodes as { target: unknown }[]).map((node) => node.target)),
+    }));
+  });
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${page.url()}: ${violation.id} (${violation.nodes})`);
+}
 
 describe('console in a real browser: an operator runs the service day to day', { skip: chromiumMissing() }, () => {
   let server: RunningServer;
@@ -17,6 +42,8 @@ describe('console in a real browser: an operator runs the service day to day', {
   let tenantUrl: string;
   const endpoints: Record<string, string> = {};
 
+  const problems: string[] = [];
+  const checkAccessibility = async () => problems.push(...(await accessibilityProblems(page)));
   const noticeText = async () => (await page.locator('.notice').first().textContent())?.trim() ?? '';
   const receivedAt = (path: string) => receiver.received.filter((request) => request.path === path);
 
@@ -45,6 +72,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     assert.match(key, /^hg_[0-9a-f]{16}_/);
     assert.equal((await call(server, 'GET', '/api/webhooks', { headers: { authorization: key } })).status, 404, 'authenticated: no webhook yet');
     await page.screenshot({ path: screenshotPath('console-tenant-created'), fullPage: true });
+    await checkAccessibility();
     await page.getByRole('link', { name: '← back to Browser Co' }).click();
     tenantUrl = page.url();
     assert.ok(!(await page.content()).includes(key), 'the tenant page does not show the key again');
@@ -61,11 +89,19 @@ describe('console in a real browser: an operator runs the service day to day', {
     assert.match(await noticeText(), /AS2 trading partner created/);
     await page.locator('#as2-partners', { hasText: 'Contoso EDI' }).waitFor();
     await page.screenshot({ path: screenshotPath('console-tenant-keys-partners'), fullPage: true });
+    await checkAccessibility();
   });
 
   for (const [surface, label, fill] of [
     ['sponsor', 'Sponsor (000)', async () => {}],
-    ['admin', 'Admin (001)', () => page.check('input[name=events][value="invoice.created"]')],
+    [
+      'admin',
+      'Admin (001)',
+      async () => {
+        await page.check('input[name=events][value="invoice.created"]');
+        await page.check('input[name=events][value="document.status_changed"]');
+      },
+    ],
     [
       'subscription',
       'Subscription (002)',
@@ -85,6 +121,7 @@ describe('console in a real browser: an operator runs the service day to day', {
       await page.fill('#url', `${receiver.url}/${surface}`);
       await fill();
       if (surface === 'subscription') await page.screenshot({ path: screenshotPath('console-endpoint-new'), fullPage: true });
+      await checkAccessibility();
       await page.getByRole('button', { name: 'Create endpoint' }).click();
       assert.ok(((await page.locator('#new-secret').textContent()) ?? '').length >= 16, 'the signing secret is shown once');
       await page.getByRole('link', { name: /go to/ }).click();
@@ -95,6 +132,10 @@ describe('console in a real browser: an operator runs the service day to day', {
       const [arrived] = await receiver.waitFor(() => receivedAt(`/${surface}`).length === 1, 10_000).then(() => receivedAt(`/${surface}`));
       assert.equal(arrived!.json.data.test, true);
       if (surface === 'subscription') assert.equal(arrived!.headers['x-api-key'], 'browser-key-1');
+      if (surface === 'admin') {
+        const [row] = queryStore(server.dbPath, 'SELECT event_types FROM endpoints WHERE id = ?', endpoints.admin);
+        assert.deepEqual(JSON.parse(row.event_types), ['invoice.created', 'document.status_changed'], 'every checked event is kept');
+      }
     });
   }
 
@@ -109,6 +150,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.fill('#url', `${receiver.url}/admin-v2`);
     await page.fill('#description', 'edited in the browser');
     await page.screenshot({ path: screenshotPath('console-endpoint-edit'), fullPage: true });
+    await checkAccessibility();
     await page.getByRole('button', { name: 'Save endpoint' }).click();
     assert.match(await noticeText(), /Endpoint saved/);
     assert.match((await page.locator('dl.grid').first().textContent())!, /admin-v2/);
@@ -125,6 +167,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.getByRole('button', { name: 'Create endpoint' }).click();
     assert.match(await noticeText(), /already exists for this sponsor/);
     assert.equal(await page.inputValue('#url'), `${receiver.url}/second-sponsor`);
+    await checkAccessibility();
   });
 
   it('bulk recovers with a dry-run preview, then follows the job’s progress until it is done and the delivery is re-sent', async () => {
@@ -136,6 +179,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     assert.match((await page.locator('#recovery-preview').textContent())!, /1 delivery would be re-sent/);
     assert.equal(await page.locator('.count-succeeded').textContent(), '1');
     await page.screenshot({ path: screenshotPath('console-recovery-preview'), fullPage: true });
+    await checkAccessibility();
     assert.equal(receivedAt('/sponsor').length, 1, 'the preview sent nothing');
     await page.getByRole('button', { name: 'Start recovery' }).click();
     await page.waitForURL(/\/recoveries\/rec_/);
@@ -143,6 +187,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.locator('#recovery-state', { hasText: 'done' }).waitFor({ timeout: 30_000 });
     assert.match((await page.locator('#recovery-progress').textContent())!, /1 of 1 handled: 1 re-scheduled/);
     await page.screenshot({ path: screenshotPath('console-recovery-progress'), fullPage: true });
+    await checkAccessibility();
     await receiver.waitFor(() => receivedAt('/sponsor').length === 2, 15_000);
   });
 
@@ -150,6 +195,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.goto(`${server.url}/console/endpoints/${endpoints.as2}`);
     await page.getByRole('link', { name: 'Delete…' }).click();
     await page.screenshot({ path: screenshotPath('console-endpoint-delete'), fullPage: true });
+    await checkAccessibility();
     await page.getByRole('button', { name: 'Delete endpoint' }).click();
     assert.match(await noticeText(), /Endpoint deleted/);
     assert.equal(page.url(), `${tenantUrl}?notice=deleted`);
@@ -161,11 +207,13 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.fill('#name', 'nina');
     await page.selectOption('#role', 'operator');
     await page.getByRole('button', { name: 'Create user' }).click();
+    await checkAccessibility();
     const password = (await page.locator('#new-password').textContent())!;
     assert.match(password, /^[A-Za-z0-9_-]{32}$/);
     await page.getByRole('link', { name: '← back to the users' }).click();
     await page.locator('#console-users', { hasText: 'nina' }).waitFor();
     await page.screenshot({ path: screenshotPath('console-users'), fullPage: true });
+    await checkAccessibility();
     await page.getByRole('button', { name: 'Disable nina' }).click();
     assert.match(await noticeText(), /User disabled/);
 
@@ -184,5 +232,9 @@ describe('console in a real browser: an operator runs the service day to day', {
     ]) {
       assert.ok(audit.includes(action), `audited: ${action}`);
     }
+  });
+
+  it('has no serious or critical accessibility violation (axe-core) on any page of these flows', () => {
+    assert.deepEqual(problems, []);
   });
 });
