@@ -80,7 +80,7 @@ ${types.map(
   <h2><code>${type.name}</code></h2>
   <p>${type.description}</p>
   ${type.subscriptionName || type.spanishName ? html`<p class="muted">Also known as ${[type.subscriptionName, type.spanishName].filter(Boolean).join(', ')}</p>` : ''}
-  <pre>${exampleBody(tenantId, type)}</pre>
+  <pre tabindex="0">${exampleBody(tenantId, type)}</pre>
 </section>`,
 )}`;
 }
@@ -100,7 +100,7 @@ secret of its endpoint (<code>whsec_…</code>, shown once when the endpoint is 
 Without a library:</p>
 </div>
 <h2>Node.js</h2>
-<pre><code>${NODE_VERIFIER}</code></pre>
+<pre tabindex="0"><code>${NODE_VERIFIER}</code></pre>
 <h2>Python</h2>
-<pre><code>${PYTHON_VERIFIER}</code></pre>`;
+<pre tabindex="0"><code>${PYTHON_VERIFIER}</code></pre>`;
 }
