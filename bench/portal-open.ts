@@ -6,7 +6,7 @@
  */
 import { signDevToken } from '../src/auth/sign-token.ts';
 import { createBenchTenant, freshDataDir, removeDataDirs, startHookgate } from './lib/hookgate.ts';
-import { formatDistribution, distribution, roundedDistribution } from './lib/stats.ts';
+import { distribution, formatDistribution, roundedDistribution } from './lib/stats.ts';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 300);
 const VIEWS = Number(process.env.BENCH_VIEWS ?? 500);
@@ -46,10 +46,22 @@ try {
   const flows = [];
   for (let i = 0; i < FLOWS; i++) flows.push(await flow());
   const show = (name: string, values: number[]) => console.log(`${name.padEnd(28)} ${formatDistribution(roundedDistribution(distribution(values)))}`);
-  show('issue link (POST)', flows.map((f) => f.issue));
-  show('open link (GET, 303)', flows.map((f) => f.open));
-  show('first page (50 endpoints)', flows.map((f) => f.page));
-  show('whole flow', flows.map((f) => f.issue + f.open + f.page));
+  show(
+    'issue link (POST)',
+    flows.map((f) => f.issue),
+  );
+  show(
+    'open link (GET, 303)',
+    flows.map((f) => f.open),
+  );
+  show(
+    'first page (50 endpoints)',
+    flows.map((f) => f.page),
+  );
+  show(
+    'whole flow',
+    flows.map((f) => f.issue + f.open + f.page),
+  );
 
   const cookie = flows[0]!.cookie;
   const views: number[] = [];
