@@ -352,6 +352,19 @@ describe('tenant portal over HTTP: single-use links, sessions scoped to one tena
       replay.cookies.set('hookgate_portal', cookie);
       assert.equal((await replay.get('/portal')).status, 401, 'a copy of the cookie is revoked too');
     });
+
+    it('shows an ended session’s page under the link’s own frame allow-list, so it still renders in the customer’s frame', async () => {
+      const client = await portalOf(acme.id, { frame_ancestors: ['https://app.example.com'] });
+      const csrf = csrfOf((await client.get('/portal')).html);
+      const cookie = client.cookies.get('hookgate_portal')!;
+      await client.post('/portal/logout', { _csrf: csrf });
+      const replay = new ConsoleClient(server.url);
+      replay.cookies.set('hookgate_portal', cookie);
+      const ended = await replay.get('/portal/events');
+      assert.equal(ended.status, 401);
+      assert.match(ended.headers.get('content-security-policy')!, /frame-ancestors https:\/\/app\.example\.com;/);
+      assert.doesNotMatch(ended.html, /Event catalogue<\/h1>/);
+    });
   });
 });
 

@@ -95,11 +95,15 @@ export async function redeemPortalLink(services: Services, token: string): Promi
   return { ok: true, sid, session };
 }
 
-/** The live session a cookie's id stands for, or null (unknown, expired, signed out). */
-export async function portalSessionOf(services: Services, sid: string): Promise<PortalSessionRow | null> {
+/**
+ * The session a cookie's id stands for: `live` when it may be used, else null (unknown, expired,
+ * signed out); the settings of an ended one still frame the "session ended" page in the customer's app.
+ */
+export async function portalSessionOf(services: Services, sid: string): Promise<{ live: PortalSessionRow | null; settings: PortalSettings }> {
   const session = await findPortalSession(services.db, await sha256Hex(sid));
-  if (!session || session.revoked_at !== null || session.expires_at <= services.clock.now()) return null;
-  return session;
+  if (!session) return { live: null, settings: NO_SETTINGS };
+  const live = session.revoked_at === null && session.expires_at > services.clock.now();
+  return { live: live ? session : null, settings: parseSettings(session.settings) };
 }
 
 export async function endPortalSession(services: Services, session: PortalSessionRow): Promise<void> {

@@ -71,11 +71,12 @@ export function portalApp(): Hono<PortalEnv> {
 
   app.use(async (c, next) => {
     const sid = sessionCookie(c);
-    const session = sid ? await portalSessionOf(c.var.services, sid) : null;
+    const { live: session, settings } = sid ? await portalSessionOf(c.var.services, sid) : { live: null, settings: NO_SETTINGS };
     const tenant = session ? await getTenant(c.var.services.db, session.tenant_id) : undefined;
     if (!session || !tenant) {
       if (sid) dropSessionCookie(c);
-      return c.html(portalPage({ title: 'Session ended', body: sessionEndedView(), settings: NO_SETTINGS }), 401);
+      c.set('portalSettings', settings);
+      return c.html(portalPage({ title: 'Session ended', body: sessionEndedView(), settings }), 401);
     }
     c.set('portal', session);
     c.set('portalTenant', tenant);
