@@ -146,6 +146,14 @@ describe('tenant portal over HTTP: single-use links, sessions scoped to one tena
       assert.match(second.html, /already been used/);
     });
 
+    it('is not used up by a HEAD request (link checkers)', async () => {
+      const { url } = await link(acme.id);
+      const head = await fetch(url, { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('set-cookie'), null);
+      assert.equal((await fetch(url, { redirect: 'manual' })).status, 303);
+    });
+
     it('opens one session however many requests race with the same link', async () => {
       const { url } = await link(acme.id);
       const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(url, { redirect: 'manual' }).then((response) => response.status)));

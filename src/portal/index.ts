@@ -58,6 +58,8 @@ export function portalApp(): Hono<PortalEnv> {
 
   // The link: exchanged once for a session cookie, then the portal itself, without the token in the address bar.
   app.get('/open', async (c) => {
+    // A HEAD (link checkers, some previewers) learns nothing and uses nothing up.
+    if (c.req.method === 'HEAD') return c.body(null, 200);
     const redeemed = await redeemPortalLink(c.var.services, c.req.query('token') ?? '');
     if (!redeemed.ok) {
       if (redeemed.reason !== 'unknown') c.set('portalSettings', redeemed.settings);
