@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { auditApi } from './api/admin/audit.ts';
 import { adminEventsApi } from './api/admin/events.ts';
+import { portalLinkApi } from './api/admin/portal.ts';
 import type { AppEnv } from './api/context.ts';
 import { fastApiErrors } from './api/error-formats.ts';
 import { eventsApi } from './api/events/index.ts';
@@ -15,6 +16,7 @@ import { consoleApp } from './console/index.ts';
 import { ApiError, respondWithError } from './errors.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
+import { portalApp } from './portal/index.ts';
 import type { Services } from './services.ts';
 import { errorFormatForPath, SURFACES } from './surfaces/index.ts';
 import { VERSION } from './version.ts';
@@ -53,8 +55,10 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/api/v1/tenants', operatorApi());
   app.route('/api/v1/admin/audit', auditApi());
   app.route('/api/v1/admin/events', adminEventsApi());
+  app.route('/api/v1/admin/tenants', portalLinkApi());
   app.route('/api/v1/events', eventsApi());
   app.route('/console', consoleApp());
+  app.route('/portal', portalApp());
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'hookgate API reference' }));
   // A mounted sub-app's notFound is never consulted, so unknown paths under a surface's prefix are answered here in its format.
   app.notFound((c) => respondWithError(c, new ApiError('not_found', 'Not Found'), errorFormatForPath(c.req.path)));

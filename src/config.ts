@@ -56,6 +56,10 @@ const envSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     HOOKGATE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     HOOKGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    HOOKGATE_PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
     HOOKGATE_ADMIN_USER: z.string().min(1).optional(),
     HOOKGATE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
@@ -103,6 +107,8 @@ export interface Config {
   maxJsonDepth: number;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** The service's address as its users reach it (e.g. behind a proxy), for the links it hands out; else each request's own origin. */
+  publicUrl?: string;
   /** The console's sign-in credentials; without them the console takes only pasted admin tokens. */
   consoleAdmin?: { user: string; password: string };
 }
@@ -139,6 +145,7 @@ export function toConfig(env: Env): Config {
     maxEventBytes: env.HOOKGATE_MAX_EVENT_BYTES,
     maxJsonDepth: env.HOOKGATE_MAX_JSON_DEPTH,
     metricsToken: env.HOOKGATE_METRICS_TOKEN,
+    publicUrl: env.HOOKGATE_PUBLIC_URL,
     consoleAdmin: env.HOOKGATE_ADMIN_USER && env.HOOKGATE_ADMIN_PASSWORD ? { user: env.HOOKGATE_ADMIN_USER, password: env.HOOKGATE_ADMIN_PASSWORD } : undefined,
   };
 }

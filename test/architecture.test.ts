@@ -24,9 +24,10 @@ const ALLOWED: Record<string, string[]> = {
   domain: ['catalogue', 'config', 'db', 'delivery', 'errors', 'lib', 'services', 'surfaces'], // → delivery: the engine's dispatch, the address policy, attempt types
   api: ['auth', 'catalogue', 'db', 'delivery', 'domain', 'errors', 'lib', 'services', 'surfaces'],
   console: ['api', 'auth', 'db', 'delivery', 'domain', 'errors', 'lib', 'services', 'surfaces'], // → api: the shared auth middleware and request context
+  portal: ['api', 'catalogue', 'console', 'db', 'delivery', 'domain', 'errors', 'lib', 'services', 'surfaces'], // → console: its layout, attempt views, CSRF check and error statuses
   // Planned by issue 22 item 1 (one module per surface); narrow this row once the folder exists.
   surfaces: ['api', 'auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'errors', 'lib', 'services'],
-  app: ['api', 'console', 'errors', 'lib', 'services', 'surfaces', 'version'],
+  app: ['api', 'console', 'errors', 'lib', 'portal', 'services', 'surfaces', 'version'],
   runtime: ['api', 'app', 'auth', 'cli', 'config', 'console', 'db', 'delivery', 'lib', 'services', 'surfaces'], // → cli: bun.ts, the single binary's entry, runs CLI commands too; → console: create-services.ts makes the console's sign-in limiter, process state
   cli: ['auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'runtime', 'services', 'version'],
 };

@@ -21,8 +21,8 @@ type Spec = {
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties?: Record<string, { type?: unknown }> }> };
 };
 
-/** Pages for people, not API operations: the console (HTML), the reference UI and the document itself. */
-const NOT_API = [/^\/console(\/|$)/, /^\/docs$/, /^\/openapi\.json$/];
+/** Pages for people, not API operations: the console and the tenant portal (HTML), the reference UI and the document itself. */
+const NOT_API = [/^\/console(\/|$)/, /^\/portal(\/|$)/, /^\/docs$/, /^\/openapi\.json$/];
 /** Operations anyone may call: liveness, readiness, and /metrics (open unless HOOKGATE_METRICS_TOKEN is set). */
 const PUBLIC = new Set(['GET /health', 'GET /ready']);
 

@@ -19,6 +19,7 @@ const MOUNTS: readonly { prefix: string; answers: SharedAnswers }[] = [
   { prefix: '/api/v1/tenants', answers: plainAnswers('ErrorDetail') },
   { prefix: '/api/v1/admin/audit', answers: plainAnswers('ErrorDetail') },
   { prefix: '/api/v1/admin/events', answers: plainAnswers('ErrorDetail') },
+  { prefix: '/api/v1/admin/tenants', answers: plainAnswers('ErrorDetail') },
   {
     prefix: '/api/v1/events',
     answers: plainAnswers('ErrorDetail', { tooLarge: 'Request body (`HOOKGATE_MAX_BODY_BYTES`) or an event’s `data` (`HOOKGATE_MAX_EVENT_BYTES`) too large' }),
@@ -75,6 +76,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): Docu
       { name: 'Ingestion', description: 'Events in: each is stored with one delivery per matching endpoint' },
       { name: 'Operator', description: 'Tenants, API keys, AS2 partners, health and metrics' },
       { name: 'Audit', description: 'The audit log: every change made through the console or the APIs' },
+      { name: 'Portal', description: 'Single-use links to a tenant’s own self-service portal' },
     ],
   }) as unknown as Document;
   for (const [path, item] of Object.entries(document.paths)) {

@@ -539,6 +539,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/tenants/{tenant_id}/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a Portal Link
+         * @description A single-use link that opens a self-service portal scoped to this tenant: its admin webhooks, their deliveries, the event catalogue and how to verify signatures. Opening the link starts a portal session (a cookie); a second opening is refused.
+         */
+        post: operations["adminCreatePortalLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1026,10 +1046,10 @@ export interface components {
             created_at: string;
             actor: {
                 /**
-                 * @description A Bearer JWT, a tenant API key, or a console session of either kind
+                 * @description A Bearer JWT, a tenant API key, a console session of either kind, or a tenant portal session (id: its link’s `pl_…`)
                  * @enum {string}
                  */
-                kind: "token" | "api_key" | "console_token" | "console_password";
+                kind: "token" | "api_key" | "console_token" | "console_password" | "portal";
                 /** @description The token’s `sub`, the API key’s public id (`hg_<16 hex>`) or the console user; never a credential */
                 id: string;
                 tenant_id: string | null;
@@ -1086,6 +1106,32 @@ export interface components {
             url: string;
             message_id: string;
             attempts: components["schemas"]["AdminWebhookAttempt"][];
+        };
+        PortalLink: {
+            /** @description Opens the portal once; give it to the tenant (or load it in your iframe) right away */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        PortalLinkRequest: {
+            /**
+             * @description How long the link may be opened; once opened, the portal session lasts 4 hours
+             * @default 900
+             */
+            ttl_seconds: number;
+            theme?: {
+                /** @example #0a7d55 */
+                accent?: string | null;
+                /** @example https://app.example.com/logo.svg */
+                logo_url?: string | null;
+            };
+            /**
+             * @description Origins allowed to embed the portal in a frame (CSP frame-ancestors). Absent or empty: the portal refuses every frame.
+             * @example [
+             *       "https://app.example.com"
+             *     ]
+             */
+            frame_ancestors?: string[];
         };
         EventAccepted: {
             /** @example evt_0123456789abcdef01234567 */
@@ -4172,6 +4218,99 @@ export interface operations {
             };
             /** @description Rate limit exceeded; retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    adminCreatePortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PortalLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description Link created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The token lacks the webhooks:admin scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Unknown id, or outside the token’s tenants */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Request body too large (`HOOKGATE_MAX_BODY_BYTES`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The store cannot take the write now (disk full, I/O error, read-only, D1 storage error): nothing was stored, retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;

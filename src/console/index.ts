@@ -1,12 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
-import { HTTPException } from 'hono/http-exception';
 import { getEndpointDelivery, listEndpointDeliveries } from '../db/repo/delivery-history.ts';
 import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
-import { ApiError, noteStoreFailure, toApiError } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { endpointInReach } from './access.ts';
@@ -18,6 +17,7 @@ import { registerFind } from './find.ts';
 import { CONSOLE_CSS, CONSOLE_JS, type Html, page } from './layout.ts';
 import { LIVE_JS } from './live.ts';
 import { NOTICES } from './notices.ts';
+import { describePageError } from './page-error.ts';
 import { deliveryView, endpointView, errorView, loginView } from './pages.ts';
 import { registerRecoveryPages } from './recovery-page.ts';
 import {
@@ -172,34 +172,11 @@ export function consoleApp(): Hono<ConsoleEnv> {
     throw new ApiError('not_found', 'There is no such console page.');
   });
   app.onError((error, c) => {
-    // hono/csrf answers a cross-origin form post with a 403 HTTPException.
-    const crossOrigin = error instanceof HTTPException && error.status === 403;
-    const apiError = crossOrigin ? new ApiError('forbidden', 'Form posts from another origin are refused.') : toApiError(error);
-    noteStoreFailure(c.var.services, error);
-    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
-    if (apiError.kind === 'internal') {
-      c.var.services.log({ level: 'error', msg: 'console error', request_id: c.var.requestId, error: error instanceof Error ? error.message : String(error) });
-    }
-    const status = statusOf(apiError);
-    const message = apiError.kind === 'internal' ? 'The console could not complete this request. Try again; if it persists, check the server log.' : apiError.message;
+    const { status, message } = describePageError(c, error, 'console');
     return c.html(page({ title: 'Error', body: errorView(status, message, c.var.requestId), csrf: c.var.session?.csrf }), status);
   });
   return app;
 }
-
-const statusOf = (error: ApiError): 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503 => {
-  const map: Partial<Record<ApiError['kind'], 400 | 401 | 403 | 404 | 409 | 413 | 503>> = {
-    not_found: 404,
-    forbidden: 403,
-    unauthorized: 401,
-    conflict: 409,
-    validation: 400,
-    malformed: 400,
-    payload_too_large: 413,
-    unavailable: 503,
-  };
-  return map[error.kind] ?? 500;
-};
 
 function render(c: Context<ConsoleEnv>, title: string, body: Html, status: 200 | 400 | 409 = 200) {
   const { claims } = c.var;

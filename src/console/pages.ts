@@ -140,9 +140,16 @@ ${
 <div data-live>${
     data.deliveries.length === 0
       ? empty(data.status ? `No ${data.status} deliveries.` : 'No deliveries yet. Send a test event to see one here.')
-      : html`<table>
+      : html`${deliveriesTable(data.deliveries, base)}
+${pager(data.page, pages, `${data.total} deliveries`, (n) => link(data.status, n))}`
+  }</div>
+<script src="/console/assets/live.js" defer></script>`;
+}
+
+/** An endpoint's deliveries, each linking to its page under `base` (the endpoint's page). */
+export const deliveriesTable = (deliveries: readonly DeliveryView[], base: string): Html => html`<table>
   <thead><tr><th>Delivery</th><th>Event</th><th>Status</th><th>Attempts</th><th>Last response</th><th>Created</th></tr></thead>
-  <tbody>${data.deliveries.map(
+  <tbody>${deliveries.map(
     (delivery) => html`<tr>
     <td><a href="${base}/deliveries/${delivery.id}">#${delivery.id}</a></td>
     <td>${delivery.event_type} <span class="muted"><code>${delivery.event_id}</code></span></td>
@@ -152,11 +159,7 @@ ${
     <td>${when(delivery.created_at)}</td>
   </tr>`,
   )}</tbody>
-</table>
-${pager(data.page, pages, `${data.total} deliveries`, (n) => link(data.status, n))}`
-  }</div>
-<script src="/console/assets/live.js" defer></script>`;
-}
+</table>`;
 
 /** Header names whose values are credentials: shown masked even if an older attempt stored them. */
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
@@ -193,7 +196,7 @@ const parseHeaders = (text: string | null): Record<string, string> | null => {
   }
 };
 
-const pretty = (text: string) => {
+export const pretty = (text: string) => {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
   } catch {
@@ -201,13 +204,8 @@ const pretty = (text: string) => {
   }
 };
 
-export function deliveryView(data: DeliveryPageData): Html {
-  const { endpoint, delivery } = data;
-  const base = `/console/endpoints/${endpoint.id}`;
-  return html`<p><a href="/console">Tenants</a> › <a href="/console/tenants/${data.tenant.id}">${data.tenant.name}</a> › <a href="${base}"><code>${endpoint.id}</code></a> ›</p>
-<h1>Delivery #${delivery.id} ${badge(delivery.status)}</h1>
-${notice(data.notice?.text, data.notice?.kind)}
-<div class="card"><dl class="grid">
+/** A delivery's event, message id, attempts and times, as the rows of a `dl.grid`. */
+export const deliveryFacts = (delivery: DeliveryView): Html => html`
   <dt>Event</dt><dd>${delivery.event_type} <code>${delivery.event_id}</code></dd>
   <dt>Message id</dt><dd><code>${delivery.message_id}</code></dd>
   <dt>Attempts</dt><dd>${delivery.attempt_count}</dd>
@@ -215,17 +213,28 @@ ${notice(data.notice?.text, data.notice?.kind)}
   <dt>Last error</dt><dd>${delivery.last_error ?? html`<span class="muted">—</span>`}</dd>
   <dt>Created</dt><dd>${when(delivery.created_at)}</dd>
   <dt>Completed</dt><dd>${when(delivery.completed_at)}</dd>
-</dl>
+`;
+
+export function deliveryView(data: DeliveryPageData): Html {
+  const { endpoint, delivery } = data;
+  const base = `/console/endpoints/${endpoint.id}`;
+  return html`<p><a href="/console">Tenants</a> › <a href="/console/tenants/${data.tenant.id}">${data.tenant.name}</a> › <a href="${base}"><code>${endpoint.id}</code></a> ›</p>
+<h1>Delivery #${delivery.id} ${badge(delivery.status)}</h1>
+${notice(data.notice?.text, data.notice?.kind)}
+<div class="card"><dl class="grid">${deliveryFacts(delivery)}</dl>
 ${data.canOperate ? html`<div class="actions">${actionForm(`${base}/deliveries/${delivery.id}/retry`, data.csrf, 'Retry now', { primary: true, busy: 'Retrying…' })}</div>` : ''}
 </div>
 <h2>Payload</h2>
 <pre>${pretty(data.payload)}</pre>
 <h2>Attempts</h2>
-${
-  data.attempts.length === 0
-    ? empty(delivery.status === 'pending' ? 'No attempt yet: the first one is on its way.' : 'No attempt was made.')
-    : [...data.attempts].reverse().map(
-        (attempt) => html`<section class="attempt" id="attempt-${attempt.attempt_number}">
+${attemptsView(delivery, data.attempts)}`;
+}
+
+/** A delivery's attempts, newest first: status, duration, request and response (credentials masked). */
+export function attemptsView(delivery: Pick<DeliveryView, 'status'>, attempts: readonly Attempt[]): Html {
+  if (attempts.length === 0) return empty(delivery.status === 'pending' ? 'No attempt yet: the first one is on its way.' : 'No attempt was made.');
+  return html`${[...attempts].reverse().map(
+    (attempt) => html`<section class="attempt" id="attempt-${attempt.attempt_number}">
   <h3>Attempt ${attempt.attempt_number} ${badge(attempt.succeeded === 1 ? 'succeeded' : 'failed')} <span class="muted">${attempt.trigger}</span></h3>
   <dl class="grid">
     <dt>Started</dt><dd>${when(attempt.started_at)}</dd>
@@ -238,8 +247,7 @@ ${
   <h4>Response headers</h4>${headersTable(parseHeaders(attempt.response_headers))}
   <h4>Response body</h4>${attempt.response_body ? html`<pre>${attempt.response_body}</pre>` : html`<p class="muted">empty</p>`}
 </section>`,
-      )
-}`;
+  )}`;
 }
 
 /** The value of the confirmation page's hidden `confirm` field; a rotation post without it only asks. */

@@ -159,4 +159,4 @@ export function loginCsrfMatches(c: Context, presented: unknown): boolean {
   return Boolean(expected) && typeof presented === 'string' && timingSafeEqual(presented, expected!);
 }
 
-export const csrfMatches = (session: ConsoleSession, presented: unknown): boolean => typeof presented === 'string' && timingSafeEqual(presented, session.csrf);
+export const csrfMatches = (session: Pick<ConsoleSession, 'csrf'>, presented: unknown): boolean => typeof presented === 'string' && timingSafeEqual(presented, session.csrf);

@@ -15,6 +15,8 @@ export interface Database {
   audit_log: AuditLogTable;
   console_users: ConsoleUserTable;
   console_sessions: ConsoleSessionTable;
+  portal_links: PortalLinkTable;
+  portal_sessions: PortalSessionTable;
   d1_migrations: MigrationTable;
 }
 
@@ -173,7 +175,7 @@ export interface AuditLogTable {
   changes: string | null;
 }
 
-export type AuditActorKind = 'token' | 'api_key' | 'console_token' | 'console_password';
+export type AuditActorKind = 'token' | 'api_key' | 'console_token' | 'console_password' | 'portal';
 
 export type ConsoleRole = 'viewer' | 'operator' | 'admin';
 
@@ -199,6 +201,34 @@ export interface ConsoleSessionTable {
   revoked_at: number | null;
 }
 
+/** A tenant portal link (migrations/0007_portal.sql): its token is `<id>.<secret>`, the store keeps the secret's SHA-256. */
+export interface PortalLinkTable {
+  id: string;
+  secret_hash: string;
+  tenant_id: string;
+  /** JSON of the portal's settings (src/domain/portal.ts `PortalSettings`). */
+  settings: string;
+  /** Who issued the link: the token's `sub` or the console user. */
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  /** Set once, by the request that redeemed the link. */
+  used_at: number | null;
+}
+
+/** A portal session, opened by redeeming a link; the cookie carries its id, the store only the id's SHA-256. */
+export interface PortalSessionTable {
+  id_hash: string;
+  link_id: string;
+  tenant_id: string;
+  /** The CSRF token every portal form carries. */
+  csrf: string;
+  settings: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 export interface MigrationTable {
   id: Generated<number>;
   name: string;
@@ -217,3 +247,5 @@ export type RecoveryJob = Selectable<RecoveryJobTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
 export type ConsoleUser = Selectable<ConsoleUserTable>;
 export type ConsoleSessionRow = Selectable<ConsoleSessionTable>;
+export type PortalLink = Selectable<PortalLinkTable>;
+export type PortalSessionRow = Selectable<PortalSessionTable>;

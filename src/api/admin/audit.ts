@@ -16,7 +16,9 @@ const AuditEntryJson = z
     id: z.number().int(),
     created_at: dateTime,
     actor: z.object({
-      kind: z.enum(['token', 'api_key', 'console_token', 'console_password']).openapi({ description: 'A Bearer JWT, a tenant API key, or a console session of either kind' }),
+      kind: z
+        .enum(['token', 'api_key', 'console_token', 'console_password', 'portal'])
+        .openapi({ description: 'A Bearer JWT, a tenant API key, a console session of either kind, or a tenant portal session (id: its link’s `pl_…`)' }),
       id: z.string().openapi({ description: 'The token’s `sub`, the API key’s public id (`hg_<16 hex>`) or the console user; never a credential' }),
       tenant_id: z.string().nullable(),
       partner_org_id: z.string().nullable(),

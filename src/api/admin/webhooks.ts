@@ -1,19 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteEndpoint, listEndpoints } from '../../db/repo/endpoints.ts';
-import { getTenant } from '../../db/repo/tenants.ts';
-import type { Endpoint, Tenant } from '../../db/schema.ts';
+import type { Endpoint } from '../../db/schema.ts';
 import { pageCount } from '../../domain/admin-views.ts';
 import { canonicalAdminEvents, createAdminWebhook, partnerOrgsOf, supportedEvents, toWebhookJson, updateAdminWebhook } from '../../domain/admin-webhooks.ts';
 import { endpointTarget } from '../../domain/audit.ts';
 import { assertTargetUrl } from '../../domain/endpoint-fields.ts';
-import { notFound } from '../../errors.ts';
 import type { SurfaceRouting } from '../../surfaces/surface.ts';
 import { noteChange } from '../audit.ts';
 import { adminReach, narrowReach } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
-import { webhookInReach } from './reach.ts';
+import { tenantInReach, webhookInReach } from './reach.ts';
 import { dateTime, json, ok, pageOf, paging, security, tags, webhookParam } from './schemas.ts';
 
 /** Page 001's webhooks themselves: list, create, the supported events, get, update, delete. */
@@ -239,13 +237,6 @@ async function create(c: Context<AppEnv>, body: z.infer<typeof WebhookCreate>, s
   });
   await noteChange(c, { action: 'webhook.created', target: endpointTarget(endpoint), changes: body });
   return c.json({ ...toWebhookJson(endpoint, tenant.partner_org_id), secret }, 201);
-}
-
-async function tenantInReach(c: Context<AppEnv>, tenantId: string): Promise<Tenant> {
-  const reach = await adminReach(c);
-  const tenant = reach && !reach.includes(tenantId) ? undefined : await getTenant(c.var.services.db, tenantId);
-  if (!tenant) throw notFound('Tenant not found');
-  return tenant;
 }
 
 async function render(c: Context<AppEnv>, endpoint: Endpoint) {
