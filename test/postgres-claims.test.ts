@@ -59,18 +59,42 @@ describe('claims on Postgres from several connections at once', { timeout: 180_0
       const eventId = `evt_${index}`;
       await admin.db
         .insertInto('events')
-        .values({ id: eventId, tenant_id: 'ten_claims', type: 't', requested_type: 't', data: '{}', as2_partner_id: null, idempotency_key: null, delivery_count: 5, occurred_at: now, created_at: now })
+        .values({
+          id: eventId,
+          tenant_id: 'ten_claims',
+          type: 't',
+          requested_type: 't',
+          data: '{}',
+          as2_partner_id: null,
+          idempotency_key: null,
+          delivery_count: 5,
+          occurred_at: now,
+          created_at: now,
+        })
         .execute();
       await admin.db
         .insertInto('deliveries')
-        .values([...PLAIN, ...FIFO].map((endpoint) => ({ event_id: eventId, endpoint_id: endpoint, message_id: `${eventId}-${endpoint}`, status: 'pending' as const, next_attempt_at: now - 1000 + index, lease_owner: null, created_at: now, updated_at: now })))
+        .values(
+          [...PLAIN, ...FIFO].map((endpoint) => ({
+            event_id: eventId,
+            endpoint_id: endpoint,
+            message_id: `${eventId}-${endpoint}`,
+            status: 'pending' as const,
+            next_attempt_at: now - 1000 + index,
+            lease_owner: null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
         .execute();
     }
   }
 
   /** The ids of each fifo endpoint's pending deliveries, oldest first. */
   async function pendingOf(endpointId: string): Promise<number[]> {
-    return (await admin.db.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').orderBy('id').execute()).map((row) => row.id);
+    return (await admin.db.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').orderBy('id').execute()).map(
+      (row) => row.id,
+    );
   }
 
   function assertDisjoint(claims: { id: number }[][]): number[] {
@@ -106,7 +130,9 @@ describe('claims on Postgres from several connections at once', { timeout: 180_0
     const taken: number[] = [];
     // Rounds of all workers claiming at once, each a few times concurrently, until nothing is left to claim.
     for (let round = 0; round < 20; round++) {
-      const claims = await Promise.all(workers.flatMap((worker, index) => [1, 2, 3].map(() => claimDue(worker.db, lease(index), 7, { perEndpoint: 3, skipEndpoints: [], skipTenants: [] }))));
+      const claims = await Promise.all(
+        workers.flatMap((worker, index) => [1, 2, 3].map(() => claimDue(worker.db, lease(index), 7, { perEndpoint: 3, skipEndpoints: [], skipTenants: [] }))),
+      );
       const ids = assertDisjoint([...claims, taken.map((id) => ({ id }))]);
       if (round === 0) await assertFifoHeadsOnly(claims.flat().map((row) => row.id));
       for (const rows of claims) for (const row of rows) assert.ok(row.next_attempt_at! > now && row.lease_owner?.startsWith('worker-'));
@@ -142,11 +168,7 @@ describe('claims on Postgres from several connections at once', { timeout: 180_0
     const claims = await Promise.all(
       workers.flatMap((worker, index) => [claimNextInLine(worker.db, lease(index), 'ep_f1').then((row) => (row ? [row] : [])), claimDueOf(worker.db, lease(index), 'ep_f1', 5)]),
     );
-    assert.deepEqual(
-      assertDisjoint(claims),
-      [next],
-      'exactly one worker claimed the new head',
-    );
+    assert.deepEqual(assertDisjoint(claims), [next], 'exactly one worker claimed the new head');
   });
 
   it('claimForManualAttempt: of workers asking for the same delivery at once, exactly one gets it', async () => {

@@ -9,8 +9,8 @@ import pg from 'pg';
 import { openBetterSqlite } from '../src/db/dialects/better-sqlite3.ts';
 import { openPostgres } from '../src/db/dialects/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { storeFailureOf } from '../src/db/store-health.ts';
 import type { HostStore } from '../src/db/store.ts';
+import { storeFailureOf } from '../src/db/store-health.ts';
 import { isUniqueViolation } from '../src/db/unique-violation.ts';
 import { type PostgresCluster, sharedPostgres } from './support/postgres.ts';
 

@@ -237,6 +237,25 @@ export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly New
   return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 8)).map((run) => db.insertInto('deliveries').values(run.map(newDeliveryColumns)).returning('id').compile());
 }
 
+/**
+ * Keeps an ordered endpoint's delivery ids in commit order, the order its claims follow. On SQLite
+ * one writer at a time does that by itself. On Postgres two transactions may take ids 10 and 11
+ * and commit 11 first: a claim in between would see 11 as the endpoint's oldest pending delivery.
+ * So an outbox unit first locks the rows of the fifo endpoints it writes to (`FOR NO KEY UPDATE`,
+ * in id order, held to its commit) and only then takes ids. No rows come back (nothing with an `id`).
+ */
+export function lockOrderedEndpointsQuery(db: Kysely<Database>, endpointIds: readonly string[]): CompiledQuery | null {
+  if (!skipLocked(db) || endpointIds.length === 0) return null;
+  return db
+    .selectFrom('endpoints')
+    .select(sql<number>`1`.as('locked'))
+    .where('id', 'in', [...new Set(endpointIds)].sort())
+    .where('ordering', '=', 'fifo')
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .compile();
+}
+
 /** Gives leased deliveries back (graceful shutdown, or more than the process may take on): they are due again at once. */
 export async function releaseLeases(db: Kysely<Database>, owner: string, ids: readonly number[], now: number): Promise<void> {
   for (const run of chunked(ids, MAX_BOUND_PARAMETERS - 10)) {

@@ -52,6 +52,16 @@ export async function updateEndpoint(db: Kysely<Database>, id: string, patch: En
   return db.updateTable('endpoints').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
+/** How many endpoints a tenant has, on all four surfaces. */
+export async function countTenantEndpoints(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('endpoints')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
+}
+
 export async function deleteEndpoint(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('endpoints').where('id', '=', id).execute();
 }
