@@ -9,6 +9,7 @@ import pg from 'pg';
 import { openBetterSqlite } from '../src/db/dialects/better-sqlite3.ts';
 import { openPostgres } from '../src/db/dialects/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { firstRow, prepared } from '../src/db/prepared.ts';
 import type { HostStore } from '../src/db/store.ts';
 import { storeFailureOf } from '../src/db/store-health.ts';
 import { isUniqueViolation } from '../src/db/unique-violation.ts';
@@ -157,6 +158,20 @@ describe('Postgres store', { timeout: 120_000 }, () => {
     assert.equal(isUniqueViolation(refused), true, 'a unique violation (SQLSTATE 23505) is recognised');
     const ids = (await store.db.selectFrom('tenants').select('id').where('id', 'in', ['ten_a', 'ten_b']).execute()).map((row) => row.id);
     assert.deepEqual(ids, ['ten_a']);
+  });
+
+  it('a prepared query is compiled per store: the same one runs on SQLite (`?`) and then on Postgres (`$1`)', async () => {
+    const byName = prepared((db, v: { name: string }) => db.selectFrom('tenants').select('name').where('name', '=', v.name));
+    const sqliteStore = openBetterSqlite(join(folder, 'prepared.db'));
+    try {
+      await migrate(sqliteStore.db, sqliteStore.runBatch);
+      await sqliteStore.db.insertInto('tenants').values({ id: 'ten_p', name: 'prepared', partner_org_id: null, created_at: 1 }).execute();
+      await store.db.insertInto('tenants').values({ id: 'ten_p', name: 'prepared', partner_org_id: null, created_at: 1 }).execute();
+      assert.deepEqual(await firstRow(sqliteStore.db, byName(sqliteStore.db, { name: 'prepared' })), { name: 'prepared' });
+      assert.deepEqual(await firstRow(store.db, byName(store.db, { name: 'prepared' })), { name: 'prepared' });
+    } finally {
+      await sqliteStore.close();
+    }
   });
 
   it('an unreachable Postgres is a store failure (the API’s 503 with Retry-After), not a query’s mistake', async () => {
