@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openPostgres } from '../src/db/dialects/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { claimDue, claimDueOf, claimForManualAttempt, claimIds, claimNextInLine, type Lease } from '../src/db/repo/deliveries.ts';
+import {
+  claimDue,
+  claimDueOf,
+  claimForManualAttempt,
+  claimIds,
+  claimNextInLine,
+  insertDeliveriesQueries,
+  type Lease,
+  lockOrderedEndpointsQuery,
+} from '../src/db/repo/deliveries.ts';
+import { reserveRateSlot, takeCircuitProbe } from '../src/db/repo/endpoint-gates.ts';
+import { endpointOutcomeQuery } from '../src/db/repo/endpoint-health.ts';
 import type { HostStore } from '../src/db/store.ts';
 import { type PostgresCluster, sharedPostgres } from './support/postgres.ts';
 
@@ -176,5 +187,71 @@ describe('claims on Postgres from several connections at once', { timeout: 180_0
     const [target] = await pendingOf('ep_p1');
     const claims = await Promise.all(workers.map((worker, index) => claimForManualAttempt(worker.db, lease(index), target!)));
     assert.equal(claims.filter(Boolean).length, 1);
+  });
+
+  it('the endpoint policies’ single UPDATEs stay exact when workers race: rate slots, the circuit probe, failure counts', async () => {
+    await seed();
+    // 5 deliveries per second: 40 slots reserved at once are 40 distinct slots, 200 ms apart (rounded up to whole ms on BIGINT).
+    const slots = (await Promise.all(workers.flatMap((worker) => Array.from({ length: 10 }, () => reserveRateSlot(worker.db, 'ep_p1', 5, now))))).sort((a, b) => a - b);
+    assert.equal(new Set(slots).size, 40);
+    assert.equal(slots[0], now);
+    for (let index = 1; index < slots.length; index++)
+      assert.ok(slots[index]! - slots[index - 1]! >= 200, `slot ${index} is ${slots[index]! - slots[index - 1]!} ms after the one before`);
+    // 3 per second: fractional intervals never give a slot early.
+    const thirds = (await Promise.all(workers.flatMap((worker) => Array.from({ length: 6 }, () => reserveRateSlot(worker.db, 'ep_p2', 3, now))))).sort((a, b) => a - b);
+    for (let index = 1; index < thirds.length; index++) assert.ok(thirds[index]! - thirds[index - 1]! >= 333);
+    assert.ok(thirds.at(-1)! - now >= Math.ceil((1000 / 3) * (thirds.length - 1)));
+
+    const settings = { circuitFailureThreshold: 1000, circuitCooldownMs: 60_000, disableAfterMs: 86_400_000 };
+    await Promise.all(workers.flatMap((worker) => Array.from({ length: 10 }, () => worker.atomic([endpointOutcomeQuery(worker.db, 'ep_p3', false, now, settings)]))));
+    const counted = await admin.db.selectFrom('endpoints').select(['consecutive_failures', 'failing_since']).where('id', '=', 'ep_p3').executeTakeFirstOrThrow();
+    assert.deepEqual(counted, { consecutive_failures: 40, failing_since: now }, 'no failure lost');
+
+    await admin.db
+      .updateTable('endpoints')
+      .set({ circuit_state: 'open', circuit_retry_at: now - 1 })
+      .where('id', '=', 'ep_p3')
+      .execute();
+    const probes = await Promise.all(workers.flatMap((worker) => [1, 2, 3].map(() => takeCircuitProbe(worker.db, 'ep_p3', now, 30_000))));
+    assert.equal(probes.filter(Boolean).length, 1, 'exactly one probe of the open circuit');
+  });
+
+  it('an ordered endpoint’s new deliveries take ids in commit order: no claim sees a newer one while an older one is uncommitted', async () => {
+    await seed();
+    await admin.db.updateTable('deliveries').set({ status: 'succeeded', next_attempt_at: null, completed_at: now }).where('endpoint_id', '=', 'ep_f2').execute();
+    const row = (n: number) => ({
+      event_id: 'evt_0',
+      endpoint_id: 'ep_f2',
+      message_id: `late-${n}`,
+      next_attempt_at: now - 5000,
+      lease_owner: null,
+      created_at: now,
+      updated_at: now,
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let firstId = 0;
+    // The first outbox unit inserts and stays uncommitted; the second is asked for meanwhile.
+    const first = workers[0]!.db.transaction().execute(async (trx) => {
+      for (const query of [lockOrderedEndpointsQuery(trx, ['ep_f2'])!, ...insertDeliveriesQueries(trx, [row(1)])]) {
+        const result = await trx.executeQuery(query);
+        firstId ||= Number((result.rows[0] as { id?: number } | undefined)?.id ?? 0);
+      }
+      await held;
+    });
+    while (!firstId) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = workers[1]!.atomic([lockOrderedEndpointsQuery(workers[1]!.db, ['ep_f2'])!, ...insertDeliveriesQueries(workers[1]!.db, [row(2)])]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const meanwhile = await claimDueOf(workers[2]!.db, lease(2), 'ep_f2', 5).finally(release);
+    await Promise.all([first, second]);
+    assert.deepEqual(meanwhile, [], 'nothing of the endpoint is claimable while its older delivery is uncommitted');
+    const claimed = await claimDueOf(workers[2]!.db, lease(2), 'ep_f2', 5);
+    assert.deepEqual(
+      claimed.map((delivery) => delivery.id),
+      [firstId],
+      'then its oldest, the first committed',
+    );
   });
 });

@@ -79,6 +79,16 @@ function runBinary(bin: string, args: string[], owner: { uid: number; gid: numbe
   });
 }
 
+/**
+ * Stops the cluster and removes its folder once the test process is gone, however it ended (a
+ * SIGKILL or the runner's timeout too, which skip the 'exit' handler): a detached shell polls it and
+ * sends the postmaster SIGQUIT (immediate shutdown).
+ */
+function watchdog(pid: number, data: string, root: string): void {
+  const script = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; if [ -f ${data}/postmaster.pid ]; then kill -QUIT $(head -1 ${data}/postmaster.pid) 2>/dev/null; sleep 2; fi; rm -rf ${root}`;
+  spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
+}
+
 export async function startPostgres(): Promise<PostgresCluster> {
   const bin = postgresBinaries();
   if (!bin) throw new Error(postgresUnavailable() ?? 'no Postgres');
@@ -101,6 +111,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', stopNow);
+  watchdog(process.pid, data, root);
   try {
     await runBinary(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], owner);
     const options = `-p ${port} -k ${socket} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB`;
