@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './support/cli.ts';
-import { type PostgresCluster, sharedPostgres } from './support/postgres.ts';
-import { ENCRYPTION_KEY, JWT_SECRET } from './support/server.ts';
+import { type PostgresCluster, sharedPostgres, startPostgres } from './support/postgres.ts';
+import { call, createTenant, ENCRYPTION_KEY, JWT_SECRET, startServer } from './support/server.ts';
 
 /** The CLI and the server over a `postgres://` DATABASE_URL: refused in one line when unmigrated or unreachable. */
 describe('hookgate on a Postgres DATABASE_URL', { timeout: 120_000 }, () => {
@@ -44,5 +44,26 @@ describe('hookgate on a Postgres DATABASE_URL', { timeout: 120_000 }, () => {
     const refused = await runCli(['migrate'], { env: { DATABASE_URL: cluster.url(), LOG_LEVEL: 'error' } });
     assert.equal(refused.code, 2);
     assert.match(oneLineError(refused.stderr), /with a Postgres DATABASE_URL, set HOOKGATE_ENCRYPTION_KEY and JWT_SECRET/);
+  });
+
+  it('answers 503 with Retry-After while Postgres is down, as for a full SQLite disk, and /ready says why', async () => {
+    const own = await startPostgres();
+    const server = await startServer({ DATABASE_URL: await own.createDatabase() });
+    try {
+      const tenant = await createTenant(server);
+      const send = () => call(server, 'POST', '/api/v1/events', { headers: { 'x-api-key': tenant.apiKey }, body: { type: 'invoice.created', data: { n: 1 } } });
+      assert.equal((await send()).status, 202);
+      await own.stop();
+      const refused = await send();
+      assert.equal(refused.status, 503, refused.text);
+      assert.equal(refused.headers.get('retry-after'), '30');
+      assert.doesNotMatch(refused.text, /ECONNREFUSED|127\.0\.0\.1|postgres/i, 'no store detail in the answer');
+      const ready = await call(server, 'GET', '/ready');
+      assert.equal(ready.status, 503);
+      assert.equal(ready.body.status, 'unavailable');
+    } finally {
+      await server.stop();
+      await own.stop();
+    }
   });
 });
