@@ -17,8 +17,10 @@ const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().default('0.0.0.0'),
-    /** The SQLite file; `DATA_DIR/hookgate.db` when not set (see the transform below). */
+    /** The SQLite file, or a `postgres://` URL; `DATA_DIR/hookgate.db` when not set (see the transform below). */
     DATABASE_URL: z.string().optional(),
+    /** Connections each process keeps to Postgres (no effect on SQLite). */
+    HOOKGATE_DB_POOL_SIZE: z.coerce.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
     DATA_DIR: z.string().default('./data'),
     HOOKGATE_ENV: z.enum(['development', 'production']).default('development'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

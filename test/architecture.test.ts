@@ -109,3 +109,18 @@ describe('architecture: which room of src/ may import which', () => {
     assert.deepEqual(cycles, []);
   });
 });
+
+describe('architecture: one store port', () => {
+  it('every query is built in src/db (its repository), where the dialect module can spell it for SQLite and Postgres', () => {
+    const QUERY = /\.(selectFrom|updateTable|insertInto|deleteFrom|replaceInto|mergeInto|with)\(|\bsql`|\bsql\.(raw|lit|ref|join)\(/;
+    const outside = sourceFiles(SRC)
+      .filter((file) => !relative(SRC, file).startsWith('db/') && !relative(SRC, file).startsWith('client/'))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .map((line, index) => (QUERY.test(line) ? `${relative(SRC, file)}:${index + 1}: ${line.trim()}` : null))
+          .filter((line) => line !== null),
+      );
+    assert.deepEqual(outside, [], 'SQL outside src/db: move it into a src/db/repo function');
+  });
+});

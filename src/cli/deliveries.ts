@@ -1,5 +1,5 @@
 import { scheduleNow } from '../db/repo/deliveries.ts';
-import { getEndpointDelivery } from '../db/repo/delivery-history.ts';
+import { attemptAndStatus, endpointOfDelivery, getEndpointDelivery } from '../db/repo/delivery-history.ts';
 import { type DeliveryRow, searchDeliveries } from '../db/repo/delivery-search.ts';
 import { getEndpoint } from '../db/repo/endpoints.ts';
 import { getEvent } from '../db/repo/events.ts';
@@ -40,7 +40,7 @@ const toListJson = (row: DeliveryRow) => ({
 });
 
 async function showDelivery(services: Services, id: number) {
-  const located = await services.db.selectFrom('deliveries').select('endpoint_id').where('id', '=', id).executeTakeFirst();
+  const located = await endpointOfDelivery(services.db, id);
   const delivery = located ? await getEndpointDelivery(services.db, located.endpoint_id, id) : undefined;
   if (!delivery) throw new UsageError(`delivery ${id} does not exist`);
   const [endpoint, event] = await Promise.all([getEndpoint(services.db, delivery.endpoint_id), getEvent(services.db, delivery.event_id)]);
@@ -69,10 +69,7 @@ async function nextAttemptOf(services: Services, scheduled: Delivery, timeoutSec
   const attemptNumber = scheduled.attempt_count + 1;
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const [attempt, delivery] = await Promise.all([
-      services.db.selectFrom('attempts').selectAll().where('delivery_id', '=', scheduled.id).where('attempt_number', '=', attemptNumber).orderBy('id', 'desc').executeTakeFirst(),
-      services.db.selectFrom('deliveries').select(['status', 'last_error']).where('id', '=', scheduled.id).executeTakeFirst(),
-    ]);
+    const { attempt, delivery } = await attemptAndStatus(services.db, scheduled.id, attemptNumber);
     const outcome = { delivery_id: scheduled.id, attempt_number: attemptNumber };
     if (attempt) {
       const { succeeded, status_code, error_class, error_message, duration_ms } = attempt;
@@ -151,12 +148,7 @@ export const deliveryCommands: Record<string, Command> = {
       withRuntime(async ({ services }) => {
         const id = deliveryId(positionals, values);
         const timeoutSeconds = positiveInt(values.timeout, '--timeout', 60);
-        const target = await services.db
-          .selectFrom('deliveries')
-          .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
-          .select(['deliveries.endpoint_id', 'endpoints.enabled', 'endpoints.disabled_reason'])
-          .where('deliveries.id', '=', id)
-          .executeTakeFirst();
+        const target = await endpointOfDelivery(services.db, id);
         if (!target) throw new UsageError(`delivery ${id} does not exist`);
         if (target.enabled !== 1)
           throw new Error(`endpoint ${target.endpoint_id} is disabled (${target.disabled_reason ?? 'no reason given'}): enable it before retrying its deliveries`);

@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.ts';
 import { migrate, type StatementBatchRunner } from './migrate.ts';
 import type { Database } from './schema.ts';
 
-/** Runs the queries as one atomic unit: a transaction on SQLite, one batch() on D1. */
+/** Runs the queries as one atomic unit: a transaction on SQLite and Postgres, one batch() on D1. */
 export type AtomicUnit = (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
 
 /** The store port, what every runtime's store offers: the Kysely instance, the atomic unit, and a migration runner. */
@@ -13,7 +13,7 @@ export interface Store {
   runBatch: StatementBatchRunner;
 }
 
-/** A store the process opens and closes itself (SQLite on a host with a filesystem: Node, Bun, the single binary). */
+/** A store the process opens and closes itself (SQLite or Postgres on a long-lived host: Node, Bun, the single binary). */
 export interface HostStore extends Store {
   close(): Promise<void>;
 }

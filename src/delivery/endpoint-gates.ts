@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { reserveRateSlot, takeCircuitProbe } from '../db/repo/endpoint-gates.ts';
 import type { Database, Delivery, Endpoint } from '../db/schema.ts';
 
 /**
@@ -32,14 +33,8 @@ export async function passGates(db: Kysely<Database>, endpoint: Endpoint, delive
         reason: probing ? 'circuit probe in flight' : 'circuit open',
       };
     }
-    const won = await db
-      .updateTable('endpoints')
-      .set({ circuit_state: 'half_open', circuit_retry_at: now + settings.probeLeaseMs })
-      .where('id', '=', endpoint.id)
-      .where('circuit_state', '!=', 'closed')
-      .where('circuit_retry_at', '<=', now)
-      .executeTakeFirst();
-    if (won.numUpdatedRows === 0n) return { proceed: false, until: now + settings.probeWaitMs, rateSlot: null, reason: 'circuit probe in flight' };
+    if (!(await takeCircuitProbe(db, endpoint.id, now, settings.probeLeaseMs)))
+      return { proceed: false, until: now + settings.probeWaitMs, rateSlot: null, reason: 'circuit probe in flight' };
     probe = true;
   }
   if (endpoint.rate_limit !== null && endpoint.rate_limit > 0) {
@@ -47,16 +42,4 @@ export async function passGates(db: Kysely<Database>, endpoint: Endpoint, delive
     if (slot > now) return { proceed: false, until: slot, rateSlot: slot, reason: 'rate limited' };
   }
   return { proceed: true, probe };
-}
-
-/** Reserves the endpoint's next free slot; returns its start time. */
-async function reserveRateSlot(db: Kysely<Database>, endpointId: string, perSecond: number, now: number): Promise<number> {
-  const interval = 1000 / perSecond;
-  const row = await db
-    .updateTable('endpoints')
-    .set({ rate_tat: sql<number>`max(coalesce(rate_tat, ${now}), ${now}) + ${interval}` })
-    .where('id', '=', endpointId)
-    .returning('rate_tat')
-    .executeTakeFirstOrThrow();
-  return Math.ceil(row.rate_tat! - interval);
 }

@@ -1,3 +1,4 @@
+import { countTenantEndpoints } from '../db/repo/endpoints.ts';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services.ts';
 
@@ -8,10 +9,5 @@ import type { Services } from '../services.ts';
  */
 export async function assertEndpointRoom(services: Services, tenantId: string, message?: string): Promise<void> {
   const max = services.config.maxEndpointsPerTenant;
-  const row = await services.db
-    .selectFrom('endpoints')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirstOrThrow();
-  if (Number(row.total) >= max) throw new ApiError('conflict', message ?? `Endpoint limit reached: a tenant may have at most ${max} endpoints`);
+  if ((await countTenantEndpoints(services.db, tenantId)) >= max) throw new ApiError('conflict', message ?? `Endpoint limit reached: a tenant may have at most ${max} endpoints`);
 }

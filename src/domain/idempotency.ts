@@ -1,4 +1,5 @@
 import { chunked, MAX_BOUND_PARAMETERS } from '../db/limits.ts';
+import { findEventsByIdempotencyKeys } from '../db/repo/events.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { PublishInput, PublishServices } from './event-input.ts';
 
@@ -58,14 +59,7 @@ async function findIdempotent(services: PublishServices, inputs: readonly Publis
   const keysByTenant = new Map<string, Set<string>>();
   for (const input of keyed) keysByTenant.set(input.tenantId, (keysByTenant.get(input.tenantId) ?? new Set()).add(input.idempotencyKey!));
   const lookups = [...keysByTenant].flatMap(([tenantId, keys]) =>
-    chunked([...keys], MAX_BOUND_PARAMETERS - 1).map((run) =>
-      services.db
-        .selectFrom('events')
-        .select(['id', 'tenant_id', 'idempotency_key', 'delivery_count', 'created_at'])
-        .where('tenant_id', '=', tenantId)
-        .where('idempotency_key', 'in', run)
-        .execute(),
-    ),
+    chunked([...keys], MAX_BOUND_PARAMETERS - 1).map((run) => findEventsByIdempotencyKeys(services.db, tenantId, run)),
   );
   const rows = (await Promise.all(lookups)).flat();
   const windowStart = services.clock.now() - IDEMPOTENCY_WINDOW_MS;

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
+import { getEndpoint, insertEndpoint, updateEndpoint } from '../db/repo/endpoints.ts';
+import { ensureTenant } from '../db/repo/tenants.ts';
 import type { Database } from '../db/schema.ts';
 import type { OperationalEvent } from '../delivery/attempt.ts';
 import { type SecretCipher, signingSecretOf } from '../lib/cipher.ts';
@@ -19,35 +21,24 @@ export const OPERATOR_ENDPOINT_ID = 'wh_hookgate_operator';
 const OPERATIONAL_TYPES = ['delivery.failed', 'endpoint.disabled', 'endpoint.circuit_opened'];
 
 async function ensureOperatorEndpoint(db: Kysely<Database>, cipher: SecretCipher, webhook: NonNullable<Config['operatorWebhook']>, now: number) {
-  await db
-    .insertInto('tenants')
-    .values({ id: OPERATOR_TENANT_ID, name: 'hookgate operator', partner_org_id: null, created_at: now })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .execute();
-  const existing = await db.selectFrom('endpoints').select('id').where('id', '=', OPERATOR_ENDPOINT_ID).executeTakeFirst();
+  await ensureTenant(db, { id: OPERATOR_TENANT_ID, name: 'hookgate operator', partner_org_id: null, created_at: now });
+  const existing = await getEndpoint(db, OPERATOR_ENDPOINT_ID);
   const fromEnv = webhook.secret ? await cipher.encrypt(webhook.secret, signingSecretOf(OPERATOR_ENDPOINT_ID)) : null;
   if (existing) {
-    await db
-      .updateTable('endpoints')
-      .set({ url: webhook.url, ...(fromEnv ? { secret_enc: fromEnv } : {}) })
-      .where('id', '=', OPERATOR_ENDPOINT_ID)
-      .execute();
+    await updateEndpoint(db, OPERATOR_ENDPOINT_ID, { url: webhook.url, ...(fromEnv ? { secret_enc: fromEnv } : {}) });
     return;
   }
-  await db
-    .insertInto('endpoints')
-    .values({
-      id: OPERATOR_ENDPOINT_ID,
-      tenant_id: OPERATOR_TENANT_ID,
-      surface: 'admin',
-      url: webhook.url,
-      description: 'HOOKGATE_OPERATOR_WEBHOOK_URL',
-      event_types: JSON.stringify(OPERATIONAL_TYPES),
-      secret_enc: fromEnv ?? (await cipher.encrypt(newSigningSecret(), signingSecretOf(OPERATOR_ENDPOINT_ID))),
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertEndpoint(db, {
+    id: OPERATOR_ENDPOINT_ID,
+    tenant_id: OPERATOR_TENANT_ID,
+    surface: 'admin',
+    url: webhook.url,
+    description: 'HOOKGATE_OPERATOR_WEBHOOK_URL',
+    event_types: JSON.stringify(OPERATIONAL_TYPES),
+    secret_enc: fromEnv ?? (await cipher.encrypt(newSigningSecret(), signingSecretOf(OPERATOR_ENDPOINT_ID))),
+    created_at: now,
+    updated_at: now,
+  });
 }
 
 export function createOperationalEmitter(services: PublishServices & { cipher: SecretCipher; log: Logger }): (event: OperationalEvent) => void {

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
-import { insertDeliveriesQueries } from '../db/repo/deliveries.ts';
-import { insertEventQuery } from '../db/repo/events.ts';
+import { insertDeliveriesQueries, lockOrderedEndpointsQuery } from '../db/repo/deliveries.ts';
+import { insertEventQuery, releaseIdempotencyKeyQuery } from '../db/repo/events.ts';
 import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
 import type { FreshDelivery } from '../delivery/engine.ts';
 import { prefixedId } from '../lib/random.ts';
@@ -36,6 +36,11 @@ export async function writeEvents(services: PublishServices, events: readonly Va
   /** Every delivery as written, with its endpoint and event, in insertion order (ids filled in once inserted). */
   const fresh: FreshDelivery[] = [];
   const queries: CompiledQuery[] = [];
+  const ordered = lockOrderedEndpointsQuery(
+    db,
+    fanOut.endpoints.filter((endpoint) => endpoint.ordering === 'fifo').map((endpoint) => endpoint.id),
+  );
+  if (ordered) queries.push(ordered);
   for (const valid of events) {
     const { input } = valid;
     const decision = ledger.decide(input);
@@ -44,7 +49,7 @@ export async function writeEvents(services: PublishServices, events: readonly Va
       continue;
     }
     // An expired key (older than the window) is released for this new event.
-    if (decision.releaseKeyOf) queries.push(db.updateTable('events').set({ idempotency_key: null }).where('id', '=', decision.releaseKeyOf).compile());
+    if (decision.releaseKeyOf) queries.push(releaseIdempotencyKeyQuery(db, decision.releaseKeyOf));
     const targets = fanOut.targets(valid);
     const event: EventRow = {
       id: prefixedId('evt'),

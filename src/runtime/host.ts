@@ -1,8 +1,12 @@
 import { ConfigError, type Env, parseEnv } from '../config.ts';
+import { migrationsOf } from '../db/dialect.ts';
+import { isPostgresUrl, openPostgres, postgresTarget } from '../db/dialects/postgres.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { pingStore } from '../db/repo/store-probe.ts';
 import { type HostStore, migrateStore } from '../db/store.ts';
 import type { RunningEngine } from '../delivery/engine/index.ts';
 import { undiciTransportFor } from '../delivery/transports/undici.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
 import type { Services } from '../services.ts';
 import { createServices } from './create-services.ts';
@@ -12,7 +16,8 @@ import { scheduleSweeps } from './sweep-cron.ts';
 
 /**
  * The hosts with a filesystem and a long-lived process (Node, Bun and the single binary) differ
- * only in their SQLite driver and their HTTP server; everything else is set up here, once.
+ * only in their SQLite driver and their HTTP server; everything else is set up here, once. A
+ * `postgres://` DATABASE_URL opens Postgres instead (the same `pg` driver on every host).
  */
 export interface HostRuntime {
   env: Env;
@@ -22,7 +27,11 @@ export interface HostRuntime {
 }
 
 export interface SetUpOptions {
-  /** Create the database (and its folder) when it does not exist: the server and `migrate` do, other CLI commands refuse. */
+  /**
+   * Create the database (and its folder) when it does not exist: the server and `migrate` do, other
+   * CLI commands refuse. On Postgres (whose database the operator creates) they refuse one that has
+   * never been migrated.
+   */
   createStore?: boolean;
 }
 
@@ -33,15 +42,52 @@ export function hostSetUp(openStore: (path: string) => HostStore, clientAddress:
   return async (source = nodeEnvironment(), options = { createStore: true }) => {
     const parsed = parseEnv(source);
     const log = createLogger(parsed.LOG_LEVEL, (text) => process.stderr.write(`${text}\n`));
-    const path = databasePath(parsed.DATABASE_URL);
-    if (!options.createStore) assertStoreExists(path);
-    const env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
-    const store = openStore(path);
-    await migrateStore(store, log);
+    let env: Env;
+    let store: HostStore;
+    if (isPostgresUrl(parsed.DATABASE_URL)) {
+      env = parsed;
+      store = await openMigratedPostgres(parsed, log, options.createStore === true);
+    } else {
+      const path = databasePath(parsed.DATABASE_URL);
+      if (!options.createStore) assertStoreExists(path);
+      env = developmentSecrets(parsed, ensureDataDir(path), (msg) => log({ level: 'warn', msg }));
+      store = openStore(path);
+      await migrateStore(store, log);
+    }
     const transport = undiciTransportFor(env);
     const { services, engine } = await createServices(env, store, { transport, mac: createNodeMac(), log, clientAddress });
     return { env, services, store, engine };
   };
+}
+
+/**
+ * Opens and migrates a Postgres store. Its processes may run on several hosts, so nothing is kept
+ * in files: the secrets every process must share are required, never generated. An unreachable
+ * database, or (for the CLI's commands but `migrate`) one never migrated, is refused in one line.
+ */
+async function openMigratedPostgres(env: Env, log: Logger, create: boolean): Promise<HostStore> {
+  if (!env.HOOKGATE_ENCRYPTION_KEY || (!env.JWT_SECRET && !env.JWT_JWKS_URL)) {
+    throw new ConfigError('with a Postgres DATABASE_URL, set HOOKGATE_ENCRYPTION_KEY and JWT_SECRET (or JWT_JWKS_URL): every process over the database must share them');
+  }
+  const target = postgresTarget(env.DATABASE_URL);
+  const store = openPostgres(env.DATABASE_URL, {
+    poolSize: env.HOOKGATE_DB_POOL_SIZE,
+    onIdleError: (error) => log({ level: 'warn', msg: 'postgres connection lost', error: error.message }),
+  });
+  try {
+    await pingStore(store.db);
+    const pending = await pendingMigrations(store.db);
+    if (!create && pending.length === migrationsOf(store.db).length) {
+      throw new ConfigError(`the Postgres database ${target} has no hookgate schema: run hookgate migrate with this DATABASE_URL first`);
+    }
+    await migrateStore(store, log);
+    return store;
+  } catch (error) {
+    await store.close();
+    if (error instanceof ConfigError) throw error;
+    const { code, message } = error as { code?: string; message?: string };
+    throw new ConfigError(`cannot use the Postgres database ${target}: ${[code, message].filter(Boolean).join(' ')}`);
+  }
 }
 
 /** A listening HTTP server, as the host's `listen` gives it back. */

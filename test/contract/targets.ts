@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitForLine } from '../support/child-lines.ts';
+import { sharedPostgres } from '../support/postgres.ts';
 import { BIN, ENCRYPTION_KEY, JWT_SECRET, ROOT, spawnServer } from '../support/server.ts';
 
 /**
@@ -34,7 +35,7 @@ export const CONTRACT_ENV: Record<string, string> = {
 
 const tick = () => new Promise<void>((done) => setTimeout(done, 1000));
 
-/** Starts a server process (see spawnServer) over a fresh SQLite file in its own folder. */
+/** Starts a server process (see spawnServer) over a fresh SQLite file in its own folder (or the DATABASE_URL given in `env`). */
 async function spawnListening(name: string, command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; cleanup?: () => void }): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), `hookgate-${name}-`));
   const server = await spawnServer(command, args, {
@@ -58,6 +59,14 @@ async function spawnListening(name: string, command: string, args: string[], opt
 export const startNode = () => spawnListening('node', process.execPath, ['src/runtime/node.ts'], {});
 
 export const startBun = () => spawnListening('bun', join(BIN, 'bun'), ['src/runtime/bun.ts'], {});
+
+/** Node over a fresh database of this test process's throwaway Postgres cluster (test/support/postgres.ts). */
+export const startNodeOnPostgres = async () =>
+  spawnListening('node-postgres', process.execPath, ['src/runtime/node.ts'], { env: { DATABASE_URL: await (await sharedPostgres()).createDatabase() } });
+
+/** Bun (its own `pg` over Bun's sockets) over a fresh Postgres database. */
+export const startBunOnPostgres = async () =>
+  spawnListening('bun-postgres', join(BIN, 'bun'), ['src/runtime/bun.ts'], { env: { DATABASE_URL: await (await sharedPostgres()).createDatabase() } });
 
 /**
  * Compiles the single binary into an empty folder and runs it from there with an empty PATH and

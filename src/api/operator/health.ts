@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
 import { pendingMigrations } from '../../db/migrate.ts';
-import { writeStoreProbe } from '../../db/repo/store-probe.ts';
+import { pingStore, writeStoreProbe } from '../../db/repo/store-probe.ts';
 import type { AppEnv } from '../context.ts';
 
 const health = createRoute({
@@ -36,7 +35,7 @@ export function healthApi() {
   app.openapi(ready, async (c) => {
     const { db, storeHealth, clock } = c.var.services;
     try {
-      await sql`SELECT 1`.execute(db);
+      await pingStore(db);
       const pending = await pendingMigrations(db);
       if (pending.length) return c.json({ status: 'unavailable' as const, reason: `pending migrations: ${pending.join(', ')}` }, 503);
     } catch {

@@ -1,5 +1,5 @@
-import type { Insertable } from 'kysely';
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
+import { never } from '../dialect.ts';
 import type { AuditEntry, AuditLogTable, Database } from '../schema.ts';
 
 export type NewAuditEntry = Insertable<AuditLogTable>;
@@ -22,7 +22,7 @@ export interface AuditFilter {
 /** Newest first. */
 export async function listAuditEntries(db: Kysely<Database>, filter: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
   let query = db.selectFrom('audit_log');
-  if (filter.tenantIds) query = filter.tenantIds.length ? query.where('tenant_id', 'in', filter.tenantIds) : query.where(nothing);
+  if (filter.tenantIds) query = filter.tenantIds.length ? query.where('tenant_id', 'in', filter.tenantIds) : query.where(never);
   if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
   if (filter.action !== undefined) query = query.where('action', '=', filter.action);
   if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
@@ -33,8 +33,6 @@ export async function listAuditEntries(db: Kysely<Database>, filter: AuditFilter
   ]);
   return { items, total: Number(count.total) };
 }
-
-const nothing = sql<SqlBool>`1 = 0`;
 
 /** Removes up to `limit` entries older than `cutoff`; the number removed. */
 export async function pruneAuditLog(db: Kysely<Database>, cutoff: number, limit: number): Promise<number> {

@@ -1,4 +1,5 @@
 import { type CompiledQuery, type ExpressionBuilder, type Insertable, type Kysely, type SqlBool, sql } from 'kysely';
+import { inJsonList, skipLocked } from '../dialect.ts';
 import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { prepared } from '../prepared.ts';
 import type { AttemptTable, Database, Delivery, DeliveryStatus, DeliveryTable } from '../schema.ts';
@@ -8,6 +9,15 @@ import type { AttemptTable, Database, Delivery, DeliveryStatus, DeliveryTable } 
  * moves to the lease expiry: if the owner dies, the delivery simply falls due again. One
  * `UPDATE … RETURNING` claims, so two sweepers (or two processes on one file, or D1) never take
  * the same delivery. The partial index `deliveries_due` keeps the search O(due), not O(history).
+ *
+ * On Postgres, processes on many hosts claim at once under READ COMMITTED. Each claim's candidates
+ * are locked `FOR UPDATE SKIP LOCKED` (a row another claim holds is skipped, never waited for), and
+ * a row that another claim updated and committed meanwhile is re-checked by Postgres against the
+ * locking query's own conditions (status pending, due): its new `next_attempt_at` (the other
+ * lease's expiry) fails them, so it is dropped. What the re-check does NOT redo is a subquery over
+ * other rows (`id IN (…)`, `NOT EXISTS (older …)`), which stays as of the statement's snapshot; so
+ * every UPDATE below also repeats the conditions on the row itself, never trusting a subquery's
+ * verdict about a row that may have changed.
  */
 export interface Lease {
   owner: string;
@@ -17,6 +27,9 @@ export interface Lease {
 
 /** The columns a claim sets: the owner, and the lease expiry as the next attempt time. */
 const leased = (lease: Lease) => ({ lease_owner: lease.owner, next_attempt_at: lease.now + lease.leaseMs, updated_at: lease.now });
+
+/** A claimable row, checked on the row itself (see above: the part Postgres re-checks after a concurrent update). */
+const claimable = (now: number) => (eb: ExpressionBuilder<Database, 'deliveries'>) => eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]);
 
 /**
  * Ordered (`fifo`) endpoints: only their oldest unfinished delivery may be claimed, so a failing
@@ -42,19 +55,26 @@ const claimDueQuery = prepared((db, values: { owner: string; now: number; until:
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', values.now)
     .where(inEventOrder)
-    .where(sql<SqlBool>`endpoint_id NOT IN (SELECT value FROM json_each(${values.skipEndpoints}))`)
-    .where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE tenant_id IN (SELECT value FROM json_each(${values.skipTenants})))`)
+    .where(sql<SqlBool>`NOT ${inJsonList(db, sql.ref('endpoint_id'), values.skipEndpoints)}`)
+    .where(sql<SqlBool>`endpoint_id NOT IN (SELECT id FROM endpoints WHERE ${inJsonList(db, sql.ref('tenant_id'), values.skipTenants)})`)
     .orderBy('next_attempt_at')
-    .limit(values.limit);
+    .limit(values.limit)
+    // Postgres forbids FOR UPDATE beside a window function: the candidates are locked here, ranked outside.
+    .$if(skipLocked(db), (query) => query.forUpdate().skipLocked());
   const ranked = db.selectFrom(due.as('due')).select(['id', sql<number>`row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id)`.as('place')]);
   const picked = db.selectFrom(ranked.as('ranked')).select('id').where('place', '<=', values.perEndpoint);
-  return db.updateTable('deliveries').set({ lease_owner: values.owner, next_attempt_at: values.until, updated_at: values.now }).where('id', 'in', picked).returningAll();
+  return db
+    .updateTable('deliveries')
+    .set({ lease_owner: values.owner, next_attempt_at: values.until, updated_at: values.now })
+    .where('id', 'in', picked)
+    .where(claimable(values.now))
+    .returningAll();
 });
 
 /**
  * Claims up to `limit` of the longest-due deliveries. With `shares`, an endpoint gets at most
  * `perEndpoint` of them, and skipped endpoints and tenants none (their ids go in as one JSON
- * parameter each, read with `json_each`, so any number of them fits D1's bound-parameter limit).
+ * parameter each, read as a list by the dialect, so any number of them fits D1's bound-parameter limit).
  */
 export async function claimDue(db: Kysely<Database>, lease: Lease, limit: number, shares?: ClaimShares): Promise<Delivery[]> {
   const query = claimDueQuery(db, {
@@ -79,8 +99,9 @@ export async function claimDueOf(db: Kysely<Database>, lease: Lease, endpointId:
     .where('next_attempt_at', '<=', lease.now)
     .where(inEventOrder)
     .orderBy('id')
-    .limit(limit);
-  return db.updateTable('deliveries').set(leased(lease)).where('id', 'in', due).returningAll().execute();
+    .limit(limit)
+    .$if(skipLocked(db), (query) => query.forUpdate().skipLocked());
+  return db.updateTable('deliveries').set(leased(lease)).where('id', 'in', due).where(claimable(lease.now)).returningAll().execute();
 }
 
 /**
@@ -90,14 +111,7 @@ export async function claimDueOf(db: Kysely<Database>, lease: Lease, endpointId:
  */
 export async function claimNextInLine(db: Kysely<Database>, lease: Lease, endpointId: string): Promise<Delivery | undefined> {
   const head = db.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').orderBy('id').limit(1);
-  return db
-    .updateTable('deliveries')
-    .set(leased(lease))
-    .where('id', '=', head)
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', lease.now)
-    .returningAll()
-    .executeTakeFirst();
+  return db.updateTable('deliveries').set(leased(lease)).where('id', '=', head).where(claimable(lease.now)).returningAll().executeTakeFirst();
 }
 
 /** Claims specific deliveries if they are due and not leased (the fast path right after ingestion). */
@@ -105,15 +119,7 @@ export async function claimIds(db: Kysely<Database>, lease: Lease, ids: readonly
   const claimed: Delivery[] = [];
   // Room for the lease's own parameters next to the ids (D1 binds at most 100 per statement).
   for (const run of chunked(ids, MAX_BOUND_PARAMETERS - 10)) {
-    const rows = await db
-      .updateTable('deliveries')
-      .set(leased(lease))
-      .where('id', 'in', run)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', lease.now)
-      .where(inEventOrder)
-      .returningAll()
-      .execute();
+    const rows = await db.updateTable('deliveries').set(leased(lease)).where('id', 'in', run).where(claimable(lease.now)).where(inEventOrder).returningAll().execute();
     claimed.push(...rows);
   }
   return claimed;
@@ -229,6 +235,25 @@ const insertOneDelivery = prepared((db, row: NewDelivery) => db.insertInto('deli
 export function insertDeliveriesQueries(db: Kysely<Database>, rows: readonly NewDelivery[]): CompiledQuery[] {
   if (rows.length === 1) return [insertOneDelivery(db, rows[0]!)];
   return chunked(rows, Math.floor(MAX_BOUND_PARAMETERS / 8)).map((run) => db.insertInto('deliveries').values(run.map(newDeliveryColumns)).returning('id').compile());
+}
+
+/**
+ * Keeps an ordered endpoint's delivery ids in commit order, the order its claims follow. On SQLite
+ * one writer at a time does that by itself. On Postgres two transactions may take ids 10 and 11
+ * and commit 11 first: a claim in between would see 11 as the endpoint's oldest pending delivery.
+ * So an outbox unit first locks the rows of the fifo endpoints it writes to (`FOR NO KEY UPDATE`,
+ * in id order, held to its commit) and only then takes ids. No rows come back (nothing with an `id`).
+ */
+export function lockOrderedEndpointsQuery(db: Kysely<Database>, endpointIds: readonly string[]): CompiledQuery | null {
+  if (!skipLocked(db) || endpointIds.length === 0) return null;
+  return db
+    .selectFrom('endpoints')
+    .select(sql<number>`1`.as('locked'))
+    .where('id', 'in', [...new Set(endpointIds)].sort())
+    .where('ordering', '=', 'fifo')
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .compile();
 }
 
 /** Gives leased deliveries back (graceful shutdown, or more than the process may take on): they are due again at once. */

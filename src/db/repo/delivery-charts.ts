@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { never } from '../dialect.ts';
 import { boundedReach } from '../limits.ts';
 import type { Database } from '../schema.ts';
 import { type LatencyPercentiles, latencyPercentiles } from './delivery-stats.ts';
@@ -56,7 +57,7 @@ export async function attemptSeries(db: Kysely<Database>, scope: ChartScope, ran
         query
           .innerJoin('deliveries as scoped', 'scoped.id', 'attempts.delivery_id')
           .innerJoin('endpoints', 'endpoints.id', 'scoped.endpoint_id')
-          .where(tenantIds?.length ? sql<boolean>`endpoints.tenant_id IN (${sql.join(boundedReach(tenantIds))})` : sql<boolean>`0`),
+          .where(tenantIds?.length ? sql<boolean>`endpoints.tenant_id IN (${sql.join(boundedReach(tenantIds))})` : never),
       );
   const bin = sql<number>`CASE ${sql.join(
     LATENCY_BINS_MS.map((bound, index) => sql`WHEN attempts.duration_ms <= ${sql.lit(bound)} THEN ${sql.lit(index)}`),

@@ -24,6 +24,25 @@ const deliveryColumns = [
 ] as const;
 
 /** An endpoint's deliveries, newest first. */
+/** The endpoint a delivery belongs to, by the delivery's id alone (the CLI's lookups). */
+export async function endpointOfDelivery(db: Kysely<Database>, deliveryId: number): Promise<{ endpoint_id: string; enabled: number; disabled_reason: string | null } | undefined> {
+  return db
+    .selectFrom('deliveries')
+    .innerJoin('endpoints', 'endpoints.id', 'deliveries.endpoint_id')
+    .select(['deliveries.endpoint_id', 'endpoints.enabled', 'endpoints.disabled_reason'])
+    .where('deliveries.id', '=', deliveryId)
+    .executeTakeFirst();
+}
+
+/** A delivery's attempt of a given number (the newest, should there be two), and the delivery's status now. */
+export async function attemptAndStatus(db: Kysely<Database>, deliveryId: number, attemptNumber: number) {
+  const [attempt, delivery] = await Promise.all([
+    db.selectFrom('attempts').selectAll().where('delivery_id', '=', deliveryId).where('attempt_number', '=', attemptNumber).orderBy('id', 'desc').executeTakeFirst(),
+    db.selectFrom('deliveries').select(['status', 'last_error']).where('id', '=', deliveryId).executeTakeFirst(),
+  ]);
+  return { attempt, delivery };
+}
+
 export async function listEndpointDeliveries(
   db: Kysely<Database>,
   filter: { endpointId: string; status?: DeliveryStatus; limit: number; offset: number },

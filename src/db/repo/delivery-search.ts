@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { SurfaceName } from '../../catalogue.ts';
+import { containsText } from '../dialect.ts';
 import { boundedReach } from '../limits.ts';
 import type { Database, DeliveryStatus } from '../schema.ts';
 
@@ -43,8 +44,8 @@ export async function searchDeliveries(db: Kysely<Database>, filter: DeliveryFil
   if (filter.endpointId) query = query.where('deliveries.endpoint_id', '=', filter.endpointId);
   if (filter.eventId) query = query.where('deliveries.event_id', '=', filter.eventId);
   if (filter.deliveryId !== undefined) query = query.where('deliveries.id', '=', filter.deliveryId);
-  // instr, not LIKE: a URL's `%` and `_` are matched as themselves.
-  if (filter.url) query = query.where(sql<number>`instr(endpoints.url, ${filter.url})`, '>', 0);
+  // Not LIKE: a URL's `%` and `_` are matched as themselves.
+  if (filter.url) query = query.where(containsText(db, sql.ref('endpoints.url'), filter.url));
   if (filter.status) query = query.where('deliveries.status', '=', filter.status);
   if (filter.since !== undefined) query = query.where('deliveries.created_at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('deliveries.created_at', '<', filter.until);

@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { isoTimestamp } from '../dialect.ts';
 import { prepared } from '../prepared.ts';
 import type { Database, Endpoint } from '../schema.ts';
 
@@ -69,7 +70,7 @@ const outcomeUpdate = prepared((db, v: { endpointId: string; ok: 0 | 1; now: num
       circuit_opened_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${opens} THEN ${v.now} ELSE circuit_opened_at END`,
       circuit_retry_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${trips} THEN ${v.retryAt} ELSE circuit_retry_at END`,
       enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
-      disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || strftime('%Y-%m-%dT%H:%M:%fZ', coalesce(failing_since, ${v.now}) / 1000.0, 'unixepoch') ELSE disabled_reason END`,
+      disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || ${isoTimestamp(db, sql`coalesce(failing_since, ${v.now})`)} ELSE disabled_reason END`,
       updated_at: sql`CASE WHEN ${disables} THEN ${v.now} ELSE updated_at END`,
     })
     .where('id', '=', v.endpointId)

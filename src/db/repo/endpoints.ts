@@ -1,5 +1,6 @@
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { SurfaceName } from '../../catalogue.ts';
+import { never } from '../dialect.ts';
 import { chunked, MAX_BOUND_PARAMETERS, rowsById } from '../limits.ts';
 import { firstRow, prepared } from '../prepared.ts';
 import type { Database, Endpoint, EndpointUpdate, NewEndpoint } from '../schema.ts';
@@ -36,7 +37,7 @@ export interface EndpointScope {
 /** Finds an endpoint inside the caller's reach; anything outside it reads as "not found". */
 export function findEndpoint(db: Kysely<Database>, id: string, scope: EndpointScope): Promise<Endpoint | undefined> {
   let query = db.selectFrom('endpoints').selectAll().where('id', '=', id).where('surface', '=', scope.surface);
-  if (scope.tenantIds) query = scope.tenantIds.length ? query.where('tenant_id', 'in', scope.tenantIds) : query.where(nothing);
+  if (scope.tenantIds) query = scope.tenantIds.length ? query.where('tenant_id', 'in', scope.tenantIds) : query.where(never);
   if (scope.subscriber !== undefined) query = query.where('subscriber', '=', scope.subscriber);
   return query.executeTakeFirst();
 }
@@ -51,6 +52,16 @@ export async function updateEndpoint(db: Kysely<Database>, id: string, patch: En
   return db.updateTable('endpoints').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
+/** How many endpoints a tenant has, on all four surfaces. */
+export async function countTenantEndpoints(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('endpoints')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
+}
+
 export async function deleteEndpoint(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('endpoints').where('id', '=', id).execute();
 }
@@ -62,7 +73,7 @@ export interface EndpointPage {
 
 export async function listEndpoints(db: Kysely<Database>, filter: EndpointScope & { limit: number; offset: number }): Promise<EndpointPage> {
   let query = db.selectFrom('endpoints').where('surface', '=', filter.surface);
-  if (filter.tenantIds) query = filter.tenantIds.length ? query.where('tenant_id', 'in', filter.tenantIds) : query.where(nothing);
+  if (filter.tenantIds) query = filter.tenantIds.length ? query.where('tenant_id', 'in', filter.tenantIds) : query.where(never);
   if (filter.subscriber !== undefined) query = query.where('subscriber', '=', filter.subscriber);
   const [items, count] = await Promise.all([
     query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
@@ -72,4 +83,3 @@ export async function listEndpoints(db: Kysely<Database>, filter: EndpointScope 
 }
 
 /** A caller whose reach is empty matches no endpoint. */
-const nothing = sql<SqlBool>`1 = 0`;

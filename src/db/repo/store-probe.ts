@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.ts';
 
 /**
@@ -11,4 +11,9 @@ export async function writeStoreProbe(db: Kysely<Database>, now: number): Promis
     .values({ id: 1, written_at: now })
     .onConflict((conflict) => conflict.column('id').doUpdateSet({ written_at: now }))
     .execute();
+}
+
+/** Whether the store answers at all (throws if not): `/ready`, and a Postgres store when it is opened. */
+export async function pingStore(db: Kysely<Database>): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }

@@ -9,6 +9,15 @@ export async function createTenant(db: Kysely<Database>, input: { name: string; 
   return tenant;
 }
 
+/** Creates a tenant with a reserved id unless it exists (the operator's own tenant). */
+export async function ensureTenant(db: Kysely<Database>, tenant: Tenant): Promise<void> {
+  await db
+    .insertInto('tenants')
+    .values(tenant)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
+}
+
 const tenantById = prepared((db, v: { id: string }) => db.selectFrom('tenants').selectAll().where('id', '=', v.id));
 
 export const getTenant = (db: Kysely<Database>, id: string): Promise<Tenant | undefined> => firstRow(db, tenantById(db, { id }));

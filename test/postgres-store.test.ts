@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openBetterSqlite } from '../src/db/dialects/better-sqlite3.ts';
+import { openPostgres } from '../src/db/dialects/postgres.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { POSTGRES_MIGRATIONS } from '../src/db/migrations.generated.ts';
+import { firstRow, prepared } from '../src/db/prepared.ts';
+import type { HostStore } from '../src/db/store.ts';
+import { storeFailureOf } from '../src/db/store-health.ts';
+import { isUniqueViolation } from '../src/db/unique-violation.ts';
+import { type PostgresCluster, sharedPostgres } from './support/postgres.ts';
+
+interface Column {
+  name: string;
+  nullable: boolean;
+  type: string;
+}
+interface Index {
+  name: string;
+  columns: string[];
+  unique: boolean;
+  partial: boolean;
+}
+interface Schema {
+  tables: Record<string, { columns: Column[]; indexes: Index[] }>;
+}
+
+/** The type classes both dialects share: BIGINT and INTEGER are "integer", REAL and DOUBLE PRECISION "real". */
+function typeClass(declared: string): string {
+  const type = declared.toLowerCase();
+  if (/int/.test(type)) return 'integer';
+  if (/real|double|float|numeric/.test(type)) return 'real';
+  if (/timestamp/.test(type)) return 'timestamp';
+  if (/text|char/.test(type)) return 'text';
+  return type;
+}
+
+function sqliteSchema(path: string): Schema {
+  const db = new Sqlite(path, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+    const schema: Schema = { tables: {} };
+    for (const { name } of tables) {
+      const columns = (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string; type: string; notnull: number; pk: number }[]).map((column) => ({
+        name: column.name,
+        // A primary key column is NOT NULL on Postgres; SQLite enforces it for INTEGER keys and hookgate never writes a null key.
+        nullable: column.notnull === 0 && column.pk === 0,
+        type: typeClass(column.type),
+      }));
+      const indexes = (db.prepare(`PRAGMA index_list(${name})`).all() as { name: string; unique: number; origin: string; partial: number }[])
+        .filter((index) => index.origin === 'c')
+        .map((index) => ({
+          name: index.name,
+          columns: (db.prepare(`PRAGMA index_info(${index.name})`).all() as { name: string }[]).map((column) => column.name),
+          unique: index.unique === 1,
+          partial: index.partial === 1,
+        }));
+      schema.tables[name] = { columns: sortByName(columns), indexes: sortByName(indexes) };
+    }
+    return schema;
+  } finally {
+    db.close();
+  }
+}
+
+async function postgresSchema(url: string): Promise<Schema> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const columns = await client.query<{ table_name: string; column_name: string; is_nullable: string; data_type: string }>(
+      "SELECT table_name, column_name, is_nullable, data_type FROM information_schema.columns WHERE table_schema = 'public'",
+    );
+    // Indexes created by CREATE INDEX, not those behind a PRIMARY KEY or UNIQUE constraint (SQLite's origin 'c').
+    const indexes = await client.query<{ table_name: string; name: string; columns: string[]; unique: boolean; partial: boolean }>(`
+      SELECT t.relname AS table_name, i.relname AS name, ix.indisunique AS unique, ix.indpred IS NOT NULL AS partial,
+        array(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.n) AS columns
+      FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)`);
+    const schema: Schema = { tables: {} };
+    for (const row of columns.rows) {
+      schema.tables[row.table_name] ??= { columns: [], indexes: [] };
+      schema.tables[row.table_name]!.columns.push({ name: row.column_name, nullable: row.is_nullable === 'YES', type: typeClass(row.data_type) });
+    }
+    for (const row of indexes.rows) schema.tables[row.table_name]!.indexes.push({ name: row.name, columns: row.columns, unique: row.unique, partial: row.partial });
+    for (const table of Object.values(schema.tables)) {
+      table.columns = sortByName(table.columns);
+      table.indexes = sortByName(table.indexes);
+    }
+    return { tables: Object.fromEntries(Object.entries(schema.tables).sort(([a], [b]) => a.localeCompare(b))) };
+  } finally {
+    await client.end();
+  }
+}
+
+const sortByName = <T extends { name: string }>(items: T[]): T[] => items.sort((a, b) => a.name.localeCompare(b.name));
+
+describe('Postgres store', { timeout: 120_000 }, () => {
+  let cluster: PostgresCluster;
+  let url: string;
+  let store: HostStore;
+  const folder = mkdtempSync(join(tmpdir(), 'hookgate-pg-schema-'));
+
+  before(async () => {
+    cluster = await sharedPostgres();
+    url = await cluster.createDatabase();
+    store = openPostgres(url, { poolSize: 4 });
+  });
+  after(async () => {
+    await store?.close();
+    await cluster?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('migrations of both dialects give the same tables, columns (name, nullability, type class) and indexes (columns, unique, partial)', async () => {
+    const sqlitePath = join(folder, 'store.db');
+    const sqliteStore = openBetterSqlite(sqlitePath);
+    const sqliteApplied = await migrate(sqliteStore.db, sqliteStore.runBatch);
+    await sqliteStore.close();
+    const postgresApplied = await migrate(store.db, store.runBatch);
+    assert.deepEqual(postgresApplied, sqliteApplied, 'the same migration names, in the same order');
+    const [onSqlite, onPostgres] = [sqliteSchema(sqlitePath), await postgresSchema(url)];
+    assert.ok(Object.keys(onSqlite.tables).length >= 12, 'every table was read');
+    assert.deepEqual(onPostgres, onSqlite);
+  });
+
+  it('applies nothing twice: processes migrating at once apply each migration once', async () => {
+    const fresh = openPostgres(await cluster.createDatabase(), { poolSize: 4 });
+    try {
+      const runs = await Promise.all([1, 2, 3].map(() => migrate(fresh.db, fresh.runBatch)));
+      assert.equal(runs.flat().length, POSTGRES_MIGRATIONS.length, 'each migration applied by exactly one of the three');
+      assert.deepEqual(await migrate(fresh.db, fresh.runBatch), []);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('gives BIGINT values, counts, sums and averages back as JS numbers, as SQLite does', async () => {
+    const at = 1_765_000_000_123;
+    await store.db.insertInto('tenants').values({ id: 'ten_numbers', name: 'n', partner_org_id: null, created_at: at }).execute();
+    const row = await store.db
+      .selectFrom('tenants')
+      .select((eb) => ['created_at', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('created_at').as('total'), eb.fn.avg<number>('created_at').as('mean')])
+      .where('id', '=', 'ten_numbers')
+      .groupBy('created_at')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row, { created_at: at, n: 1, total: at, mean: at });
+  });
+
+  it('runs an atomic unit as one transaction: a refused row rolls back the rows before it', async () => {
+    const tenant = (id: string) => store.db.insertInto('tenants').values({ id, name: id, partner_org_id: null, created_at: 1 }).compile();
+    await store.atomic([tenant('ten_a')]);
+    const refused = await store.atomic([tenant('ten_b'), tenant('ten_a')]).catch((error: unknown) => error);
+    assert.equal(isUniqueViolation(refused), true, 'a unique violation (SQLSTATE 23505) is recognised');
+    const ids = (await store.db.selectFrom('tenants').select('id').where('id', 'in', ['ten_a', 'ten_b']).execute()).map((row) => row.id);
+    assert.deepEqual(ids, ['ten_a']);
+  });
+
+  it('a prepared query is compiled per store: the same one runs on SQLite (`?`) and then on Postgres (`$1`)', async () => {
+    const byName = prepared((db, v: { name: string }) => db.selectFrom('tenants').select('name').where('name', '=', v.name));
+    const sqliteStore = openBetterSqlite(join(folder, 'prepared.db'));
+    try {
+      await migrate(sqliteStore.db, sqliteStore.runBatch);
+      await sqliteStore.db.insertInto('tenants').values({ id: 'ten_p', name: 'prepared', partner_org_id: null, created_at: 1 }).execute();
+      await store.db.insertInto('tenants').values({ id: 'ten_p', name: 'prepared', partner_org_id: null, created_at: 1 }).execute();
+      assert.deepEqual(await firstRow(sqliteStore.db, byName(sqliteStore.db, { name: 'prepared' })), { name: 'prepared' });
+      assert.deepEqual(await firstRow(store.db, byName(store.db, { name: 'prepared' })), { name: 'prepared' });
+    } finally {
+      await sqliteStore.close();
+    }
+  });
+
+  it('an unreachable Postgres is a store failure (the API’s 503 with Retry-After), not a query’s mistake', async () => {
+    const refused = openPostgres('postgres://postgres@127.0.0.1:1/postgres', { poolSize: 1 });
+    const error = await sql`SELECT 1`.execute(refused.db).catch((caught: unknown) => caught);
+    await refused.close();
+    assert.equal(storeFailureOf(error), 'ECONNREFUSED');
+    const syntax = await sql`SELEC 1`.execute(store.db).catch((caught: unknown) => caught);
+    assert.equal(storeFailureOf(syntax), null, 'a query’s own mistake stays a 500-class bug, not “try later”');
+  });
+});
