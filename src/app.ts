@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { auditApi } from './api/admin/audit.ts';
 import { adminEventsApi } from './api/admin/events.ts';
 import type { AppEnv } from './api/context.ts';
+import { docsApi } from './api/docs.ts';
 import { fastApiErrors } from './api/error-formats.ts';
 import { eventsApi } from './api/events/index.ts';
 import { answerWrongMethod } from './api/method-not-allowed.ts';
@@ -55,7 +55,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/api/v1/admin/events', adminEventsApi());
   app.route('/api/v1/events', eventsApi());
   app.route('/console', consoleApp());
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'hookgate API reference' }));
+  app.route('/', docsApi(services.apiReference));
   // A mounted sub-app's notFound is never consulted, so unknown paths under a surface's prefix are answered here in its format.
   app.notFound((c) => respondWithError(c, new ApiError('not_found', 'Not Found'), errorFormatForPath(c.req.path)));
   app.onError((error, c) => respondWithError(c, error, fastApiErrors));

@@ -8,6 +8,7 @@ import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError, noteStoreFailure, toApiError } from '../errors.ts';
+import { pageSecurityHeaders } from '../lib/page-security.ts';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { endpointInReach, tenantInReach, tenantsInReach } from './access.ts';
@@ -28,8 +29,6 @@ export const signInLimiter = (now: () => number): RateLimiter => createRateLimit
 const DAY_MS = 86_400_000;
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
-const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /**
  * The operator console at /console: server-rendered HTML (hono/html), one small script for the
  * loading state, Web APIs only so it runs on every runtime. Every page needs a session; every
@@ -47,10 +46,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
 
   app.use(async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', CSP);
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(pageSecurityHeaders())) c.header(name, value);
     if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');
   });
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
