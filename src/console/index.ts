@@ -98,11 +98,13 @@ export function consoleApp(): Hono<ConsoleEnv> {
     c.set('role', found.role);
     const { claims } = found;
     c.set('auditActor', { kind: `console_${found.session.kind}`, id: claims.sub ?? '(no sub)', tenantId: claims.tenantId, partnerOrgId: claims.partnerOrgId });
-    if (c.req.method === 'POST' && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
+    // Any method but a read changes something: each needs the session's token (forms only post, but a route added with another method is covered too).
+    const changes = c.req.method !== 'GET' && c.req.method !== 'HEAD';
+    if (changes && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
       throw new ApiError('forbidden', 'The form’s CSRF token does not match your session. Reload the page and try again.');
     }
     // Every console action changes something: a viewer only reads (handlers needing admin ask for it themselves).
-    if (c.req.method === 'POST' && c.req.path !== '/console/logout') requireRole(c, 'operator', 'change anything');
+    if (changes && c.req.path !== '/console/logout') requireRole(c, 'operator', 'change anything');
     await next();
   });
 

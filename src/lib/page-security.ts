@@ -12,6 +12,12 @@ export interface PagePolicy {
   frameAncestors?: readonly string[];
   /** Further image sources, e.g. `data:` for a bundled UI's inline icons. */
   imageSources?: readonly string[];
+  /**
+   * Allow inline styles ('unsafe-inline' in style-src, and so no nonce there, which would void it):
+   * only for a bundled UI that injects `<style>` elements and attributes it cannot nonce (/docs).
+   * Scripts stay strict either way.
+   */
+  inlineStyles?: boolean;
 }
 
 export function contentSecurityPolicy(policy: PagePolicy = {}): string {
@@ -20,7 +26,7 @@ export function contentSecurityPolicy(policy: PagePolicy = {}): string {
   return [
     "default-src 'none'",
     `script-src 'self'${nonce}`,
-    `style-src 'self'${nonce}`,
+    `style-src 'self'${policy.inlineStyles ? " 'unsafe-inline'" : nonce}`,
     `img-src ${["'self'", ...(policy.imageSources ?? [])].join(' ')}`,
     "font-src 'self'",
     "connect-src 'self'",

@@ -17,7 +17,8 @@ interface AxeViolation {
  * serious and critical violations, one readable line per element: `rule (impact): help — selector: why`.
  */
 export async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag it would refuse).
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: unknown[] }> } }).axe;
     return (await axe.run(document, { resultTypes: ['violations'] })).violations;
@@ -83,7 +84,7 @@ export function policyProblems(headers: Record<string, string>, options: { embed
 export const SCREENSHOTS_DIR = join(ROOT, 'docs', 'console');
 
 /**
- * With HOOKGATE_SCREENSHOTS=1, writes docs/console/<name>.png (a 1280×800 viewport, not the full
+ * With HOOKGATE_SCREENSHOTS=1, writes docs/console/<name>.png (the viewport, 1024×640, not the full
  * page, so the files stay small); otherwise does nothing, so test runs never change the tree.
  */
 export async function documentationShot(page: Page, name: string): Promise<void> {
