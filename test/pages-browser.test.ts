@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, signInToConsole } from './support/browser.ts';
 import { eventually } from './support/eventually.ts';
-import { allowOnlyLoopback, collectRefusals, documentationShot, policyProblems, seriousAccessibilityProblems } from './support/page-audit.ts';
+import { allowOnlyLoopback, auditPage, collectRefusals, crawlPages, documentationShot, policyProblems, routeName, seriousAccessibilityProblems } from './support/page-audit.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
@@ -16,13 +16,6 @@ const MAX_PAGES = 80;
 const EXTRA_STARTS = ['/console/search?status=pending', '/console/not-found'];
 /** Links the crawl never follows: they change state (sign-out is a form, but be safe) or are not pages. */
 const NOT_PAGES = [/^\/console\/logout/, /^\/console\/assets\//];
-
-/** A page's route with its ids replaced (a path segment holding a digit is an id): its screenshot's name and its crawl identity. */
-const routeName = (pathname: string) => {
-  const segments = pathname.split('/').filter(Boolean);
-  return segments.length === 1 ? `${segments[0]}-home` : segments.map((segment) => (/\d/.test(segment) ? 'id' : segment)).join('-');
-};
-const shapeOf = (url: URL) => `${routeName(url.pathname)}?${[...new Set(url.searchParams.keys())].sort().join('&')}`;
 
 /**
  * Every page a person sees — the console (crawled from its home page through every same-origin
@@ -83,17 +76,6 @@ describe('every page in a real browser: offline, under a strict CSP, accessible'
     await receiver?.close();
   });
 
-  /** Opens `path`, checks its headers, its accessibility and the browser's refusals; returns the page's links. */
-  async function audit(path: string, options: { shot?: string; expectStatus?: number } = {}): Promise<string[]> {
-    const response = await page.goto(`${server.url}${path}`);
-    assert.ok(response, path);
-    assert.equal(response.status(), options.expectStatus ?? 200, `${path} answers ${options.expectStatus ?? 200}`);
-    assert.deepEqual(policyProblems(response.headers()), [], `${path}: the page's security headers`);
-    assert.deepEqual(await seriousAccessibilityProblems(page), [], `${path}: serious or critical accessibility violations`);
-    if (options.shot) await documentationShot(page, options.shot);
-    return page.$$eval('a[href]', (anchors) => anchors.map((anchor) => (anchor as HTMLAnchorElement).href));
-  }
-
   it('/docs renders the API reference from our own origin with the network cut off, naming no other origin', async () => {
     // The reference opens its first tag: that tag's first operation must be visible.
     const spec = (await call(server, 'GET', '/openapi.json')).body as { tags: { name: string }[]; paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> };
@@ -112,33 +94,20 @@ describe('every page in a real browser: offline, under a strict CSP, accessible'
   });
 
   it('the sign-in page', async () => {
-    await audit('/console/login', { shot: 'console-sign-in' });
+    await auditPage(page, `${server.url}/console/login`, { shot: 'console-sign-in' });
     assert.deepEqual(refusals, []);
   });
 
   it('crawls every console page reachable from the home page: each strict, accessible, and working offline', async () => {
     await signInToConsole(page, server.url, ADMIN_USER, ADMIN_PASSWORD);
-    const queue = ['/console', ...EXTRA_STARTS];
-    const seen = new Set(queue.map((path) => shapeOf(new URL(path, server.url))));
-    const shot = new Set<string>();
-    const visited: string[] = [];
-    while (queue.length > 0 && visited.length < MAX_PAGES) {
-      const path = queue.shift()!;
-      const name = routeName(new URL(path, server.url).pathname);
-      const links = await audit(path, { shot: shot.has(name) ? undefined : name, expectStatus: path === '/console/not-found' ? 404 : 200 });
-      shot.add(name);
-      visited.push(path);
-      assert.ok(!page.url().endsWith('/console/login'), `${path} kept the session`);
-      for (const link of links) {
-        const url = new URL(link);
-        const target = `${url.pathname}${url.search}`;
-        if (url.origin !== server.url || !url.pathname.startsWith('/console') || NOT_PAGES.some((pattern) => pattern.test(url.pathname))) continue;
-        if (seen.has(shapeOf(url))) continue;
-        seen.add(shapeOf(url));
-        queue.push(target);
-      }
-    }
-    assert.ok(visited.length < MAX_PAGES, `the crawl stayed within its bound (${visited.join(', ')})`);
+    const visited = await crawlPages(page, server.url, {
+      starts: ['/console', ...EXTRA_STARTS],
+      within: '/console',
+      skip: NOT_PAGES,
+      max: MAX_PAGES,
+      statusOf: (path) => (path === '/console/not-found' ? 404 : 200),
+    });
+    assert.ok(!page.url().endsWith('/console/login'), 'the session held through the crawl');
     const routes = new Set(visited.map((path) => routeName(new URL(path, server.url).pathname)));
     for (const expected of [
       'console-home',

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -91,4 +92,68 @@ export async function documentationShot(page: Page, name: string): Promise<void>
   if (process.env.HOOKGATE_SCREENSHOTS !== '1') return;
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), animations: 'disabled', caret: 'hide' });
+}
+
+/** A page's route with its ids replaced (a path segment holding a digit is an id): its screenshot's name and its crawl identity. */
+export const routeName = (pathname: string) => {
+  const segments = pathname.split('/').filter(Boolean);
+  return segments.length === 1 ? `${segments[0]}-home` : segments.map((segment) => (/\d/.test(segment) ? 'id' : segment)).join('-');
+};
+const shapeOf = (url: URL) => `${routeName(url.pathname)}?${[...new Set(url.searchParams.keys())].sort().join('&')}`;
+
+/**
+ * Opens `url` and asserts what every page owes: the expected status, the strict security headers,
+ * no serious or critical accessibility violation; with `shot`, its documentation screenshot.
+ * Returns the page's links (absolute).
+ */
+export async function auditPage(page: Page, url: string, options: { shot?: string; expectStatus?: number; embeddable?: boolean } = {}): Promise<string[]> {
+  const response = await page.goto(url);
+  assert.ok(response, url);
+  assert.equal(response.status(), options.expectStatus ?? 200, `${url} answers ${options.expectStatus ?? 200}`);
+  assert.deepEqual(policyProblems(response.headers(), options), [], `${url}: the page's security headers`);
+  assert.deepEqual(await seriousAccessibilityProblems(page), [], `${url}: serious or critical accessibility violations`);
+  if (options.shot) await documentationShot(page, options.shot);
+  return page.$$eval('a[href]', (anchors) => anchors.map((anchor) => (anchor as HTMLAnchorElement).href));
+}
+
+export interface Crawl {
+  /** The pages to start from, as paths. */
+  starts: readonly string[];
+  /** Only paths under this prefix are followed (e.g. `/console`). */
+  within: string;
+  /** Paths never followed (sign-out, assets). */
+  skip: readonly RegExp[];
+  /** The bound on distinct page shapes (route and query keys) visited. */
+  max: number;
+  /** The status a path must answer (default 200). */
+  statusOf?: (path: string) => number;
+  embeddable?: boolean;
+}
+
+/**
+ * Breadth-first over every same-origin link under `within`, one page per shape (route and set of
+ * query keys, so `?page=2` and `?page=3` are one page): audits each (see auditPage) and writes its
+ * screenshot once per route. Forms are never submitted. Returns the paths visited.
+ */
+export async function crawlPages(page: Page, base: string, crawl: Crawl): Promise<string[]> {
+  const origin = new URL(base).origin;
+  const queue = [...crawl.starts];
+  const seen = new Set(queue.map((path) => shapeOf(new URL(path, base))));
+  const shot = new Set<string>();
+  const visited: string[] = [];
+  while (queue.length > 0 && visited.length < crawl.max) {
+    const path = queue.shift()!;
+    const name = routeName(new URL(path, base).pathname);
+    const links = await auditPage(page, `${base}${path}`, { shot: shot.has(name) ? undefined : name, expectStatus: crawl.statusOf?.(path), embeddable: crawl.embeddable });
+    shot.add(name);
+    visited.push(path);
+    for (const link of links) {
+      const url = new URL(link);
+      if (url.origin !== origin || !url.pathname.startsWith(crawl.within) || crawl.skip.some((pattern) => pattern.test(url.pathname)) || seen.has(shapeOf(url))) continue;
+      seen.add(shapeOf(url));
+      queue.push(`${url.pathname}${url.search}`);
+    }
+  }
+  assert.ok(visited.length < crawl.max, `the crawl stayed within its bound (${visited.join(', ')})`);
+  return visited;
 }
