@@ -13,6 +13,7 @@ import { metricsApi } from './api/operator/metrics.ts';
 import { SECURITY_SCHEMES } from './api/security-schemes.ts';
 import { consoleApp } from './console/index.ts';
 import { ApiError, respondWithError } from './errors.ts';
+import { pageSecurityHeaders } from './lib/page-security.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
 import type { Services } from './services.ts';
@@ -36,6 +37,14 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     const started = services.clock.now();
     await next();
     c.header('X-Request-Id', requestId);
+    c.header('X-Content-Type-Options', 'nosniff');
+    // Every page gets the page headers its route did not set: the strict policy unless it set its own (an embeddable page's allow-list), so pages added later are covered.
+    if (c.res.headers.get('Content-Type')?.startsWith('text/html')) {
+      const ownPolicy = c.res.headers.has('Content-Security-Policy');
+      for (const [name, value] of Object.entries(pageSecurityHeaders())) {
+        if (!c.res.headers.has(name) && !(ownPolicy && name === 'X-Frame-Options')) c.header(name, value);
+      }
+    }
     services.log({
       msg: 'request',
       request_id: requestId,

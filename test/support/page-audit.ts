@@ -76,7 +76,8 @@ export function policyProblems(headers: Record<string, string>, options: { embed
     if (directive(name)?.join(' ') !== value) problems.push(`${name} is not ${value}`);
   }
   if (!options.embeddable && directive('frame-ancestors')?.join(' ') !== "'none'") problems.push("frame-ancestors is not 'none'");
-  if (/https?:|\*/.test(csp)) problems.push('the policy names another origin');
+  const elsewhere = csp.split(';').filter((part) => !(options.embeddable && part.trim().startsWith('frame-ancestors')));
+  if (elsewhere.some((part) => /https?:|\*/.test(part))) problems.push('the policy names another origin');
   if (headers['x-content-type-options'] !== 'nosniff') problems.push('no X-Content-Type-Options: nosniff');
   if (!headers['referrer-policy']) problems.push('no Referrer-Policy');
   return problems;
