@@ -93,8 +93,13 @@ describe('every page in a real browser: offline, under a strict CSP, accessible'
     assert.deepEqual(refusals, [], 'nothing refused by the CSP, no script error');
   });
 
-  it('the sign-in page', async () => {
+  it('the sign-in page, and its answer to a wrong password', async () => {
     await auditPage(page, `${server.url}/console/login`, { shot: 'console-sign-in' });
+    await page.fill('#user', ADMIN_USER);
+    await page.fill('#password', 'not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('status').waitFor();
+    assert.deepEqual(await seriousAccessibilityProblems(page), [], 'the refused sign-in');
     assert.deepEqual(refusals, []);
   });
 
@@ -127,5 +132,17 @@ describe('every page in a real browser: offline, under a strict CSP, accessible'
     }
     assert.deepEqual(blocked, [], 'no request left 127.0.0.1');
     assert.deepEqual(refusals, [], 'nothing refused by the CSP, no script error');
+  });
+
+  it('the page only a form leads to: the new secret after a confirmed rotation', async () => {
+    await page.goto(`${server.url}/console/failing`);
+    await page.locator('#disabled-endpoints a[href^="/console/endpoints/"]').first().click();
+    await page.getByRole('link', { name: 'Rotate secret…' }).click();
+    const [response] = await Promise.all([page.waitForResponse((answer) => answer.request().method() === 'POST'), page.getByRole('button', { name: 'Rotate secret' }).click()]);
+    await page.getByRole('heading', { name: 'New signing secret' }).waitFor();
+    assert.deepEqual(policyProblems(response.headers()), []);
+    assert.deepEqual(await seriousAccessibilityProblems(page), [], 'the new-secret page');
+    await documentationShot(page, 'console-new-secret');
+    assert.deepEqual(refusals, []);
   });
 });
