@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { toPalettePng } from './png-palette.ts';
 import { ROOT } from './server.ts';
 
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -87,12 +88,14 @@ export const SCREENSHOTS_DIR = join(ROOT, 'docs', 'console');
 
 /**
  * With HOOKGATE_SCREENSHOTS=1, writes docs/console/<name>.png (the viewport, 1024×640, not the full
- * page, so the files stay small); otherwise does nothing, so test runs never change the tree.
+ * page, re-encoded with a palette of 256 colours, so the files stay small); otherwise does nothing,
+ * so test runs never change the tree.
  */
 export async function documentationShot(page: Page, name: string): Promise<void> {
   if (process.env.HOOKGATE_SCREENSHOTS !== '1') return;
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });
+  writeFileSync(join(SCREENSHOTS_DIR, `${name}.png`), toPalettePng(png));
 }
 
 /** A page's route with its ids replaced (a path segment holding a digit is an id): its screenshot's name and its crawl identity. */
