@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { auditApi } from './api/admin/audit.ts';
 import { adminEventsApi } from './api/admin/events.ts';
 import { portalLinkApi } from './api/admin/portal.ts';
 import type { AppEnv } from './api/context.ts';
+import { docsApi } from './api/docs.ts';
 import { fastApiErrors } from './api/error-formats.ts';
 import { eventsApi } from './api/events/index.ts';
 import { answerWrongMethod } from './api/method-not-allowed.ts';
@@ -14,6 +14,7 @@ import { metricsApi } from './api/operator/metrics.ts';
 import { SECURITY_SCHEMES } from './api/security-schemes.ts';
 import { consoleApp } from './console/index.ts';
 import { ApiError, respondWithError } from './errors.ts';
+import { pageSecurityHeaders } from './lib/page-security.ts';
 import { randomHex } from './lib/random.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
 import { portalApp } from './portal/index.ts';
@@ -38,6 +39,14 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     const started = services.clock.now();
     await next();
     c.header('X-Request-Id', requestId);
+    c.header('X-Content-Type-Options', 'nosniff');
+    // Every page gets the page headers its route did not set: the strict policy unless it set its own (an embeddable page's allow-list), so pages added later are covered.
+    if (c.res.headers.get('Content-Type')?.startsWith('text/html')) {
+      const ownPolicy = c.res.headers.has('Content-Security-Policy');
+      for (const [name, value] of Object.entries(pageSecurityHeaders())) {
+        if (!c.res.headers.has(name) && !(ownPolicy && name === 'X-Frame-Options')) c.header(name, value);
+      }
+    }
     services.log({
       msg: 'request',
       request_id: requestId,
@@ -59,7 +68,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/api/v1/events', eventsApi());
   app.route('/console', consoleApp());
   app.route('/portal', portalApp());
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'hookgate API reference' }));
+  app.route('/', docsApi(services.apiReference));
   // A mounted sub-app's notFound is never consulted, so unknown paths under a surface's prefix are answered here in its format.
   app.notFound((c) => respondWithError(c, new ApiError('not_found', 'Not Found'), errorFormatForPath(c.req.path)));
   app.onError((error, c) => respondWithError(c, error, fastApiErrors));

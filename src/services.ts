@@ -19,6 +19,17 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** Everything the app needs from outside, built by each runtime's entry point. */
+/**
+ * The API reference UI (@scalar/api-reference's standalone build) as the runtime bundles it: the
+ * page at /docs loads it from our own origin, so it works offline and loads nothing from a CDN.
+ */
+export interface ApiReferenceScript {
+  /** The package's version: part of the script's address, which therefore changes whenever the script does and is cached for a year. */
+  version: string;
+  /** The script's bytes; absent where the host serves the address itself (Workers: static assets, wrangler.toml `[assets]`). */
+  read?: () => Promise<Uint8Array>;
+}
+
 export interface Services {
   db: Kysely<Database>;
   /** Runs the queries as one atomic unit: a transaction on SQLite, one batch() on D1. */
@@ -40,6 +51,8 @@ export interface Services {
   storeHealth?: StoreHealth;
   /** The console's credential sign-ins (all users together); absent: one per app. */
   consoleSignIns?: RateLimiter;
+  /** The bundled API reference script served for /docs; absent: /docs points at /openapi.json only. */
+  apiReference?: ApiReferenceScript;
   /** Hashes of API keys that verified recently (see `findTenantByApiKey`); absent: every key is hashed. */
   verifiedApiKeys?: Lru<string, string>;
 }

@@ -28,7 +28,7 @@ const ALLOWED: Record<string, string[]> = {
   // Planned by issue 22 item 1 (one module per surface); narrow this row once the folder exists.
   surfaces: ['api', 'auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'errors', 'lib', 'services'],
   app: ['api', 'console', 'errors', 'lib', 'portal', 'services', 'surfaces', 'version'],
-  runtime: ['api', 'app', 'auth', 'cli', 'config', 'console', 'db', 'delivery', 'lib', 'services', 'surfaces'], // → cli: bun.ts, the single binary's entry, runs CLI commands too; → console: create-services.ts makes the console's sign-in limiter, process state
+  runtime: ['api', 'app', 'auth', 'cli', 'config', 'console', 'db', 'delivery', 'lib', 'node_modules', 'services', 'surfaces'], // → node_modules: the API reference script and its version, embedded by path (Bun's binary, the Worker); → cli: bun.ts, the single binary's entry, runs CLI commands too; → console: create-services.ts makes the console's sign-in limiter, process state
   cli: ['auth', 'catalogue', 'config', 'db', 'delivery', 'domain', 'runtime', 'services', 'version'],
 };
 
@@ -43,11 +43,11 @@ function sourceFiles(folder: string): string[] {
   });
 }
 
-/** `api/admin/index.ts` → `api`; `app.ts` → `app`. */
-const roomOf = (file: string) =>
-  relative(SRC, file)
-    .split('/')[0]!
-    .replace(/\.(ts|js)$/, '');
+/** `api/admin/index.ts` → `api`; `app.ts` → `app`; a package's file imported by path → `node_modules`. */
+const roomOf = (file: string) => {
+  const path = relative(SRC, file);
+  return path.startsWith('../node_modules/') ? 'node_modules' : path.split('/')[0]!.replace(/\.(ts|js)$/, '');
+};
 
 /** Every relative import of every file under src/ (static, re-exports, type-only and dynamic). */
 function importGraph(): Map<string, string[]> {

@@ -22,7 +22,7 @@ type Spec = {
 };
 
 /** Pages for people, not API operations: the console and the tenant portal (HTML), the reference UI and the document itself. */
-const NOT_API = [/^\/console(\/|$)/, /^\/portal(\/|$)/, /^\/docs$/, /^\/openapi\.json$/];
+const NOT_API = [/^\/console(\/|$)/, /^\/portal(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
 /** Operations anyone may call: liveness, readiness, and /metrics (open unless HOOKGATE_METRICS_TOKEN is set). */
 const PUBLIC = new Set(['GET /health', 'GET /ready']);
 

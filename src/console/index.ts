@@ -6,6 +6,7 @@ import { getEvent } from '../db/repo/events.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError } from '../errors.ts';
+import { pageSecurityHeaders } from '../lib/page-security.ts';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { endpointInReach } from './access.ts';
@@ -42,8 +43,6 @@ const PASSWORD_SIGN_INS_PER_MINUTE = 10;
 export const signInLimiter = (now: () => number): RateLimiter => createRateLimiter(PASSWORD_SIGN_INS_PER_MINUTE, now);
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
-const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /**
  * The operator console at /console: server-rendered HTML (hono/html), one small script for the
  * loading state, Web APIs only so it runs on every runtime. Every page needs a session; every
@@ -61,10 +60,7 @@ export function consoleApp(): Hono<ConsoleEnv> {
 
   app.use(async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', CSP);
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(pageSecurityHeaders())) c.header(name, value);
     if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');
   });
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
@@ -116,11 +112,13 @@ export function consoleApp(): Hono<ConsoleEnv> {
     c.set('role', found.role);
     const { claims } = found;
     c.set('auditActor', { kind: `console_${found.session.kind}`, id: claims.sub ?? '(no sub)', tenantId: claims.tenantId, partnerOrgId: claims.partnerOrgId });
-    if (c.req.method === 'POST' && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
+    // Any method but a read changes something: each needs the session's token (forms only post, but a route added with another method is covered too).
+    const changes = c.req.method !== 'GET' && c.req.method !== 'HEAD';
+    if (changes && !csrfMatches(found.session, (await c.req.parseBody())._csrf)) {
       throw new ApiError('forbidden', 'The form’s CSRF token does not match your session. Reload the page and try again.');
     }
     // Every console action changes something: a viewer only reads (handlers needing admin ask for it themselves).
-    if (c.req.method === 'POST' && c.req.path !== '/console/logout') requireRole(c, 'operator', 'change anything');
+    if (changes && c.req.path !== '/console/logout') requireRole(c, 'operator', 'change anything');
     await next();
   });
 

@@ -12,6 +12,7 @@ header { display:flex; align-items:center; gap:1rem; padding:.6rem 1.2rem; backg
 header a { color:#fff; text-decoration:none; font-weight:600; }
 header form { margin-left:auto; }
 header nav a { font-weight:400; margin-right:.8rem; }
+header .muted { color:#c3c9d4; }
 form.search { display:flex; flex-wrap:wrap; gap:.6rem 1rem; align-items:flex-end; }
 form.search label { display:flex; flex-direction:column; font-weight:600; font-size:.85rem; }
 form.search input, form.search select { font:inherit; font-weight:400; padding:.3rem; border:1px solid #b9c0cc; border-radius:6px; }

@@ -13,7 +13,7 @@ import { endPortalSession, NO_SETTINGS, parseSettings, portalSessionOf, redeemPo
 import { ApiError } from '../errors.ts';
 import { ownEndpoint, registerEndpointActions } from './endpoints.ts';
 import { catalogueView, verifyingView } from './guide.ts';
-import { PORTAL_CSS, portalCsp, portalPage, themeCss } from './layout.ts';
+import { PORTAL_CSS, portalPage, portalSecurityHeaders, themeCss } from './layout.ts';
 import { portalNotice } from './notices.ts';
 import { deliveryView, endpointsView, endpointView, linkRefusedView, portalErrorView, sessionEndedView } from './pages.ts';
 import { dropSessionCookie, type PortalEnv, sessionCookie, setSessionCookie } from './session.ts';
@@ -35,11 +35,7 @@ export function portalApp(): Hono<PortalEnv> {
   app.use(async (c, next) => {
     await next();
     const settings = c.var.portalSettings ?? NO_SETTINGS;
-    c.header('Content-Security-Policy', portalCsp(settings));
-    // X-Frame-Options cannot name origins: it is sent only when no frame at all is allowed (older browsers ignore frame-ancestors).
-    if (settings.frame_ancestors.length === 0) c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(portalSecurityHeaders(settings))) c.header(name, value);
     if (!c.req.path.startsWith('/portal/assets/')) c.header('Cache-Control', 'no-store');
   });
   const asset = (type: string, body: string) => (c: Context<PortalEnv>) => c.body(body, 200, { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'max-age=3600' });

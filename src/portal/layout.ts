@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import { CONSOLE_CSS, type Html } from '../console/layout.ts';
 import type { PortalSettings } from '../domain/portal.ts';
+import { pageSecurityHeaders } from '../lib/page-security.ts';
 
 /** The portal's look: the console's stylesheet, with the tenant's accent where the console has its own dark blue. */
 export const PORTAL_CSS = `${CONSOLE_CSS}
@@ -44,22 +45,10 @@ export function themeCss(accentParam: string | undefined): string {
   return `:root { --accent:${accent}; --on-accent:${onAccent}; }\n`;
 }
 
-/** Where the portal may be framed: the link's allow-list, else nowhere. */
-export const frameAncestors = (settings: PortalSettings) => (settings.frame_ancestors.length > 0 ? settings.frame_ancestors.join(' ') : "'none'");
-
-/** The portal's Content-Security-Policy: our own scripts and styles only, the logo's origin for images, framing per the link. */
-export function portalCsp(settings: PortalSettings): string {
-  const logoOrigin = settings.logo_url ? new URL(settings.logo_url).origin : '';
-  return [
-    "default-src 'none'",
-    "style-src 'self'",
-    "script-src 'self'",
-    `img-src 'self'${logoOrigin ? ` ${logoOrigin}` : ''}`,
-    "connect-src 'self'",
-    "form-action 'self'",
-    `frame-ancestors ${frameAncestors(settings)}`,
-    "base-uri 'none'",
-  ].join('; ');
+/** The portal's page headers: the shared strict policy, the logo's origin for images, framing per the link. */
+export function portalSecurityHeaders(settings: PortalSettings): Record<string, string> {
+  const logoOrigin = settings.logo_url ? new URL(settings.logo_url).origin : null;
+  return pageSecurityHeaders({ frameAncestors: settings.frame_ancestors, imageSources: logoOrigin ? [logoOrigin] : [] });
 }
 
 export interface PortalPageOptions {

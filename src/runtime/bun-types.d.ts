@@ -26,5 +26,6 @@ interface BunServer {
 
 declare const Bun: {
   readonly version: string;
+  file(path: string): { bytes(): Promise<Uint8Array> };
   serve(options: { port: number; hostname: string; idleTimeout?: number; fetch: (request: Request) => Response | Promise<Response> }): BunServer;
 };

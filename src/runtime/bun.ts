@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import { openBunSqlite } from '../db/dialects/bun-sqlite.ts';
+import { bunApiReference } from './api-reference-bun.ts';
 import { exitOnStartFailure, hostSetUp, serveHost } from './host.ts';
 import { nodeEnvironment } from './node-env.ts';
 
 /** Reads the environment, opens and migrates the SQLite store (bun:sqlite), and builds the services. */
-export const setUpBun = hostSetUp(openBunSqlite, bunClientAddress);
+export const setUpBun = hostSetUp(openBunSqlite, bunClientAddress, bunApiReference);
 
 /** Bun.serve hands its server to fetch as the second argument, which Hono keeps as `c.env`. */
 function bunClientAddress(c: Context): string | null {

@@ -11,7 +11,7 @@ import { createSecretCipher } from '../lib/cipher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Mac } from '../lib/mac.ts';
 import { createRateLimiter } from '../lib/rate-limiter.ts';
-import { type Clock, type Services, systemClock } from '../services.ts';
+import { type ApiReferenceScript, type Clock, type Services, systemClock } from '../services.ts';
 
 /**
  * The in-memory state that may outlive one set of services: counters, the rate limiters (API and
@@ -39,6 +39,8 @@ export interface ServiceParts {
   background?: (task: Promise<unknown>) => void;
   /** The runtime's way to read the client's address (see `Services.clientAddress`). */
   clientAddress?: Services['clientAddress'];
+  /** The runtime's copy of the API reference script (see `Services.apiReference`). */
+  apiReference?: ApiReferenceScript;
   /** State kept from an earlier call (Workers: per isolate); fresh when absent. */
   state?: ProcessState;
 }
@@ -90,6 +92,7 @@ export async function createServices(env: Env, store: Store, parts: ServiceParts
     log,
     engine,
     clientAddress: parts.clientAddress,
+    apiReference: parts.apiReference,
     ...state,
   };
   return { services, engine };

@@ -8,7 +8,7 @@ import type { RunningEngine } from '../delivery/engine/index.ts';
 import { undiciTransportFor } from '../delivery/transports/undici.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { createNodeMac } from '../lib/node-mac.ts';
-import type { Services } from '../services.ts';
+import type { ApiReferenceScript, Services } from '../services.ts';
 import { createServices } from './create-services.ts';
 import { assertStoreExists, databasePath, developmentSecrets, ensureDataDir, nodeEnvironment } from './node-env.ts';
 import { appForRole } from './roles.ts';
@@ -37,8 +37,8 @@ export interface SetUpOptions {
 
 export type SetUpHost = (source?: Record<string, string | undefined>, options?: SetUpOptions) => Promise<HostRuntime>;
 
-/** A host: how it opens its SQLite file, and how it reads a request's client address. */
-export function hostSetUp(openStore: (path: string) => HostStore, clientAddress: Services['clientAddress']): SetUpHost {
+/** A host: how it opens its SQLite file, how it reads a request's client address, and where it finds the API reference script. */
+export function hostSetUp(openStore: (path: string) => HostStore, clientAddress: Services['clientAddress'], apiReference?: () => ApiReferenceScript): SetUpHost {
   return async (source = nodeEnvironment(), options = { createStore: true }) => {
     const parsed = parseEnv(source);
     const log = createLogger(parsed.LOG_LEVEL, (text) => process.stderr.write(`${text}\n`));
@@ -55,7 +55,7 @@ export function hostSetUp(openStore: (path: string) => HostStore, clientAddress:
       await migrateStore(store, log);
     }
     const transport = undiciTransportFor(env);
-    const { services, engine } = await createServices(env, store, { transport, mac: createNodeMac(), log, clientAddress });
+    const { services, engine } = await createServices(env, store, { transport, mac: createNodeMac(), log, clientAddress, apiReference: apiReference?.() });
     return { env, services, store, engine };
   };
 }

@@ -1,3 +1,5 @@
+// By path: the package's exports map does not expose its package.json.
+import scalarPackage from '../../node_modules/@scalar/api-reference/package.json' with { type: 'json' };
 import { createApp } from '../app.ts';
 import { ConfigError, type Env, parseEnv, toConfig } from '../config.ts';
 import { type D1Database, openD1 } from '../db/dialects/d1.ts';
@@ -20,6 +22,9 @@ interface ExecutionContext {
 interface ScheduledController {
   readonly cron: string;
 }
+
+/** The script itself is a static asset (wrangler.toml `[assets]`), served before the Worker is asked. */
+const apiReference = { version: scalarPackage.version };
 
 let migrated = false;
 /** Pure in-memory state kept per isolate (no I/O, no promises, so safe across requests). */
@@ -47,6 +52,7 @@ async function setUp(bindings: WorkerBindings, ctx: ExecutionContext) {
     state: isolate,
     background: (task) => ctx.waitUntil(task),
     clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
+    apiReference,
   });
 }
 

@@ -49,6 +49,22 @@ export function contractSuite(start: () => Promise<Target>): void {
       assert.deepEqual((await call(target, 'GET', '/no-such-path')).body, { detail: 'Not Found' });
     });
 
+    it('serves /docs with the API reference script from its own origin, under a strict CSP, the script cached for a year', async () => {
+      const page = await fetch(`${target.url}/docs`);
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self' 'nonce-[^']+';.*object-src 'none'/);
+      assert.doesNotMatch(html, /\/\/[a-z0-9.-]+\.[a-z]/i, 'the page names no other origin');
+      const address = /<script src="([^"]+)"/.exec(html)?.[1] ?? '';
+      assert.match(address, /^\/docs\/assets\/api-reference-\d+\.\d+\.\d+\.js$/);
+      const script = await fetch(`${target.url}${address}`);
+      assert.equal(script.status, 200);
+      assert.match(script.headers.get('content-type') ?? '', /javascript/);
+      assert.match(script.headers.get('cache-control') ?? '', /max-age=31536000/);
+      const body = await script.text();
+      assert.ok(body.length > 1_000_000 && body.includes('createApiReference'), `the standalone build (${body.length} bytes)`);
+    });
+
     it('operator API: creates a tenant with an API key and an AS2 partner; refuses without a token', async () => {
       assert.equal((await call(target, 'POST', '/api/v1/tenants', { body: { name: 'x' } })).status, 401);
       assert.equal((await call(target, 'POST', '/api/v1/tenants', { headers: admin, body: { name: 42 } })).status, 422);
