@@ -92,7 +92,7 @@ describe('ordered endpoints drain at the receiver’s pace', () => {
     await publish('invoice.disputed', 100);
     await receiver.waitFor(() => headFailures >= 2, 10_000);
     assert.deepEqual(at('/invoice.disputed'), [0, 0], 'nothing behind the failing head was sent');
-    await receiver.waitFor(() => at('/invoice.disputed').length === 102, 15_000);
+    await receiver.waitFor(() => at('/invoice.disputed').length === 102, 30_000);
     assert.deepEqual(at('/invoice.disputed'), [0, 0, ...inOrder(100)]);
     const [head, last] = ['MIN', 'MAX'].map(
       (fn) =>
@@ -101,7 +101,9 @@ describe('ordered endpoints drain at the receiver’s pace', () => {
           `SELECT ${fn}(a.started_at) AS at FROM attempts a WHERE a.succeeded = 1 AND a.delivery_id IN (SELECT id FROM deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE url LIKE '%/invoice.disputed'))`,
         )[0]!.at as number,
     );
-    assert.ok(last! - head! < 2000, `the 99 behind the head went within one sweep interval of it (${last! - head!} ms)`);
+    // Drained one sweep at a time, the 99 would take 99 intervals (about 200 s); chained, they go at once.
+    // The bound is 10 intervals, not 1, because a loaded CI machine took 7.6 s for them.
+    assert.ok(last! - head! < 20_000, `the 99 behind the head went at once, not one per sweep (${last! - head!} ms)`);
   });
 });
 
