@@ -226,8 +226,8 @@ async function quiesce(receiver: Pick<Receiver, 'total'>): Promise<void> {
   }
 }
 
-async function latencyAt(
-  server: Hookgate,
+export async function latencyAt(
+  server: Pick<Hookgate, 'process'>,
   pool: Pool,
   target: PostTarget,
   receiver: Receiver,

@@ -1,3 +1,4 @@
+import type { PeerResults } from './bullmq.ts';
 import type { DeliveryResults, IngestResults, LatencyResults, Throughput } from './phases.ts';
 import { mb, perSecond, type Row } from './report.ts';
 import { formatDistribution, round } from './stats.ts';
@@ -23,6 +24,9 @@ export interface Figures {
   latency: LatencyResults;
   sweep: SweepResults;
   peakRss: number | null;
+  /** The BullMQ peer's runs (one per Redis placement), and why there are none if it could not run. */
+  peers: PeerResults[];
+  peersSkipped: string | null;
 }
 
 const ratio = (value: number, base: number) => `${round(value / base, 2)}`;
@@ -106,6 +110,38 @@ export function buildRows(figures: Figures): Row[] {
       target: run.offered === latency.highestSustained ? '<= 200 MB' : '',
       met: run.offered === latency.highestSustained && run.peakRss !== null ? run.peakRss <= 200 * 1024 * 1024 : null,
     })),
+    ...peerRows(figures),
     { ...blank, figure: 'peak RSS (VmHWM) of the ingest / delivery / e2e servers', hookgate: [ingest.peakRss, delivery.peakRss, latency.peakRss].map(mb).join(' / ') },
   ];
+}
+
+/** hookgate against the BullMQ peer, per Redis placement: throughput ratio (target >= 2) and p99 ratio at 1,000/s (target <= 0.25). */
+function peerRows({ peers, peersSkipped, delivery, latency }: Figures): Row[] {
+  const blank = { baseline: '', ratio: '', cpu: '', target: '', met: null };
+  if (peersSkipped) return [{ ...blank, figure: 'BullMQ peer', hookgate: `skipped: ${peersSkipped}` }];
+  const ours = latency.runs.find((run) => run.offered === 1000);
+  return peers.flatMap((peer) => {
+    const where = peer.redisCore === '0' ? "on the server's core" : 'on the other core';
+    const p99Ratio = ours ? ours.p99 / peer.latency.p99 : Number.NaN;
+    return [
+      {
+        figure: `BullMQ peer delivery, Redis ${where} (${peer.delivery.jobs.toLocaleString('en-US')} jobs; CPU: worker (Redis))`,
+        hookgate: perSecond(delivery.perSecond),
+        baseline: `${perSecond(peer.delivery.perSecond)} (BullMQ)`,
+        ratio: ratio(delivery.perSecond, peer.delivery.perSecond),
+        cpu: `${delivery.cpuMicros} (${peer.delivery.cpuMicros} + ${peer.delivery.redisCpuMicros})`,
+        target: '>= 2',
+        met: delivery.perSecond / peer.delivery.perSecond >= 2,
+      },
+      {
+        cpu: '',
+        figure: `BullMQ peer e2e at 1000/s, Redis ${where} (${peer.latency.delivered}/${peer.latency.accepted}${peer.latency.sustained ? '' : ', NOT sustained'}); ratio of p99s`,
+        hookgate: ours ? `p99 ${ours.p99} ms` : 'n/a',
+        baseline: formatDistribution(peer.latency),
+        ratio: `${round(p99Ratio, 2)}`,
+        target: '<= 0.25',
+        met: ours ? p99Ratio <= 0.25 : null,
+      },
+    ];
+  });
 }
