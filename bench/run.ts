@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { bullmqPeer, type PeerResults, peerUnavailable } from './lib/bullmq.ts';
+import { rateChartSvg } from './lib/chart.ts';
 import { freshDataDir, type Runtime, removeDataDirs, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
 import { deliver, ingest, latency, type Plan, type Receiver, rawIngest } from './lib/phases.ts';
 import { CLIENT_CORE, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
@@ -150,7 +151,18 @@ try {
     `machine: ${machine.cpus} cores (${machine.cpuModel}), load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${pinned ? `server on core ${SERVER_CORE}, load generator + receiver on core ${CLIENT_CORE}` : 'unpinned'}\n\n`,
   );
   process.stdout.write(`${renderTable(rows)}\n`);
-  if (!options['no-write']) process.stdout.write(`\nwrote ${writeResults(results, { runtime, quick, date: startedAt })}\n`);
+  if (!options['no-write']) {
+    const written = writeResults(results, { runtime, quick, date: startedAt });
+    const chart = written.replace(/\.json$/, '-rates.svg');
+    writeFileSync(
+      chart,
+      rateChartSvg(
+        `hookgate ${runtime}, ${startedAt.toISOString().slice(0, 16)} UTC: fixed-rate runs, one endpoint (load average ${machine.loadAverageBefore.join(' ')})`,
+        latencies.runs,
+      ),
+    );
+    process.stdout.write(`\nwrote ${written} and ${chart}\n`);
+  }
 } finally {
   await receiver.stop();
   removeDataDirs();

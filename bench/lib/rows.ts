@@ -42,19 +42,19 @@ export function buildRows(figures: Figures): Row[] {
   ].sort((a, b) => b.loop.perSecond - a.loop.perSecond);
   const [baseline, other] = [loops[0]!, loops[1]!];
   const rawDelivery = baseline.loop;
-  const againstIngest = (figure: string, value: Throughput, target = ''): Row => ({
+  const againstIngest = (figure: string, value: Throughput, target: number | null = null): Row => ({
     figure,
     hookgate: perSecond(value.perSecond),
     baseline: perSecond(rawIngest.perSecond),
     ratio: ratio(value.perSecond, rawIngest.perSecond),
     cpu: cpu(value, rawIngest),
-    target,
-    met: target ? value.perSecond / rawIngest.perSecond >= 0.5 : null,
+    target: target === null ? '' : `>= ${target}`,
+    met: target === null ? null : value.perSecond / rawIngest.perSecond >= target,
   });
   const blank = { baseline: '', ratio: '', cpu: '', target: '', met: null };
   return [
-    againstIngest('ingest, single, fan-out 1', ingest.single1, '>= 0.5'),
-    againstIngest('ingest, single, fan-out 10', ingest.single10),
+    againstIngest('ingest, single, fan-out 1', ingest.single1, 0.5),
+    againstIngest('ingest, single, fan-out 10', ingest.single10, 0.6),
     againstIngest(`ingest, batch of ${figures.batchSize}, fan-out 1`, ingest.batch1),
     againstIngest(`ingest, batch of ${figures.batchSize}, fan-out 10`, ingest.batch10),
     againstIngest('ingest, single, fan-out 1, 16 KB data', ingest.largePayload1),
@@ -64,8 +64,8 @@ export function buildRows(figures: Figures): Row[] {
       baseline: `${perSecond(rawDelivery.perSecond)} (${baseline.name})`,
       ratio: ratio(delivery.perSecond, rawDelivery.perSecond),
       cpu: cpu(delivery, rawDelivery),
-      target: '>= 0.3',
-      met: delivery.perSecond / rawDelivery.perSecond >= 0.3,
+      target: '>= 0.6',
+      met: delivery.perSecond / rawDelivery.perSecond >= 0.6,
     },
     {
       ...blank,
@@ -80,8 +80,8 @@ export function buildRows(figures: Figures): Row[] {
         ...blank,
         figure: `e2e latency at ${run.offered}/s (${run.delivered}/${run.accepted} delivered${run.sustained ? '' : ', NOT sustained'})`,
         hookgate: formatDistribution(run),
-        target: run.offered === 1000 ? 'p99 <= 50 ms' : '',
-        met: run.offered === 1000 ? run.sustained && run.p99 <= 50 : null,
+        target: run.offered === 1000 ? 'p99 <= 20 ms' : '',
+        met: run.offered === 1000 ? run.sustained && run.p99 <= 20 : null,
       },
       {
         ...blank,
@@ -90,6 +90,7 @@ export function buildRows(figures: Figures): Row[] {
         target: run.offered === 1000 ? 'p99 <= 50 ms' : '',
         met: run.offered === 1000 ? run.sustained && run.afterAccepted.p99 <= 50 : null,
       },
+      { ...blank, figure: `  the load generator's own lateness (its send − its schedule)`, hookgate: formatDistribution(run.generatorLateness) },
     ]),
     { ...blank, figure: 'highest sustained rate found', hookgate: latency.highestSustained ? perSecond(latency.highestSustained) : 'none' },
     { ...blank, figure: `sweep, empty store (median of ${sweep.repetitions})`, hookgate: `${sweep.empty.medianMs} ms` },
