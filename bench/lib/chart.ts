@@ -13,7 +13,8 @@ export function rateChartSvg(title: string, runs: readonly LatencyRun[]): string
   const x = (rate: number, offset: number) => offset + panel.left + (rate / maxRate) * (panel.width - panel.left - 10);
   const delivered = (run: LatencyRun) => run.delivered / Math.max(0.001, run.seconds);
   const yRate = (rate: number) => panel.top + panel.height - (rate / maxRate) * panel.height;
-  const latencies = points.flatMap((run) => [run.p50, run.p99, run.generatorLateness.p99]).filter((value) => value > 0);
+  const lateness = (run: LatencyRun) => run.generatorLateness?.p99; // absent from results written before issue 26
+  const latencies = points.flatMap((run) => [run.p50, run.p99, lateness(run) ?? 0]).filter((value) => value > 0);
   const [low, high] = [Math.max(0.1, Math.min(...latencies) / 2), Math.max(...latencies) * 2];
   const yLatency = (ms: number) => panel.top + panel.height - ((Math.log10(Math.max(ms, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * panel.height;
   const right = panel.width + panel.gap;
@@ -63,11 +64,15 @@ ${line(
   points.map((run) => [x(run.offered, right), yLatency(run.p50)]),
   '#2ca02c',
 )}
-${line(
-  points.map((run) => [x(run.offered, right), yLatency(run.generatorLateness.p99)]),
-  '#999',
-  true,
-)}
+${
+  points.every((run) => lateness(run) !== undefined)
+    ? line(
+        points.map((run) => [x(run.offered, right), yLatency(lateness(run)!)]),
+        '#999',
+        true,
+      )
+    : ''
+}
 ${legend}
 </svg>
 `;
