@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { bullmqPeer, type PeerResults, peerUnavailable } from './lib/bullmq.ts';
+import { rateChartSvg } from './lib/chart.ts';
 import { freshDataDir, type Runtime, removeDataDirs, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
-import { deliver, ingest, latency, type Plan, type Receiver, rawIngest, type Throughput } from './lib/phases.ts';
-import { CLIENT_CORE, CLIENT_NODE_FLAGS, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
+import { deliver, ingest, latency, type Plan, type Receiver, rawIngest } from './lib/phases.ts';
+import { CLIENT_CORE, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
+import { runRawPostLoop } from './lib/raw-post.ts';
 import { countAttempts } from './lib/raw-store.ts';
+import { startReceiver } from './lib/receiver.ts';
 import { renderTable, writeResults } from './lib/report.ts';
 import { buildRows, type SweepResults } from './lib/rows.ts';
 import { round } from './lib/stats.ts';
@@ -21,6 +25,9 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'default-heap': { type: 'boolean', default: false },
+    // The BullMQ peer (twice: Redis on the server's core, then on the other): in the full run unless --skip-peers; in --quick only with --peers.
+    peers: { type: 'boolean', default: false },
+    'skip-peers': { type: 'boolean', default: false },
     // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY (hookgate's default, 32, unless given).
     'endpoint-concurrency': { type: 'string' },
   },
@@ -53,40 +60,9 @@ const pinned = pinSelf();
 const loadBefore = loadavg();
 const log = (message: string) => process.stderr.write(`[bench ${round((Date.now() - startedAt.getTime()) / 1000)}s] ${message}\n`);
 
-async function startReceiver(): Promise<Receiver & { stop(): Promise<void> }> {
-  const spawned = spawnPinned(CLIENT_CORE, process.execPath, [...CLIENT_NODE_FLAGS, 'bench/receiver.ts'], { BENCH_PORTS: '10' });
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    spawned.child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).ports));
-    spawned.child.once('exit', (code) => reject(new Error(`receiver exited with ${code}: ${spawned.output.join('\n')}`)));
-  });
-  const origin = `http://127.0.0.1:${ports[0]}`;
-  return {
-    origin,
-    ports,
-    collect: async () => (await fetch(`${origin}/__bench/collect`)).json() as ReturnType<Receiver['collect']>,
-    total: async () => ((await (await fetch(`${origin}/__bench/total`)).json()) as { total: number }).total,
-    stop: () => spawned.stop(),
-  };
-}
-
 /** A raw keep-alive POST loop to the receiver, on the server core (where hookgate's delivery runs). */
-async function rawPostLoop(transport: 'undici' | 'fetch', receiver: Receiver): Promise<Throughput> {
-  const data = `{"n":0,"pad":"${'x'.repeat(Math.max(0, plan.payloadBytes - 40))}"}`;
-  const body = `{"event_id":"evt_0123456789abcdef01234567","event_type":"invoice.created","timestamp":"2026-01-01T00:00:00.000Z","tenant_id":"tnt_0123456789abcdef","data":${data}}`;
-  const [command, args] = runtimeCommand(runtime, 'bench/raw-post-loop.ts');
-  const spawned = spawnPinned(SERVER_CORE, command, args, {
-    BENCH_URL: `${receiver.origin}/raw`,
-    BENCH_TRANSPORT: transport,
-    BENCH_CONCURRENCY: String(plan.concurrency),
-    BENCH_DURATION_MS: String(plan.throughputMs),
-    BENCH_BODY: body,
-  });
-  const exit = await new Promise<number | null>((resolve) => spawned.child.once('exit', resolve));
-  const line = spawned.output.find((text) => text.startsWith('{"count"'));
-  if (exit !== 0 || !line) throw new Error(`raw POST loop failed: ${spawned.output.join('\n')}`);
-  const result = JSON.parse(line) as { count: number; durationMs: number; cpuMicros: number };
-  return { perSecond: Math.round(result.count / (result.durationMs / 1000)), cpuMicros: result.cpuMicros };
-}
+const rawPostLoop = (transport: 'undici' | 'fetch', receiver: Receiver) =>
+  runRawPostLoop(runtime, transport, `${receiver.origin}/raw`, { concurrency: plan.concurrency, durationMs: plan.throughputMs, payloadBytes: plan.payloadBytes });
 
 async function sweepCost(receiver: Receiver) {
   const [command, args] = runtimeCommand(runtime, 'bench/sweep-cost.ts');
@@ -117,12 +93,33 @@ try {
   const estimate = 0.8 / (1 / ingested.single1.perSecond + 1 / delivered.perSecond);
   log(`end-to-end latency (HOOKGATE_ROLE=all), estimate of the highest sustained rate ${Math.round(estimate)}/s`);
   const latencies = await latency(plan, receiver, estimate);
+  const peers: PeerResults[] = [];
+  const peersWanted = options.peers || (!quick && !options['skip-peers']);
+  const unavailable = peersWanted ? peerUnavailable() : null;
+  if (unavailable) log(`BullMQ peer skipped: ${unavailable}`);
+  else if (peersWanted)
+    for (const core of [SERVER_CORE, CLIENT_CORE]) {
+      log(`BullMQ peer, Redis on core ${core}`);
+      peers.push(await bullmqPeer(plan, receiver, core));
+    }
   log('sweep cost vs history');
   const sweep = await sweepCost(receiver);
   const loadAfter = loadavg();
 
   const peakRss = Math.max(ingested.peakRss ?? 0, delivered.peakRss ?? 0, latencies.peakRss ?? 0) || null;
-  const rows = buildRows({ batchSize: plan.batchSize, rawIngest: rawIngestRate, rawUndici, rawFetch, ingest: ingested, delivery: delivered, latency: latencies, sweep, peakRss });
+  const rows = buildRows({
+    batchSize: plan.batchSize,
+    rawIngest: rawIngestRate,
+    rawUndici,
+    rawFetch,
+    ingest: ingested,
+    delivery: delivered,
+    latency: latencies,
+    sweep,
+    peakRss,
+    peers,
+    peersSkipped: unavailable,
+  });
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
@@ -145,6 +142,7 @@ try {
     delivery: delivered,
     latency: latencies,
     sweep,
+    peers,
     peakRss,
     targets: rows.filter((row) => row.met !== null).map((row) => ({ figure: row.figure, ratio: row.ratio, value: row.hookgate, target: row.target, met: row.met })),
   };
@@ -153,7 +151,18 @@ try {
     `machine: ${machine.cpus} cores (${machine.cpuModel}), load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${pinned ? `server on core ${SERVER_CORE}, load generator + receiver on core ${CLIENT_CORE}` : 'unpinned'}\n\n`,
   );
   process.stdout.write(`${renderTable(rows)}\n`);
-  if (!options['no-write']) process.stdout.write(`\nwrote ${writeResults(results, { runtime, quick, date: startedAt })}\n`);
+  if (!options['no-write']) {
+    const written = writeResults(results, { runtime, quick, date: startedAt });
+    const chart = written.replace(/\.json$/, '-rates.svg');
+    writeFileSync(
+      chart,
+      rateChartSvg(
+        `hookgate ${runtime}, ${startedAt.toISOString().slice(0, 16)} UTC: fixed-rate runs, one endpoint (load average ${machine.loadAverageBefore.join(' ')})`,
+        latencies.runs,
+      ),
+    );
+    process.stdout.write(`\nwrote ${written} and ${chart}\n`);
+  }
 } finally {
   await receiver.stop();
   removeDataDirs();

@@ -74,6 +74,8 @@ export interface OpenLoopResult {
   seconds: number;
   /** How far behind its schedule the generator itself fell at worst, in ms. */
   maxLagMs: number;
+  /** How late the generator itself sent each event (its send − its schedule), in ms, at index seq − firstSeq: charged to the latency from the scheduled send, and reported apart. */
+  lateness: Float64Array;
 }
 
 /** Offers `rate` single events per second for `durationMs`, seqs from `firstSeq`. */
@@ -86,6 +88,7 @@ export async function openLoop(
   const total = Math.floor((options.rate * options.durationMs) / 1000);
   const scheduled = new Float64Array(total);
   const answered = new Float64Array(total).fill(Number.NaN);
+  const lateness = new Float64Array(total);
   let accepted = 0;
   const inFlight = new Set<Promise<void>>();
   let offered = 0;
@@ -99,6 +102,7 @@ export async function openLoop(
     for (; offered < due; offered++) {
       const index = offered;
       scheduled[index] = started + index * interval;
+      lateness[index] = now - scheduled[index]!;
       const request = post(pool, target, options.body(options.firstSeq + index))
         .then((status) => {
           if (status === 202) {
@@ -116,5 +120,5 @@ export async function openLoop(
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(next, 5))));
   }
   await Promise.all(inFlight);
-  return { offered, accepted, failed, firstSeq: options.firstSeq, scheduled, answered, seconds: (clock() - started) / 1000, maxLagMs };
+  return { offered, accepted, failed, firstSeq: options.firstSeq, scheduled, answered, seconds: (clock() - started) / 1000, maxLagMs, lateness };
 }

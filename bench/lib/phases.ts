@@ -212,6 +212,8 @@ export interface LatencyRun extends Distribution {
   generatorLagMs: number;
   /** From each event's 202 (as the generator read it) to its arrival: the issue's own definition, which leaves out the ingest request. */
   afterAccepted: Distribution;
+  /** The load generator's own lateness (its send − its schedule): part of the latency from the scheduled send, not the server's doing. */
+  generatorLateness: Distribution;
 }
 
 /** Waits (up to a minute) until the receiver has had nothing new for a second: a backlog from an overloaded run is gone. */
@@ -226,8 +228,8 @@ async function quiesce(receiver: Pick<Receiver, 'total'>): Promise<void> {
   }
 }
 
-async function latencyAt(
-  server: Hookgate,
+export async function latencyAt(
+  server: Pick<Hookgate, 'process'>,
   pool: Pool,
   target: PostTarget,
   receiver: Receiver,
@@ -270,6 +272,7 @@ async function latencyAt(
     generatorLagMs: round(sent.maxLagMs),
     ...roundedDistribution(spread),
     afterAccepted: roundedDistribution(distribution(afterAccepted)),
+    generatorLateness: roundedDistribution(distribution(Array.from(sent.lateness))),
   };
 }
 

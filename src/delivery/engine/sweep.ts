@@ -1,4 +1,4 @@
-import { claimDue, claimDueOf, claimNextInLine, releaseLeases } from '../../db/repo/deliveries.ts';
+import { claimDue, claimDueByEndpoint, claimDueOf, claimNextInLine, releaseLeases } from '../../db/repo/deliveries.ts';
 import { getEndpoints } from '../../db/repo/endpoints.ts';
 import { getEvents } from '../../db/repo/events.ts';
 import type { Delivery, Endpoint, EventRow } from '../../db/schema.ts';
@@ -18,6 +18,18 @@ const PRUNE_EVERY_MS = 3600_000;
 const MAX_CLAIM = 500;
 
 /**
+ * How many of the longest-due deliveries a claim looks at: a few times what it may take, so that
+ * endpoints and tenants at their bound (skipped) or an ordered endpoint's queue (only its head is
+ * claimable) cost a bounded scan, not their whole backlog (10–360 ms a claim with a backlog of
+ * tens of thousands, each time an attempt finished: the largest cost of a delivery in the profile,
+ * docs/performance.md). Due work lying behind more skipped rows than that is claimed endpoint by
+ * endpoint (`claimDueByEndpoint`, which never walks a skipped endpoint's rows) when the window comes
+ * short, at most every CLAIM_BY_ENDPOINT_EVERY_MS (its cost grows with the number of endpoints).
+ */
+const claimWindow = (limit: number) => 4 * limit + 64;
+const CLAIM_BY_ENDPOINT_EVERY_MS = 250;
+
+/**
  * How long the endpoint rows a sweep read with its batch serve that batch's attempts. Past this,
  * or once an attempt to the endpoint has failed since the read, an attempt reads its endpoint
  * again (its circuit state, its URL and whether it is still enabled).
@@ -35,6 +47,8 @@ export class Sweep {
   /** The sweep in progress: runs never overlap. */
   private running: Promise<SweepReport> | null = null;
   private lastPrune = 0;
+  /** When a claim round last claimed endpoint by endpoint (CLAIM_BY_ENDPOINT_EVERY_MS). */
+  private lastClaimByEndpoint = Number.NEGATIVE_INFINITY;
   /** The claim run in progress, and whether a call during it asked for one more round. */
   private claiming: Promise<number> | null = null;
   private claimAgain = false;
@@ -103,6 +117,7 @@ export class Sweep {
     const perEndpoint = core.deps.config.endpointConcurrency;
     backlog.startRound();
     let claimed = 0;
+    let byEndpoint = false;
     while (!core.stopping) {
       const room = backlog.room;
       if (room === 0) {
@@ -111,11 +126,20 @@ export class Sweep {
       }
       const limit = Math.min(MAX_CLAIM, Math.ceil(room / 2));
       const full = backlog.full();
-      const batch = await claimDue(core.deps.db, core.lease(), limit, { perEndpoint, skipEndpoints: full.endpoints, skipTenants: full.tenants });
+      const shares = { perEndpoint, skipEndpoints: full.endpoints, skipTenants: full.tenants };
+      const batch = byEndpoint
+        ? await claimDueByEndpoint(core.deps.db, core.lease(), limit, shares)
+        : await claimDue(core.deps.db, core.lease(), limit, shares, claimWindow(limit));
       claimed += batch.length;
       await this.take(batch);
-      // Fewer than asked for, and no endpoint cut short: nothing else is due.
-      if (batch.length < limit && !reachesShare(batch, perEndpoint)) break;
+      // Fewer than asked for, and no endpoint cut short: nothing else is due, or the rest lies
+      // beyond the window, behind rows of skipped endpoints and tenants: looked for endpoint by endpoint.
+      if (batch.length < limit && !reachesShare(batch, perEndpoint)) {
+        const now = core.deps.now();
+        if (byEndpoint || now - this.lastClaimByEndpoint < CLAIM_BY_ENDPOINT_EVERY_MS) break;
+        byEndpoint = true;
+        this.lastClaimByEndpoint = now;
+      }
     }
     backlog.noteFull();
     return claimed;
