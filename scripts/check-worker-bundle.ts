@@ -22,8 +22,12 @@ try {
   const bundle = readFileSync(join(outdir, 'worker.js'), 'utf8');
   const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
   const imported = new Set<string>();
-  for (const match of bundle.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([^"']+)["']/g)) {
-    const specifier = match[1]!;
+  // Static imports are statements at the start of a line of the bundle (esbuild writes them so); a
+  // line that only mentions one inside a string (the portal's Node verifier snippet) is not an import.
+  const staticImport = /^\s*(?:import|export)\b[^;\n]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm;
+  const dynamicImport = /\b(?:import|require)\s*\(\s*["']([^"']+)["']\s*\)/g;
+  for (const match of [...bundle.matchAll(staticImport), ...bundle.matchAll(dynamicImport)]) {
+    const specifier = (match[1] ?? match[2])!;
     if (builtins.has(specifier) || specifier.startsWith('node:')) imported.add(specifier);
   }
   const missing = [...imported].filter((name) => !PROVIDED.has(name.replace(/^node:/, '')));
