@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { type PostgresCluster, startPostgres } from '../scripts/postgres-cluster.ts';
 import { createBenchTenant, type Hookgate, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
@@ -9,7 +10,8 @@ import { CLIENT_NODE_FLAGS, freePort, type Spawned, spawnPinned, waitHealthy } f
 import { distribution, round, roundedDistribution } from './lib/stats.ts';
 
 /**
- * `npm run bench -- --store postgres [--backlog N] [--rate R] [--seconds S]` (docs/scaling.md): hookgate
+ * `npm run bench -- --store postgres [--backlog N] [--rate R] [--seconds S] [--workers 1,2,4] [--pool-size N]
+ * [--skip-peer] [--skip-latency]` (docs/scaling.md): hookgate
  * over one Postgres, in its own throwaway cluster (scripts/postgres-cluster.ts).
  * 1. Scaling: a backlog of N deliveries (N/10 events fanned out to 10 endpoints) written by an api
  *    process, then drained by 1, 2 and 4 `HOOKGATE_ROLE=worker` processes: deliveries/s at the
@@ -27,6 +29,8 @@ const BOTH_CORES = '0,1';
 const ENDPOINTS = 10;
 const BATCH = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** HOOKGATE_DB_POOL_SIZE of every hookgate process (`--pool-size`; hookgate's default, 10). */
+let poolSize = '10';
 
 /** Whether a bench command line asks for this bench (`--store postgres` or `--store=postgres`). */
 export const wantsPostgresStore = (argv: readonly string[]): boolean =>
@@ -66,6 +70,7 @@ async function startProcess(url: string, role: 'api' | 'worker', env: Record<str
     HOOKGATE_RATE_LIMIT_PER_MINUTE: '0',
     HOOKGATE_ROLE: role,
     HOOKGATE_SWEEP_CRON: '* * * * * *',
+    HOOKGATE_DB_POOL_SIZE: poolSize,
     LOG_LEVEL: 'warn',
     ...env,
   });
@@ -130,14 +135,27 @@ interface Drained {
 async function hookgateScaling(cluster: PostgresCluster, receiver: Receiver, backlog: number, workers: number): Promise<Rate> {
   const url = await cluster.createDatabase();
   await fillBacklog(url, receiver, backlog);
+  const before = await commits(url);
   const { processes, ...rate } = await drainRate(receiver, backlog, () =>
     Promise.all(Array.from({ length: workers }, () => startProcess(url, 'worker').then((worker) => worker.process))),
   );
   await Promise.all(processes.map((child) => child.stop()));
-  return rate;
+  await sleep(1500);
+  return { ...rate, transactionsPerDelivery: round(((await commits(url)) - before) / backlog, 1) };
 }
 
-type Rate = Omit<Drained, 'processes'>;
+/** Transactions committed in a database so far (every autocommit statement is one): pg_stat_database, flushed when a backend ends. */
+async function commits(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
+  } finally {
+    await client.end();
+  }
+}
+
+type Rate = Omit<Drained, 'processes'> & { transactionsPerDelivery?: number };
 
 async function pgBossRate(cluster: PostgresCluster, receiver: Receiver, backlog: number): Promise<Rate> {
   const url = await cluster.createDatabase();
@@ -211,8 +229,19 @@ async function endToEnd(cluster: PostgresCluster, receiver: Receiver, rate: numb
 export async function runPostgresBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { store: { type: 'string' }, backlog: { type: 'string', default: '20000' }, rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '15' } },
+    options: {
+      store: { type: 'string' },
+      backlog: { type: 'string', default: '20000' },
+      rate: { type: 'string', default: '100' },
+      seconds: { type: 'string', default: '15' },
+      workers: { type: 'string', default: '1,2,4' },
+      'pool-size': { type: 'string', default: '10' },
+      'skip-peer': { type: 'boolean', default: false },
+      'skip-latency': { type: 'boolean', default: false },
+    },
   });
+  poolSize = values['pool-size'];
+  const counts = values.workers.split(',').map(Number);
   const backlog = Number(values.backlog);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
@@ -223,23 +252,28 @@ export async function runPostgresBench(argv: string[]): Promise<void> {
   const receiver = await startReceiver();
   try {
     const rates: Record<string, Rate> = {};
-    for (const workers of [1, 2, 4]) {
+    for (const workers of counts) {
       log(`hookgate: ${backlog} deliveries drained by ${workers} worker process(es)`);
       rates[workers] = await hookgateScaling(cluster, receiver, backlog, workers);
-      log(`  ${rates[workers]!.perSecond} deliveries/s, ${rates[workers]!.cpuMicros} µs of worker CPU each`);
+      log(`  ${rates[workers]!.perSecond} deliveries/s, ${rates[workers]!.cpuMicros} µs of worker CPU and ${rates[workers]!.transactionsPerDelivery} Postgres transactions each`);
     }
-    log(`pg-boss: ${backlog} jobs drained by one process at concurrency 64`);
-    const pgBoss = await pgBossRate(cluster, receiver, backlog);
-    log(`  ${pgBoss.perSecond} deliveries/s, ${pgBoss.cpuMicros} µs of worker CPU each`);
-    log(`end to end: 1 api + 2 workers, ${rate} events/s for ${seconds} s`);
-    const e2e = await endToEnd(cluster, receiver, rate, seconds);
+    let pgBoss: Rate | null = null;
+    if (!values['skip-peer']) {
+      log(`pg-boss: ${backlog} jobs drained by one process at concurrency 64`);
+      pgBoss = await pgBossRate(cluster, receiver, backlog);
+      log(`  ${pgBoss.perSecond} deliveries/s, ${pgBoss.cpuMicros} µs of worker CPU each`);
+    }
+    if (!values['skip-latency']) log(`end to end: 1 api + 2 workers, ${rate} events/s for ${seconds} s`);
+    const e2e = values['skip-latency'] ? null : await endToEnd(cluster, receiver, rate, seconds);
+    const first = rates[counts[0]!]!;
     const result = {
       date: new Date(startedAt).toISOString(),
       command: `npm run bench -- ${argv.join(' ')}`,
       machine: { cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg().map((value) => round(value, 2)), node: process.version },
       backlog,
-      workers: Object.fromEntries(Object.entries(rates).map(([workers, rate]) => [workers, { ...rate, ratio: round(rate.perSecond / rates[1]!.perSecond, 2) }])),
-      pgBoss: { ...pgBoss, hookgateRatio: round(rates[1]!.perSecond / pgBoss.perSecond, 2), target: 1.5 },
+      poolSize: Number(poolSize),
+      workers: Object.fromEntries(Object.entries(rates).map(([workers, rate]) => [workers, { ...rate, ratio: round(rate.perSecond / first.perSecond, 2) }])),
+      pgBoss: pgBoss && { ...pgBoss, hookgateRatio: round(first.perSecond / pgBoss.perSecond, 2), target: 1.5 },
       endToEnd: e2e,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
