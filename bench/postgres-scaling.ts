@@ -75,7 +75,7 @@ async function startProcess(url: string, role: 'api' | 'worker', env: Record<str
     ...env,
   });
   const origin = `http://127.0.0.1:${port}`;
-  await waitHealthy(`${origin}/health`, spawned);
+  await waitHealthy(`${origin}/health`, spawned, 120_000);
   return { url: origin, dbPath: url, process: spawned };
 }
 
