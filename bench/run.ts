@@ -12,12 +12,18 @@ import { startReceiver } from './lib/receiver.ts';
 import { renderTable, writeResults } from './lib/report.ts';
 import { buildRows, type SweepResults } from './lib/rows.ts';
 import { round } from './lib/stats.ts';
+import { runPostgresBench, wantsPostgresStore } from './postgres-scaling.ts';
 
 /**
  * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile] [-- --endpoint-concurrency N]`:
  * hookgate against this machine's raw limits, measured in the same run. See docs/performance.md for the method.
  */
 ensureClientFlags();
+// `--store postgres`: the Postgres scaling bench and its peer (bench/postgres-scaling.ts, docs/scaling.md), with its own options.
+if (wantsPostgresStore(process.argv)) {
+  await runPostgresBench(process.argv.slice(2));
+  process.exit(0);
+}
 const { values: options } = parseArgs({
   options: {
     runtime: { type: 'string', default: 'node' },

@@ -1,3 +1,4 @@
+import type { HostStore } from '../db/store.ts';
 import type { HostRuntime, SetUpHost, SetUpOptions } from '../runtime/host.ts';
 import { nodeEnvironment } from '../runtime/node-env.ts';
 
@@ -5,6 +6,8 @@ import { nodeEnvironment } from '../runtime/node-env.ts';
 export interface CliHost {
   setUp: SetUpHost;
   serve(): Promise<unknown>;
+  /** Opens a SQLite file with the host's driver (`hookgate copy` opens two stores). */
+  openSqlite(path: string): HostStore;
 }
 
 let host: CliHost | undefined;

@@ -8,6 +8,7 @@ import { publishEvents } from '../domain/publish.ts';
 import { createTenantWithKey } from '../domain/tenants.ts';
 import { VERSION } from '../version.ts';
 import { type CliHost, type Command, cliEnvironment, currentHost, ExitWith, required, UsageError, useHost, withRuntime } from './command.ts';
+import { copyCommand } from './copy.ts';
 import { deliveryCommands } from './deliveries.ts';
 import { findCommands } from './find.ts';
 import { tailCommand } from './tail.ts';
@@ -117,6 +118,7 @@ const COMMANDS: Record<string, Command> = {
   ...findCommands,
   ...userCommands,
   tail: tailCommand,
+  copy: copyCommand,
 };
 
 function helpText(names = Object.keys(COMMANDS), usage = 'hookgate <command> [options]'): string {

@@ -38,6 +38,6 @@ if (import.meta.main) {
     startBunServer().catch(exitOnStartFailure);
   } else {
     const { main } = await import('../cli/main.ts');
-    process.exitCode = await main(argv, { setUp: setUpBun, serve: () => startBunServer() });
+    process.exitCode = await main(argv, { setUp: setUpBun, serve: () => startBunServer(), openSqlite: openBunSqlite });
   }
 }
