@@ -1,38 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, screenshotPath, signInToConsole } from './support/browser.ts';
+import { seriousAccessibilityProblems } from './support/page-audit.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { call, type RunningServer, startServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
 
 const ADMIN_USER = 'ops';
 const ADMIN_PASSWORD = 'correct-horse-battery-staple';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core's serious and critical violations in the page's content as it is now (evaluated over
- * the DevTools protocol, which the CSP does not govern). The header shared by every page is left
- * to the console-wide accessibility check.
- */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const result = await (globalThis as unknown as { axe: { run(context: unknown): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe.run({
-      exclude: [['header']],
-    });
-    return result.violations.map((violation) => ({
-      id: violation.id,
-      impact: violation.impact,
-      nodes: JSON.stringify((violation.nodes as { target: unknown }[]).map((node) => node.target)),
-    }));
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${page.url()}: ${violation.id} (${violation.nodes})`);
-}
 
 describe('console in a real browser: an operator runs the service day to day', { skip: chromiumMissing() }, () => {
   let server: RunningServer;
@@ -43,7 +19,7 @@ describe('console in a real browser: an operator runs the service day to day', {
   const endpoints: Record<string, string> = {};
 
   const problems: string[] = [];
-  const checkAccessibility = async () => problems.push(...(await accessibilityProblems(page)));
+  const checkAccessibility = async () => problems.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${page.url()}: ${problem}`));
   const noticeText = async () => (await page.locator('.notice').first().textContent())?.trim() ?? '';
   const receivedAt = (path: string) => receiver.received.filter((request) => request.path === path);
 
