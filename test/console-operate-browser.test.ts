@@ -16,6 +16,7 @@ describe('console in a real browser: an operator runs the service day to day', {
   let browser: Browser;
   let page: Page;
   let tenantUrl: string;
+  let apiKey: string;
   const endpoints: Record<string, string> = {};
 
   const problems: string[] = [];
@@ -46,6 +47,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.getByRole('button', { name: 'Create tenant' }).click();
     const key = (await page.locator('#new-api-key').textContent())!;
     assert.match(key, /^hg_[0-9a-f]{16}_/);
+    apiKey = key;
     assert.equal((await call(server, 'GET', '/api/webhooks', { headers: { authorization: key } })).status, 404, 'authenticated: no webhook yet');
     await page.screenshot({ path: screenshotPath('console-tenant-created'), fullPage: true });
     await checkAccessibility();
@@ -167,6 +169,42 @@ describe('console in a real browser: an operator runs the service day to day', {
     await receiver.waitFor(() => receivedAt('/sponsor').length === 2, 15_000);
   });
 
+  it('finds who received an event: searches by its id, opens the event page with every endpoint it fanned out to and each attempt', async () => {
+    const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: apiKey }, body: { type: 'invoice.created', data: { invoice_id: 'inv_find' } } });
+    assert.equal(published.status, 202, published.text);
+    const eventId = published.body.event_id as string;
+    const fannedOut = () => queryStore(server.dbPath, "SELECT id FROM deliveries WHERE event_id = ? AND status = 'succeeded'", eventId);
+    await receiver.waitFor(
+      () => fannedOut().length >= 2 && fannedOut().length === queryStore(server.dbPath, 'SELECT id FROM deliveries WHERE event_id = ?', eventId).length,
+      15_000,
+    );
+    const deliveries = fannedOut().map((row) => row.id as number);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Search' }).click();
+    await page.getByLabel('Event id').fill(eventId);
+    await page.getByRole('button', { name: 'Search' }).click();
+    assert.equal(await page.locator('table.results tbody tr').count(), deliveries.length, 'one result per delivery of the event');
+    await checkAccessibility();
+    await page.locator('table.results').getByRole('link', { name: eventId }).first().click();
+    await page.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
+    for (const id of deliveries) {
+      const section = page.locator(`#delivery-${id}`);
+      assert.match((await section.locator('h3').textContent())!, /succeeded/);
+      assert.equal((await section.locator('.status-code').first().textContent())?.trim(), '200', `delivery ${id}: its attempt's response status`);
+    }
+    await checkAccessibility();
+  });
+
+  it('shows the console’s changes on the audit log page: who, what, from where', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
+    const rows = page.locator('table tbody tr');
+    const created = rows.filter({ hasText: 'tenant.created' });
+    assert.equal(await created.count(), 1);
+    assert.match((await created.textContent())!, /console:ops[\s\S]*Browser Co[\s\S]*127\.0\.0\.1/);
+    assert.ok((await rows.filter({ hasText: 'recovery.started' }).count()) >= 1);
+    await checkAccessibility();
+  });
+
   it('deletes an endpoint after the confirmation', async () => {
     await page.goto(`${server.url}/console/endpoints/${endpoints.as2}`);
     await page.getByRole('link', { name: 'Delete…' }).click();
@@ -208,6 +246,26 @@ describe('console in a real browser: an operator runs the service day to day', {
     ]) {
       assert.ok(audit.includes(action), `audited: ${action}`);
     }
+  });
+
+  it('signs in as a viewer: every page reads, no form to change anything is offered, the users page is refused', async () => {
+    await page.goto(`${server.url}/console/users`);
+    await page.fill('#name', 'vic');
+    await page.selectOption('#role', 'viewer');
+    await page.fill('#password', 'viewer-password-1');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/console/login`);
+    await signInToConsole(page, server.url, 'vic', 'viewer-password-1');
+    assert.match((await page.locator('header').textContent())!, /vic \(viewer\)/);
+    await page.goto(tenantUrl);
+    await page.locator('#api-keys').waitFor();
+    assert.equal(await page.locator('main form[method=post]').count(), 0, 'no form on the tenant page');
+    await page.goto(`${server.url}/console/endpoints/${endpoints.sponsor}`);
+    assert.equal(await page.locator('main form[method=post]').count(), 0, 'no form on the endpoint page');
+    assert.equal(await page.getByRole('link', { name: /Edit…|Delete…|Rotate secret…|Recover deliveries…/ }).count(), 0);
+    assert.equal((await page.goto(`${server.url}/console/users`))?.status(), 403);
+    await checkAccessibility();
   });
 
   it('has no serious or critical accessibility violation (axe-core) on any page of these flows', () => {
