@@ -146,6 +146,28 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
     assert.equal((await fetch(url, { redirect: 'manual' })).status, 410, 'single use');
   });
 
+  it('ends a tenant’s portal access (admin): its open session is signed out, its unopened link expires; audited', async () => {
+    const shown = async () => /<p id="portal-open">([^<]+)<\/p>/.exec((await admin.get(`/console/tenants/${tenant.id}`)).html)?.[1];
+    const first = shownOnce((await post(admin, `/console/tenants/${tenant.id}/portal`)).html, 'portal-url')!;
+    const unopened = shownOnce((await post(admin, `/console/tenants/${tenant.id}/portal`)).html, 'portal-url')!;
+    const cookie = (await fetch(first, { redirect: 'manual' })).headers.getSetCookie()[0]!.split(';')[0]!;
+    const portal = () => fetch(`${server.url}/portal`, { headers: { cookie } });
+    assert.equal((await portal()).status, 200);
+    assert.equal(await shown(), '2 portal sessions open, 1 link not yet opened.', 'this one and the one the previous test opened');
+
+    const ended = await post(admin, `/console/tenants/${tenant.id}/portal/revoke`);
+    assert.equal(ended.status, 303);
+    assert.equal(ended.location, `/console/tenants/${tenant.id}?notice=portal-revoked`);
+    assert.equal((await portal()).status, 401, 'the session is over');
+    assert.equal((await fetch(unopened, { redirect: 'manual' })).status, 410, 'the link no longer opens');
+    assert.equal(await shown(), '0 portal sessions open, 0 links not yet opened.');
+    const entry = lastAudit();
+    assert.deepEqual(
+      [entry.action, entry.actor, entry.tenant_id, JSON.parse(entry.changes)],
+      ['portal.revoked', 'console:ops', tenant.id, { sessions_ended: 2, links_expired: 1 }],
+    );
+  });
+
   it('refuses a portal link with a bad accent, logo or origin on the form, keeping what was typed; nothing stored', async () => {
     const before = storeSnapshot();
     for (const [field, value, message] of [
@@ -353,6 +375,7 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
       [`/console/tenants/${tenant.id}/keys/0123456789abcdef/revoke`, {}],
       [`/console/tenants/${tenant.id}/partners`, { name: 'Nope' }],
       [`/console/tenants/${tenant.id}/portal`, {}],
+      [`/console/tenants/${tenant.id}/portal/revoke`, {}],
       ['/console/users', { name: 'nope', role: 'admin', password: 'a-long-password-1' }],
       [`/console/users/${VIEWER.user}/disable`, {}],
       [`/console/users/${VIEWER.user}/revoke-sessions`, {}],
@@ -408,6 +431,7 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
       `/console/tenants/${tenant.id}/keys`,
       `/console/tenants/${tenant.id}/partners`,
       `/console/tenants/${tenant.id}/portal`,
+      `/console/tenants/${tenant.id}/portal/revoke`,
       `/console/tenants/${tenant.id}/endpoints`,
       `/console/endpoints/${endpoint.id}/edit`,
       `/console/endpoints/${endpoint.id}/delete`,

@@ -5,6 +5,7 @@ import type { AppEnv } from '../api/context.ts';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../db/repo/api-keys.ts';
 import { createAs2Partner, listAs2Partners } from '../db/repo/as2-partners.ts';
 import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-summaries.ts';
+import { countTenantPortal, revokeTenantPortal } from '../db/repo/portal.ts';
 import type { Tenant } from '../db/schema.ts';
 import { createTenantWithKey } from '../domain/tenants.ts';
 import { forbidden, notFound } from '../errors.ts';
@@ -63,7 +64,9 @@ export function registerTenantActions(app: Hono<ConsoleEnv>, render: Render): vo
     ]);
     const links = hasRole(c, 'operator') ? newEndpointLinks(tenant.id, SURFACES) : '';
     const access = tenantAccessView({ tenant, keys, partners, csrf: c.var.session.csrf, canAdminister: hasRole(c, 'admin') });
-    const portalForm = hasRole(c, 'admin') ? portalLinkForm(tenant, c.var.session.csrf, portal?.values ?? NO_PORTAL_VALUES, portal?.error) : '';
+    const portalForm = hasRole(c, 'admin')
+      ? portalLinkForm(tenant, c.var.session.csrf, portal?.values ?? NO_PORTAL_VALUES, await countTenantPortal(db, tenant.id, clock.now()), portal?.error)
+      : '';
     return render(c, tenant.name, html`${tenantView(tenant, summaries, { notice: shown, actions: links })}${access}${portalForm}`, status);
   };
 
@@ -153,5 +156,17 @@ export function registerTenantActions(app: Hono<ConsoleEnv>, render: Render): vo
       },
       (refusal) => tenantPage(c, tenant, undefined, refusal.status, { values, error: refusal.message }),
     );
+  });
+
+  app.post('/tenants/:tenantId/portal/revoke', async (c) => {
+    requireRole(c, 'admin', 'end portal access');
+    const tenant = await tenantInReach(c, c.req.param('tenantId'));
+    const ended = await revokeTenantPortal(c.var.services.db, tenant.id, c.var.services.clock.now());
+    await audit(c, {
+      action: 'portal.revoked',
+      target: { type: 'tenant', id: tenant.id, tenantId: tenant.id },
+      changes: { sessions_ended: ended.sessions, links_expired: ended.links },
+    });
+    return c.redirect(`/console/tenants/${tenant.id}?notice=portal-revoked`, 303);
   });
 }

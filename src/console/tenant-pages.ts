@@ -101,8 +101,8 @@ export interface PortalLinkValues {
 
 export const NO_PORTAL_VALUES: PortalLinkValues = { accent: '', logoUrl: '', frameAncestors: '' };
 
-/** The admin's form for a tenant's portal link (docs/portal.md): every field optional. */
-export function portalLinkForm(tenant: Tenant, csrf: string, values: PortalLinkValues, error?: string): Html {
+/** The admin's form for a tenant's portal link (docs/portal.md): every field optional; and the way to end the portal access already given. */
+export function portalLinkForm(tenant: Tenant, csrf: string, values: PortalLinkValues, open: { sessions: number; links: number }, error?: string): Html {
   return html`<section class="card form" id="portal-link">
   <h2>Tenant portal</h2>
   <p class="muted">A single-use link that opens a self-service portal for ${tenant.name} alone: its admin webhooks, their deliveries, the event catalogue and how to verify signatures.</p>
@@ -116,6 +116,8 @@ export function portalLinkForm(tenant: Tenant, csrf: string, values: PortalLinkV
     })}
     <p><button type="submit" data-busy="Creating…">Create portal link</button></p>
   </form>
+  <p id="portal-open">${open.sessions} portal session${open.sessions === 1 ? '' : 's'} open, ${open.links} link${open.links === 1 ? '' : 's'} not yet opened.</p>
+  ${open.sessions + open.links > 0 ? actionForm(`/console/tenants/${tenant.id}/portal/revoke`, csrf, 'End portal access', { busy: 'Ending…' }) : ''}
 </section>`;
 }
 
