@@ -1,38 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, screenshotPath, signInToConsole } from './support/browser.ts';
+import { seriousAccessibilityProblems } from './support/page-audit.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
 import { call, type RunningServer, startServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
 
 const ADMIN_USER = 'ops';
 const ADMIN_PASSWORD = 'correct-horse-battery-staple';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core's serious and critical violations in the page's content as it is now (evaluated over
- * the DevTools protocol, which the CSP does not govern). The header shared by every page is left
- * to the console-wide accessibility check.
- */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const result = await (globalThis as unknown as { axe: { run(context: unknown): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }> } }).axe.run({
-      exclude: [['header']],
-    });
-    return result.violations.map((violation) => ({
-      id: violation.id,
-      impact: violation.impact,
-      nodes: JSON.stringify((violation.nodes as { target: unknown }[]).map((node) => node.target)),
-    }));
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${page.url()}: ${violation.id} (${violation.nodes})`);
-}
 
 describe('console in a real browser: an operator runs the service day to day', { skip: chromiumMissing() }, () => {
   let server: RunningServer;
@@ -40,10 +16,11 @@ describe('console in a real browser: an operator runs the service day to day', {
   let browser: Browser;
   let page: Page;
   let tenantUrl: string;
+  let apiKey: string;
   const endpoints: Record<string, string> = {};
 
   const problems: string[] = [];
-  const checkAccessibility = async () => problems.push(...(await accessibilityProblems(page)));
+  const checkAccessibility = async () => problems.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${page.url()}: ${problem}`));
   const noticeText = async () => (await page.locator('.notice').first().textContent())?.trim() ?? '';
   const receivedAt = (path: string) => receiver.received.filter((request) => request.path === path);
 
@@ -70,6 +47,7 @@ describe('console in a real browser: an operator runs the service day to day', {
     await page.getByRole('button', { name: 'Create tenant' }).click();
     const key = (await page.locator('#new-api-key').textContent())!;
     assert.match(key, /^hg_[0-9a-f]{16}_/);
+    apiKey = key;
     assert.equal((await call(server, 'GET', '/api/webhooks', { headers: { authorization: key } })).status, 404, 'authenticated: no webhook yet');
     await page.screenshot({ path: screenshotPath('console-tenant-created'), fullPage: true });
     await checkAccessibility();
@@ -191,6 +169,42 @@ describe('console in a real browser: an operator runs the service day to day', {
     await receiver.waitFor(() => receivedAt('/sponsor').length === 2, 15_000);
   });
 
+  it('finds who received an event: searches by its id, opens the event page with every endpoint it fanned out to and each attempt', async () => {
+    const published = await call(server, 'POST', '/api/v1/events', { headers: { authorization: apiKey }, body: { type: 'invoice.created', data: { invoice_id: 'inv_find' } } });
+    assert.equal(published.status, 202, published.text);
+    const eventId = published.body.event_id as string;
+    const fannedOut = () => queryStore(server.dbPath, "SELECT id FROM deliveries WHERE event_id = ? AND status = 'succeeded'", eventId);
+    await receiver.waitFor(
+      () => fannedOut().length >= 2 && fannedOut().length === queryStore(server.dbPath, 'SELECT id FROM deliveries WHERE event_id = ?', eventId).length,
+      15_000,
+    );
+    const deliveries = fannedOut().map((row) => row.id as number);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Search' }).click();
+    await page.getByLabel('Event id').fill(eventId);
+    await page.getByRole('button', { name: 'Search' }).click();
+    assert.equal(await page.locator('table.results tbody tr').count(), deliveries.length, 'one result per delivery of the event');
+    await checkAccessibility();
+    await page.locator('table.results').getByRole('link', { name: eventId }).first().click();
+    await page.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
+    for (const id of deliveries) {
+      const section = page.locator(`#delivery-${id}`);
+      assert.match((await section.locator('h3').textContent())!, /succeeded/);
+      assert.equal((await section.locator('.status-code').first().textContent())?.trim(), '200', `delivery ${id}: its attempt's response status`);
+    }
+    await checkAccessibility();
+  });
+
+  it('shows the console’s changes on the audit log page: who, what, from where', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
+    const rows = page.locator('table tbody tr');
+    const created = rows.filter({ hasText: 'tenant.created' });
+    assert.equal(await created.count(), 1);
+    assert.match((await created.textContent())!, /console:ops[\s\S]*Browser Co[\s\S]*127\.0\.0\.1/);
+    assert.ok((await rows.filter({ hasText: 'recovery.started' }).count()) >= 1);
+    await checkAccessibility();
+  });
+
   it('deletes an endpoint after the confirmation', async () => {
     await page.goto(`${server.url}/console/endpoints/${endpoints.as2}`);
     await page.getByRole('link', { name: 'Delete…' }).click();
@@ -232,6 +246,26 @@ describe('console in a real browser: an operator runs the service day to day', {
     ]) {
       assert.ok(audit.includes(action), `audited: ${action}`);
     }
+  });
+
+  it('signs in as a viewer: every page reads, no form to change anything is offered, the users page is refused', async () => {
+    await page.goto(`${server.url}/console/users`);
+    await page.fill('#name', 'vic');
+    await page.selectOption('#role', 'viewer');
+    await page.fill('#password', 'viewer-password-1');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/console/login`);
+    await signInToConsole(page, server.url, 'vic', 'viewer-password-1');
+    assert.match((await page.locator('header').textContent())!, /vic \(viewer\)/);
+    await page.goto(tenantUrl);
+    await page.locator('#api-keys').waitFor();
+    assert.equal(await page.locator('main form[method=post]').count(), 0, 'no form on the tenant page');
+    await page.goto(`${server.url}/console/endpoints/${endpoints.sponsor}`);
+    assert.equal(await page.locator('main form[method=post]').count(), 0, 'no form on the endpoint page');
+    assert.equal(await page.getByRole('link', { name: /Edit…|Delete…|Rotate secret…|Recover deliveries…/ }).count(), 0);
+    assert.equal((await page.goto(`${server.url}/console/users`))?.status(), 403);
+    await checkAccessibility();
   });
 
   it('has no serious or critical accessibility violation (axe-core) on any page of these flows', () => {

@@ -28,7 +28,7 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
   const count = (table: string) => Number(queryStore(server.dbPath, `SELECT count(*) AS n FROM ${table}`)[0].n);
   /** Rows that any console change writes: if none of them moved, nothing stored changed. */
   const storeSnapshot = () =>
-    ['tenants', 'api_keys', 'as2_partners', 'endpoints', 'console_users', 'recovery_jobs', 'audit_log'].map((table) => `${table}:${count(table)}`).join(' ');
+    ['tenants', 'api_keys', 'as2_partners', 'endpoints', 'console_users', 'recovery_jobs', 'audit_log', 'portal_links'].map((table) => `${table}:${count(table)}`).join(' ');
   const endpointRow = (id: string) => queryStore(server.dbPath, 'SELECT * FROM endpoints WHERE id = ?', id)[0];
   const post = (client: ConsoleClient, path: string, form: Record<string, string> = {}) => client.post(path, { _csrf: csrf.get(client)!, ...form });
   const lastAudit = () => queryStore(server.dbPath, 'SELECT * FROM audit_log ORDER BY id DESC LIMIT 1')[0];
@@ -110,6 +110,76 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
     const refused = await post(admin, `/console/tenants/${tenant.id}/partners`, { name: '' });
     assert.equal(refused.status, 400);
     assert.equal(errorNotice(refused.html), 'Partner name is required');
+    assert.equal(storeSnapshot(), before);
+  });
+
+  it('issues a tenant’s portal link (admin): shown once with its expiry, it opens that tenant’s portal once; themed and embeddable as the API’s; audited', async () => {
+    const page = await admin.get(`/console/tenants/${tenant.id}`);
+    assert.match(page.html, /Create portal link/, 'the tenant page offers it');
+    const created = await post(admin, `/console/tenants/${tenant.id}/portal`, {
+      accent: '#0A5D45',
+      logo_url: 'https://app.example.com/logo.svg',
+      frame_ancestors: 'https://App.example.com  https://admin.example.com',
+    });
+    assert.equal(created.status, 200, created.html);
+    const url = shownOnce(created.html, 'portal-url')!;
+    assert.match(url, new RegExp(`^${server.url}/portal/open\\?token=pl_[0-9a-f]{24}\\.`));
+    const expiresAt = /<time id="portal-expires" datetime="([^"]+)"/.exec(created.html)?.[1];
+    assert.ok(Math.abs(Date.parse(expiresAt!) - Date.now() - 900_000) < 60_000, `expires in the API's default 15 minutes (${expiresAt})`);
+    const [link] = queryStore(server.dbPath, 'SELECT id, tenant_id, settings, created_by FROM portal_links ORDER BY created_at DESC LIMIT 1');
+    assert.deepEqual([link.tenant_id, link.created_by], [tenant.id, 'console:ops']);
+    assert.deepEqual(JSON.parse(link.settings), {
+      accent: '#0A5D45',
+      logo_url: 'https://app.example.com/logo.svg',
+      frame_ancestors: ['https://app.example.com', 'https://admin.example.com'],
+    });
+    const entry = lastAudit();
+    assert.deepEqual([entry.action, entry.actor, entry.target_id, entry.tenant_id], ['portal_link.created', 'console:ops', link.id, tenant.id]);
+    assert.ok(!(await admin.get(`/console/tenants/${tenant.id}`)).html.includes(url), 'the link is never shown again');
+
+    const opened = await fetch(url, { redirect: 'manual' });
+    assert.equal(opened.status, 303);
+    const portal = await fetch(`${server.url}/portal`, { headers: { cookie: opened.headers.getSetCookie()[0]!.split(';')[0]! } });
+    assert.equal(portal.status, 200);
+    assert.match(await portal.text(), /Acme · webhooks/, 'the portal of this tenant');
+    assert.match(portal.headers.get('content-security-policy')!, /frame-ancestors https:\/\/app\.example\.com https:\/\/admin\.example\.com/);
+    assert.equal((await fetch(url, { redirect: 'manual' })).status, 410, 'single use');
+  });
+
+  it('ends a tenant’s portal access (admin): its open session is signed out, its unopened link expires; audited', async () => {
+    const shown = async () => /<p id="portal-open">([^<]+)<\/p>/.exec((await admin.get(`/console/tenants/${tenant.id}`)).html)?.[1];
+    const first = shownOnce((await post(admin, `/console/tenants/${tenant.id}/portal`)).html, 'portal-url')!;
+    const unopened = shownOnce((await post(admin, `/console/tenants/${tenant.id}/portal`)).html, 'portal-url')!;
+    const cookie = (await fetch(first, { redirect: 'manual' })).headers.getSetCookie()[0]!.split(';')[0]!;
+    const portal = () => fetch(`${server.url}/portal`, { headers: { cookie } });
+    assert.equal((await portal()).status, 200);
+    assert.equal(await shown(), '2 portal sessions open, 1 link not yet opened.', 'this one and the one the previous test opened');
+
+    const ended = await post(admin, `/console/tenants/${tenant.id}/portal/revoke`);
+    assert.equal(ended.status, 303);
+    assert.equal(ended.location, `/console/tenants/${tenant.id}?notice=portal-revoked`);
+    assert.equal((await portal()).status, 401, 'the session is over');
+    assert.equal((await fetch(unopened, { redirect: 'manual' })).status, 410, 'the link no longer opens');
+    assert.equal(await shown(), '0 portal sessions open, 0 links not yet opened.');
+    const entry = lastAudit();
+    assert.deepEqual(
+      [entry.action, entry.actor, entry.tenant_id, JSON.parse(entry.changes)],
+      ['portal.revoked', 'console:ops', tenant.id, { sessions_ended: 2, links_expired: 1 }],
+    );
+  });
+
+  it('refuses a portal link with a bad accent, logo or origin on the form, keeping what was typed; nothing stored', async () => {
+    const before = storeSnapshot();
+    for (const [field, value, message] of [
+      ['accent', 'green', /theme\.accent: Expected a hex colour/],
+      ['logo_url', 'http://app.example.com/logo.svg', /theme\.logo_url: Expected an https URL/],
+      ['frame_ancestors', 'https://app.example.com/path', /frame_ancestors\.0: Expected an origin/],
+    ] as const) {
+      const refused = await post(admin, `/console/tenants/${tenant.id}/portal`, { accent: '', logo_url: '', frame_ancestors: '', [field]: value });
+      assert.equal(refused.status, 400, field);
+      assert.match(errorNotice(refused.html) ?? '', message);
+      assert.ok(refused.html.includes(`value="${value}"`), `${field}: what was typed is kept`);
+    }
     assert.equal(storeSnapshot(), before);
   });
 
@@ -304,6 +374,8 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
       [`/console/tenants/${tenant.id}/keys`, { label: 'nope' }],
       [`/console/tenants/${tenant.id}/keys/0123456789abcdef/revoke`, {}],
       [`/console/tenants/${tenant.id}/partners`, { name: 'Nope' }],
+      [`/console/tenants/${tenant.id}/portal`, {}],
+      [`/console/tenants/${tenant.id}/portal/revoke`, {}],
       ['/console/users', { name: 'nope', role: 'admin', password: 'a-long-password-1' }],
       [`/console/users/${VIEWER.user}/disable`, {}],
       [`/console/users/${VIEWER.user}/revoke-sessions`, {}],
@@ -347,7 +419,8 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
       assert.ok(!viewerEndpoint.html.includes(action), `a viewer is not offered ${action}`);
     assert.ok(!(await viewer.get(`/console/endpoints/${delivery.endpoint_id}/deliveries/${delivery.id}`)).html.includes('Retry now'));
     assert.ok((await operator.get(`/console/endpoints/${endpoint.id}`)).html.includes('Edit…'), 'an operator is');
-    assert.ok(!(await operator.get(`/console/tenants/${tenant.id}`)).html.includes('Create API key'), 'an operator is not offered the admin-only forms');
+    const operatorTenant = (await operator.get(`/console/tenants/${tenant.id}`)).html;
+    assert.ok(!operatorTenant.includes('Create API key') && !operatorTenant.includes('Create portal link'), 'an operator is not offered the admin-only forms');
   });
 
   it('refuses every action without the session’s CSRF token (403), changing nothing', async () => {
@@ -357,6 +430,8 @@ describe('console: operating the service (tenants, keys, partners, endpoints of 
       '/console/tenants',
       `/console/tenants/${tenant.id}/keys`,
       `/console/tenants/${tenant.id}/partners`,
+      `/console/tenants/${tenant.id}/portal`,
+      `/console/tenants/${tenant.id}/portal/revoke`,
       `/console/tenants/${tenant.id}/endpoints`,
       `/console/endpoints/${endpoint.id}/edit`,
       `/console/endpoints/${endpoint.id}/delete`,

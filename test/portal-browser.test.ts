@@ -1,46 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, screenshotPath } from './support/browser.ts';
+import { chromiumMissing, type FramingApp, launchChromium, screenshotPath, startFramingApp } from './support/browser.ts';
+import { seriousAccessibilityProblems } from './support/page-audit.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
-import { adminToken, bearer, call, createTenant, ROOT, type RunningServer, startServer } from './support/server.ts';
+import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from './support/server.ts';
 import { queryStore } from './support/store.ts';
 
-const AXE = readFileSync(`${ROOT}/node_modules/axe-core/axe.min.js`, 'utf8');
-
-/** Runs axe-core in the page (through the debugger, which the page's CSP does not govern); the serious and critical violations. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 async function assertAccessible(page: Page, name: string) {
-  assert.deepEqual(await seriousViolations(page), [], `axe on ${name} (${page.url()})`);
-  await page.screenshot({ path: screenshotPath(`portal-${name}`), fullPage: true });
-}
-
-/** A customer's application on its own origin: a page that frames the portal link given in `?src=`. */
-async function startParent(): Promise<{ origin: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const src = new URL(req.url ?? '/', 'http://x').searchParams.get('src') ?? '';
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><title>Customer app</title></head><body><h1>Customer app</h1>
-<iframe title="Webhooks" src="${src.replace(/"/g, '&quot;')}" width="1200" height="800"></iframe></body></html>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  assert.deepEqual(await seriousAccessibilityProblems(page), [], `axe on ${name} (${page.url()})`);
 }
 
 describe('tenant portal in a real browser: embedded, single-use, one tenant only, accessible', { skip: chromiumMissing() }, () => {
@@ -49,8 +17,8 @@ describe('tenant portal in a real browser: embedded, single-use, one tenant only
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let allowedParent: Awaited<ReturnType<typeof startParent>>;
-  let otherParent: Awaited<ReturnType<typeof startParent>>;
+  let allowedParent: FramingApp;
+  let otherParent: FramingApp;
   let acme: { id: string };
   let globexEndpoint: string;
   let globexDelivery: number;
@@ -65,8 +33,8 @@ describe('tenant portal in a real browser: embedded, single-use, one tenant only
   before(async () => {
     receiver = await startReceiver(answer(200, 'ok'));
     server = await startServer();
-    allowedParent = await startParent();
-    otherParent = await startParent();
+    allowedParent = await startFramingApp();
+    otherParent = await startFramingApp();
     acme = await createTenant(server, 'Acme Invoicing');
     const globex = await createTenant(server, 'Globex');
     const created = await call(server, 'POST', '/api/v1/admin/webhooks', {

@@ -10,6 +10,7 @@ export const NOTICES = {
   updated: { text: 'Endpoint saved.', kind: 'ok' },
   deleted: { text: 'Endpoint deleted, with its delivery history.', kind: 'ok' },
   'key-revoked': { text: 'API key revoked: requests with it are refused from now on.', kind: 'ok' },
+  'portal-revoked': { text: 'Portal access ended: its open sessions are signed out and its unopened links expired.', kind: 'ok' },
   'partner-created': { text: 'AS2 trading partner created.', kind: 'ok' },
   'user-disabled': { text: 'User disabled and signed out everywhere.', kind: 'ok' },
   'sessions-revoked': { text: 'The user’s sessions were revoked: they must sign in again.', kind: 'ok' },

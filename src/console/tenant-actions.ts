@@ -1,20 +1,33 @@
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
+import { createPortalLinkFor, PortalLinkRequest } from '../api/admin/portal.ts';
+import type { AppEnv } from '../api/context.ts';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../db/repo/api-keys.ts';
 import { createAs2Partner, listAs2Partners } from '../db/repo/as2-partners.ts';
 import { endpointCounts, tenantEndpointSummaries } from '../db/repo/endpoint-summaries.ts';
+import { countTenantPortal, revokeTenantPortal } from '../db/repo/portal.ts';
 import type { Tenant } from '../db/schema.ts';
 import { createTenantWithKey } from '../domain/tenants.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { SURFACES } from '../surfaces/index.ts';
 import { tenantInReach, tenantsInReach } from './access.ts';
 import { audit } from './actions.ts';
-import { formError, orRefusal, type PostedForm, postedForm, type RefusalStatus } from './forms.ts';
+import { checked, formError, orRefusal, type PostedForm, postedForm, type RefusalStatus } from './forms.ts';
 import type { Html } from './layout.ts';
 import { NOTICES, type NoticeKey } from './notices.ts';
 import { tenantsView, tenantView } from './pages.ts';
 import { type ConsoleEnv, hasRole, requireRole } from './session.ts';
-import { keyShownOnceView, type Notice, newEndpointLinks, newTenantForm, tenantAccessView } from './tenant-pages.ts';
+import {
+  keyShownOnceView,
+  NO_PORTAL_VALUES,
+  type Notice,
+  newEndpointLinks,
+  newTenantForm,
+  type PortalLinkValues,
+  portalLinkForm,
+  portalLinkShownOnceView,
+  tenantAccessView,
+} from './tenant-pages.ts';
 
 const DAY_MS = 86_400_000;
 const NAME_MAX = 200;
@@ -42,7 +55,7 @@ export function registerTenantActions(app: Hono<ConsoleEnv>, render: Render): vo
     return render(c, 'Tenants', html`${tenantsView(tenants, counts)}${create}`, error?.status ?? 200);
   };
 
-  const tenantPage = async (c: Context<ConsoleEnv>, tenant: Tenant, shown: Notice, status: 200 | RefusalStatus = 200) => {
+  const tenantPage = async (c: Context<ConsoleEnv>, tenant: Tenant, shown: Notice, status: 200 | RefusalStatus = 200, portal?: { values: PortalLinkValues; error: string }) => {
     const { db, clock } = c.var.services;
     const [summaries, keys, partners] = await Promise.all([
       tenantEndpointSummaries(db, tenant.id, clock.now() - DAY_MS),
@@ -51,7 +64,10 @@ export function registerTenantActions(app: Hono<ConsoleEnv>, render: Render): vo
     ]);
     const links = hasRole(c, 'operator') ? newEndpointLinks(tenant.id, SURFACES) : '';
     const access = tenantAccessView({ tenant, keys, partners, csrf: c.var.session.csrf, canAdminister: hasRole(c, 'admin') });
-    return render(c, tenant.name, html`${tenantView(tenant, summaries, { notice: shown, actions: links })}${access}`, status);
+    const portalForm = hasRole(c, 'admin')
+      ? portalLinkForm(tenant, c.var.session.csrf, portal?.values ?? NO_PORTAL_VALUES, await countTenantPortal(db, tenant.id, clock.now()), portal?.error)
+      : '';
+    return render(c, tenant.name, html`${tenantView(tenant, summaries, { notice: shown, actions: links })}${access}${portalForm}`, status);
   };
 
   app.get('/', (c) => tenantsPage(c));
@@ -122,5 +138,35 @@ export function registerTenantActions(app: Hono<ConsoleEnv>, render: Render): vo
       },
       (refusal) => tenantPage(c, tenant, { text: refusal.message, kind: 'error' }, refusal.status),
     );
+  });
+
+  app.post('/tenants/:tenantId/portal', async (c) => {
+    requireRole(c, 'admin', 'create portal links');
+    const tenant = await tenantInReach(c, c.req.param('tenantId'));
+    const form = await postedForm(c);
+    const values = { accent: form.text('accent'), logoUrl: form.text('logo_url'), frameAncestors: form.text('frame_ancestors') };
+    return orRefusal(
+      async () => {
+        const body = checked(PortalLinkRequest, {
+          theme: { accent: values.accent || undefined, logo_url: values.logoUrl || undefined },
+          frame_ancestors: values.frameAncestors.split(/[\s,]+/).filter(Boolean),
+        });
+        const link = await createPortalLinkFor(c as unknown as Context<AppEnv>, tenant, body);
+        return render(c, 'Portal link', portalLinkShownOnceView(tenant, link));
+      },
+      (refusal) => tenantPage(c, tenant, undefined, refusal.status, { values, error: refusal.message }),
+    );
+  });
+
+  app.post('/tenants/:tenantId/portal/revoke', async (c) => {
+    requireRole(c, 'admin', 'end portal access');
+    const tenant = await tenantInReach(c, c.req.param('tenantId'));
+    const ended = await revokeTenantPortal(c.var.services.db, tenant.id, c.var.services.clock.now());
+    await audit(c, {
+      action: 'portal.revoked',
+      target: { type: 'tenant', id: tenant.id, tenantId: tenant.id },
+      changes: { sessions_ended: ended.sessions, links_expired: ended.links },
+    });
+    return c.redirect(`/console/tenants/${tenant.id}?notice=portal-revoked`, 303);
   });
 }

@@ -92,6 +92,44 @@ ${
 }`;
 }
 
+/** What was typed in the portal-link form (kept when it is refused). */
+export interface PortalLinkValues {
+  accent: string;
+  logoUrl: string;
+  frameAncestors: string;
+}
+
+export const NO_PORTAL_VALUES: PortalLinkValues = { accent: '', logoUrl: '', frameAncestors: '' };
+
+/** The admin's form for a tenant's portal link (docs/portal.md): every field optional; and the way to end the portal access already given. */
+export function portalLinkForm(tenant: Tenant, csrf: string, values: PortalLinkValues, open: { sessions: number; links: number }, error?: string): Html {
+  return html`<section class="card form" id="portal-link">
+  <h2>Tenant portal</h2>
+  <p class="muted">A single-use link that opens a self-service portal for ${tenant.name} alone: its admin webhooks, their deliveries, the event catalogue and how to verify signatures.</p>
+  ${notice(error, 'error')}
+  <form method="post" action="/console/tenants/${tenant.id}/portal">${csrfField(csrf)}
+    ${inputField('Accent colour (optional)', 'accent', values.accent, { placeholder: '#0a7d55' })}
+    ${inputField('Logo URL (optional, https)', 'logo_url', values.logoUrl, { type: 'url', placeholder: 'https://app.example.com/logo.svg' })}
+    ${inputField('Origins allowed to embed it (optional, separated by spaces)', 'frame_ancestors', values.frameAncestors, {
+      placeholder: 'https://app.example.com',
+      hint: 'None: the portal refuses every frame.',
+    })}
+    <p><button type="submit" data-busy="Creating…">Create portal link</button></p>
+  </form>
+  <p id="portal-open">${open.sessions} portal session${open.sessions === 1 ? '' : 's'} open, ${open.links} link${open.links === 1 ? '' : 's'} not yet opened.</p>
+  ${open.sessions + open.links > 0 ? actionForm(`/console/tenants/${tenant.id}/portal/revoke`, csrf, 'End portal access', { busy: 'Ending…' }) : ''}
+</section>`;
+}
+
+/** A new portal link, shown this once (the store keeps only its hash). */
+export function portalLinkShownOnceView(tenant: Tenant, link: { url: string; expires_at: string }): Html {
+  return html`<p><a href="/console/tenants/${tenant.id}">← back to ${tenant.name}</a></p>
+<h1>Portal link of ${tenant.name}</h1>
+<p>This is the only time the link is shown: hookgate keeps only its hash. Give it to the tenant (or load it in your app's iframe) now: it opens the portal once, until <strong>${when(Date.parse(link.expires_at))}</strong>; the portal session it starts lasts 4 hours.</p>
+<p class="secret"><code id="portal-url">${link.url}</code></p>
+<p class="muted">Expires at <time id="portal-expires" datetime="${link.expires_at}">${link.expires_at}</time></p>`;
+}
+
 /** Links to the new-endpoint form of each surface, for those who may create endpoints. */
 export const newEndpointLinks = (tenantId: string, surfaces: readonly { name: string; label: string }[]): Html =>
   html`<div class="actions" id="new-endpoint">${surfaces.map(

@@ -1,7 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Tenant } from '../../db/schema.ts';
 import { issuePortalLink, LINK_TTL_SECONDS } from '../../domain/portal.ts';
 import { noteChange } from '../audit.ts';
 import { ADMIN_SCOPE, requireToken } from '../auth.ts';
+import type { AppEnv } from '../context.ts';
 import { fastApiErrors } from '../error-formats.ts';
 import { errorResponses } from '../fastapi-schemas.ts';
 import { createSurface } from '../surface.ts';
@@ -13,7 +16,7 @@ import { dateTime, json, ok, security } from './schemas.ts';
 /** A scheme, a host (optionally `*.` for its subdomains) and a port: nothing that could end or extend a CSP directive. */
 const ORIGIN = /^https?:\/\/(\*\.)?[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*(:\d{1,5})?$/;
 
-const PortalLinkRequest = z
+export const PortalLinkRequest = z
   .object({
     ttl_seconds: z
       .number()
@@ -77,18 +80,25 @@ export function portalLinkApi() {
   app.openapi(createPortalLink, async (c) => {
     const tenant = await tenantInReach(c, c.req.valid('param').tenant_id);
     // The body is optional: without a JSON content type the validator hands over {}.
-    const body = c.req.valid('json');
-    const settings = {
-      accent: body.theme?.accent ?? null,
-      logo_url: body.theme?.logo_url ?? null,
-      frame_ancestors: [...new Set((body.frame_ancestors ?? []).map((origin) => origin.toLowerCase()))],
-    };
-    const { services } = c.var;
-    const link = await issuePortalLink(services, { tenant, settings, ttlSeconds: body.ttl_seconds ?? LINK_TTL_SECONDS.default, createdBy: c.var.auditActor.id });
-    const base = services.config.publicUrl ?? new URL(c.req.url).origin;
-    const expiresAt = new Date(link.expiresAt).toISOString();
-    await noteChange(c, { action: 'portal_link.created', target: { type: 'portal_link', id: link.id, tenantId: tenant.id }, changes: { ...settings, expires_at: expiresAt } });
-    return c.json({ url: `${base}/portal/open?token=${encodeURIComponent(link.token)}`, expires_at: expiresAt }, 201);
+    return c.json(await createPortalLinkFor(c, tenant, c.req.valid('json')), 201);
   });
   return app;
+}
+
+/**
+ * Issues a tenant's portal link as the request's actor and audits it (`portal_link.created`): what
+ * `POST /api/v1/admin/tenants/{tenant_id}/portal` and the console's "Create portal link" both do.
+ */
+export async function createPortalLinkFor(c: Context<AppEnv>, tenant: Tenant, body: z.infer<typeof PortalLinkRequest>): Promise<{ url: string; expires_at: string }> {
+  const settings = {
+    accent: body.theme?.accent ?? null,
+    logo_url: body.theme?.logo_url ?? null,
+    frame_ancestors: [...new Set((body.frame_ancestors ?? []).map((origin) => origin.toLowerCase()))],
+  };
+  const { services } = c.var;
+  const link = await issuePortalLink(services, { tenant, settings, ttlSeconds: body.ttl_seconds ?? LINK_TTL_SECONDS.default, createdBy: c.var.auditActor.id });
+  const base = services.config.publicUrl ?? new URL(c.req.url).origin;
+  const expiresAt = new Date(link.expiresAt).toISOString();
+  await noteChange(c, { action: 'portal_link.created', target: { type: 'portal_link', id: link.id, tenantId: tenant.id }, changes: { ...settings, expires_at: expiresAt } });
+  return { url: `${base}/portal/open?token=${encodeURIComponent(link.token)}`, expires_at: expiresAt };
 }

@@ -31,6 +31,46 @@ export async function revokePortalSession(db: Kysely<Database>, idHash: string, 
   await db.updateTable('portal_sessions').set({ revoked_at: now }).where('id_hash', '=', idHash).where('revoked_at', 'is', null).execute();
 }
 
+/** Ends every live session of the tenant's portal and expires its links not yet opened; how many of each. */
+export async function revokeTenantPortal(db: Kysely<Database>, tenantId: string, now: number): Promise<{ sessions: number; links: number }> {
+  const sessions = await db
+    .updateTable('portal_sessions')
+    .set({ revoked_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  const links = await db
+    .updateTable('portal_links')
+    .set({ expires_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return { sessions: Number(sessions.numUpdatedRows), links: Number(links.numUpdatedRows) };
+}
+
+/** How many sessions of the tenant's portal are live and how many of its links can still be opened. */
+export async function countTenantPortal(db: Kysely<Database>, tenantId: string, now: number): Promise<{ sessions: number; links: number }> {
+  const [sessions, links] = await Promise.all([
+    db
+      .selectFrom('portal_sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('portal_links')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { sessions: Number(sessions.n), links: Number(links.n) };
+}
+
 /** Deletes links and sessions that expired before `cutoff`. */
 export async function prunePortal(db: Kysely<Database>, cutoff: number): Promise<void> {
   await db.deleteFrom('portal_links').where('expires_at', '<', cutoff).execute();
