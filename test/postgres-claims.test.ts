@@ -216,6 +216,21 @@ describe('claims on Postgres from several connections at once', { timeout: 180_0
     assert.equal(probes.filter(Boolean).length, 1, 'exactly one probe of the open circuit');
   });
 
+  it('successes on a healthy endpoint write its row once a second, not once an attempt; a success after failures always resets it', async () => {
+    await seed();
+    const settings = { circuitFailureThreshold: 1000, circuitCooldownMs: 60_000, disableAfterMs: 86_400_000 };
+    const succeed = (at: number) =>
+      Promise.all(workers.flatMap((worker) => Array.from({ length: 10 }, () => worker.atomic([endpointOutcomeQuery(worker.db, 'ep_p2', true, at, settings)]))));
+    const written = (results: Awaited<ReturnType<typeof succeed>>) => results.filter(([result]) => result!.rows.length > 0).length;
+    assert.equal(written(await succeed(now)), 1, 'the first success records last_triggered_at; the other 39 leave the healthy row alone');
+    assert.equal(written(await succeed(now + 999)), 0, 'under a second later: nothing to write');
+    assert.equal(written(await succeed(now + 1000)), 1, 'a second later: last_triggered_at moves once');
+    await workers[0]!.atomic([endpointOutcomeQuery(workers[0]!.db, 'ep_p2', false, now + 1001, settings)]);
+    assert.equal(written(await succeed(now + 1002)), 1, 'the success after a failure resets the streak');
+    const row = await admin.db.selectFrom('endpoints').select(['consecutive_failures', 'failing_since', 'last_triggered_at']).where('id', '=', 'ep_p2').executeTakeFirstOrThrow();
+    assert.deepEqual(row, { consecutive_failures: 0, failing_since: null, last_triggered_at: now + 1002 });
+  });
+
   it('an ordered endpoint’s new deliveries take ids in commit order: no claim sees a newer one while an older one is uncommitted', async () => {
     await seed();
     await admin.db.updateTable('deliveries').set({ status: 'succeeded', next_attempt_at: null, completed_at: now }).where('endpoint_id', '=', 'ep_f2').execute();

@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type SqlBool, sql } from 'kysely';
 import { isoTimestamp } from '../dialect.ts';
 import { prepared } from '../prepared.ts';
 import type { Database, Endpoint } from '../schema.ts';
@@ -50,31 +50,38 @@ export function endpointOutcomeQuery(db: Kysely<Database>, endpointId: string, s
     endpointId,
     ok: succeeded ? 1 : 0,
     now,
+    freshSince: now - LAST_TRIGGERED_RESOLUTION_MS,
     threshold: settings.circuitFailureThreshold,
     retryAt: now + settings.circuitCooldownMs,
     disableAfterMs: settings.disableAfterMs,
   });
 }
 
-const outcomeUpdate = prepared((db, v: { endpointId: string; ok: 0 | 1; now: number; threshold: number; retryAt: number; disableAfterMs: number }) => {
+const outcomeUpdate = prepared((db, v: { endpointId: string; ok: 0 | 1; now: number; freshSince: number; threshold: number; retryAt: number; disableAfterMs: number }) => {
   const trips = sql`(${v.ok} = 0 AND (circuit_state = 'half_open' OR (circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})))`;
   const opens = sql`(${v.ok} = 0 AND circuit_state = 'closed' AND consecutive_failures + 1 >= ${v.threshold})`;
   const disables = sql`(${v.ok} = 0 AND enabled = 1 AND ${v.now} - coalesce(failing_since, ${v.now}) >= ${v.disableAfterMs})`;
-  return db
-    .updateTable('endpoints')
-    .set({
-      last_triggered_at: v.now,
-      failing_since: sql`CASE WHEN ${v.ok} = 1 THEN NULL ELSE coalesce(failing_since, ${v.now}) END`,
-      consecutive_failures: sql`CASE WHEN ${v.ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
-      circuit_state: sql`CASE WHEN ${v.ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
-      circuit_opened_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${opens} THEN ${v.now} ELSE circuit_opened_at END`,
-      circuit_retry_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${trips} THEN ${v.retryAt} ELSE circuit_retry_at END`,
-      enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
-      disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || ${isoTimestamp(db, sql`coalesce(failing_since, ${v.now})`)} ELSE disabled_reason END`,
-      updated_at: sql`CASE WHEN ${disables} THEN ${v.now} ELSE updated_at END`,
-    })
-    .where('id', '=', v.endpointId)
-    .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at']);
+  return (
+    db
+      .updateTable('endpoints')
+      .set({
+        last_triggered_at: v.now,
+        failing_since: sql`CASE WHEN ${v.ok} = 1 THEN NULL ELSE coalesce(failing_since, ${v.now}) END`,
+        consecutive_failures: sql`CASE WHEN ${v.ok} = 1 THEN 0 ELSE consecutive_failures + 1 END`,
+        circuit_state: sql`CASE WHEN ${v.ok} = 1 THEN 'closed' WHEN ${trips} THEN 'open' ELSE circuit_state END`,
+        circuit_opened_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${opens} THEN ${v.now} ELSE circuit_opened_at END`,
+        circuit_retry_at: sql`CASE WHEN ${v.ok} = 1 THEN NULL WHEN ${trips} THEN ${v.retryAt} ELSE circuit_retry_at END`,
+        enabled: sql`CASE WHEN ${disables} THEN 0 ELSE enabled END`,
+        disabled_reason: sql`CASE WHEN ${disables} THEN 'Every delivery attempt failed since ' || ${isoTimestamp(db, sql`coalesce(failing_since, ${v.now})`)} ELSE disabled_reason END`,
+        updated_at: sql`CASE WHEN ${disables} THEN ${v.now} ELSE updated_at END`,
+      })
+      .where('id', '=', v.endpointId)
+      // A success on a row that is healthy now would only move last_triggered_at: the row is left
+      // alone while that is under a second old. Checked on the current row, so attempts finishing
+      // together on one endpoint do not queue on its row lock (Postgres) to write the same values.
+      .where(sql<SqlBool>`NOT (${v.ok} = 1 AND consecutive_failures = 0 AND failing_since IS NULL AND circuit_state = 'closed' AND coalesce(last_triggered_at, 0) > ${v.freshSince})`)
+      .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at'])
+  );
 });
 
 /**
