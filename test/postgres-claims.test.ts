@@ -13,7 +13,7 @@ import {
   lockOrderedEndpointsQuery,
 } from '../src/db/repo/deliveries.ts';
 import { reserveRateSlot, takeCircuitProbe } from '../src/db/repo/endpoint-gates.ts';
-import { endpointOutcomeQuery } from '../src/db/repo/endpoint-health.ts';
+import { endpointOutcomeQuery, healthChange } from '../src/db/repo/endpoint-health.ts';
 import type { HostStore } from '../src/db/store.ts';
 import { type PostgresCluster, sharedPostgres } from './support/postgres.ts';
 
@@ -229,6 +229,16 @@ describe('claims on Postgres from several connections at once', { timeout: 180_0
     assert.equal(written(await succeed(now + 1002)), 1, 'the success after a failure resets the streak');
     const row = await admin.db.selectFrom('endpoints').select(['consecutive_failures', 'failing_since', 'last_triggered_at']).where('id', '=', 'ep_p2').executeTakeFirstOrThrow();
     assert.deepEqual(row, { consecutive_failures: 0, failing_since: null, last_triggered_at: now + 1002 });
+  });
+
+  it('of failures finishing in the same millisecond on several workers, exactly one reports that it opened the circuit', async () => {
+    await seed();
+    const settings = { circuitFailureThreshold: 5, circuitCooldownMs: 60_000, disableAfterMs: 86_400_000 };
+    const results = await Promise.all(
+      workers.flatMap((worker) => Array.from({ length: 10 }, () => worker.atomic([endpointOutcomeQuery(worker.db, 'ep_p1', false, now, settings)]))),
+    );
+    const openers = results.filter(([result]) => healthChange(result!.rows, false, now, settings.circuitFailureThreshold).circuitOpened);
+    assert.equal(openers.length, 1, 'one endpoint.circuit_opened, not one per failure that read circuit_opened_at = now');
   });
 
   it('an ordered endpoint’s new deliveries take ids in commit order: no claim sees a newer one while an older one is uncommitted', async () => {

@@ -67,6 +67,9 @@ export const never = sql<SqlBool>`1 = 0`;
  */
 export const skipLocked = (db: Kysely<Database>): boolean => isPostgres(db);
 
+/** The Postgres LISTEN/NOTIFY channel on which outbox units wake the claiming processes. */
+export const WAKE_CHANNEL = 'hookgate_due';
+
 /** The migrations of a dialect (the same names, from migrations/ and migrations/postgres/). */
 export const migrationsOf = (db: Kysely<Database>): readonly { name: string; sql: string }[] => (isPostgres(db) ? POSTGRES_MIGRATIONS : MIGRATIONS);
 

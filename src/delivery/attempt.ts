@@ -285,7 +285,7 @@ export async function record(deps: AttemptDeps, { endpoint, delivery, trigger, e
     ...goneWrite,
     ...healthWrite,
   ]);
-  const health = healthChange(healthWrite.length ? (written.at(-1)?.rows ?? []) : [], succeeded, finished);
+  const health = healthChange(healthWrite.length ? (written.at(-1)?.rows ?? []) : [], succeeded, finished, settings.circuitFailureThreshold);
   // The 410's UPDATE, just before the health one, returns the row only if it disabled the endpoint.
   return { ...health, gone: goneWrite.length > 0 && (written.at(-1 - healthWrite.length)?.rows.length ?? 0) > 0 };
 }

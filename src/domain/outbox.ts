@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import { insertDeliveriesQueries, lockOrderedEndpointsQuery } from '../db/repo/deliveries.ts';
+import { insertDeliveriesQueries, lockOrderedEndpointsQuery, wakeWorkersQuery } from '../db/repo/deliveries.ts';
 import { insertEventQuery, releaseIdempotencyKeyQuery } from '../db/repo/events.ts';
 import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
 import type { FreshDelivery } from '../delivery/engine.ts';
@@ -19,7 +19,9 @@ const UNATTEMPTED = { status: 'pending', attempt_count: 0, last_status_code: nul
  * The outbox write: each event and one delivery per target endpoint are written in one atomic unit
  * (a transaction on SQLite, one `batch()` on D1), so an accepted event is never lost nor half fanned
  * out: the events first, then all their deliveries in multi-row INSERTs (12 rows a statement, the
- * most D1 binds), so an event fanned out to ten endpoints costs two statements, not eleven. A batch of events is one atomic unit too. Unless `dispatch` is false, the engine is then
+ * most D1 binds), so an event fanned out to ten endpoints costs two statements, not eleven. A batch of events
+ * is one atomic unit too; one that leaves deliveries for any process to claim also wakes the processes
+ * listening (Postgres). Unless `dispatch` is false, the engine is then
  * asked to attempt the new deliveries at once; the sweeper catches whatever that fast path does not finish.
  */
 export async function writeEvents(services: PublishServices, events: readonly ValidEvent[], fanOut: FanOut, options: { dispatch?: boolean } = {}): Promise<PublishResult[]> {
@@ -95,6 +97,9 @@ export async function writeEvents(services: PublishServices, events: readonly Va
         fresh.map((item) => item.delivery),
       ),
     );
+  // Deliveries due and unleased (an api process, a fifo endpoint, no fast-path room): other processes are told at commit.
+  const wake = fresh.some((item) => item.delivery.lease_owner === null) ? wakeWorkersQuery(db) : null;
+  if (wake) queries.push(wake);
   const outcomes = queries.length ? await services.atomic(queries) : [];
   const insertedIds = outcomes.flatMap((outcome) => (outcome.rows as { id?: number }[]).filter((row) => row.id !== undefined).map((row) => Number(row.id)));
   let cursor = 0;

@@ -73,6 +73,8 @@ async function openMigratedPostgres(env: Env, log: Logger, create: boolean): Pro
   const store = openPostgres(env.DATABASE_URL, {
     poolSize: env.HOOKGATE_DB_POOL_SIZE,
     onIdleError: (error) => log({ level: 'warn', msg: 'postgres connection lost', error: error.message }),
+    onWakeListener: (state, error) =>
+      log(state === 'lost' ? { level: 'warn', msg: 'postgres wake listener lost: reconnecting', error: error?.message } : { msg: 'postgres wake listener back' }),
   });
   try {
     await pingStore(store.db);
@@ -114,6 +116,8 @@ export async function serveHost(
     throw listenProblem(error, env);
   });
   const sweeper = sweeps ? scheduleSweeps(env.HOOKGATE_SWEEP_CRON, engine, services) : null;
+  // On Postgres, other processes' accepted events wake this one at once; the sweep stays the safety net.
+  const woken = sweeps ? store.wake?.listen(() => engine.claimNow()) : undefined;
   services.log({ msg: 'listening', port: server.port, host: env.HOST, env: env.HOOKGATE_ENV, role: env.HOOKGATE_ROLE, ...(runtimeName ? { runtime: runtimeName } : {}) });
   let stopping = false;
   const stop = async (signal: string) => {
@@ -121,6 +125,7 @@ export async function serveHost(
     stopping = true;
     services.log({ msg: 'shutting down', signal });
     sweeper?.stop();
+    await woken?.stop();
     await server.stop();
     await engine.shutdown(SHUTDOWN_GRACE_MS);
     await store.close();

@@ -4,6 +4,7 @@ import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { adminToken, bearer, call, createTenant, type RunningServer, startServer } from '../support/server.ts';
 import { queryStore } from '../support/store.ts';
 import { seededRandom } from './support/random.ts';
+import { deliveryTally } from './support/tally.ts';
 
 const ROUNDS = 20;
 const BATCH = 10;
@@ -74,9 +75,7 @@ describe('crash safety: SIGKILL at random points under a steady load of events',
       server = await startServer(env, server.dataDir);
     }
 
-    const byPath = (path: string) => receiver.received.filter((request) => request.path === path);
-    const deliveredTo = (path: string) => new Set(byPath(path).map((request) => request.json?.event_id as string));
-    const missing = () => matching.flatMap((path) => [...accepted].filter((id) => !deliveredTo(path).has(id)).map((id) => `${path} ${id}`));
+    const { byPath, missing, counts } = deliveryTally(receiver, matching, accepted);
     await receiver
       .waitFor(() => missing().length === 0, 90_000)
       .catch((error: Error) => {
@@ -90,13 +89,11 @@ describe('crash safety: SIGKILL at random points under a steady load of events',
     const deadline = Date.now() + 30_000;
     while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const expected = accepted.size * matching.length;
-    const received = matching.reduce((sum, path) => sum + byPath(path).length, 0);
-    const distinct = matching.reduce((sum, path) => sum + deliveredTo(path).size, 0);
+    const { expected, received, distinct, duplicates, lost } = counts();
     console.log(
       `# crash-safety: seed=${SEED} rounds=${ROUNDS} kill_after_ms=${Math.min(...killPoints)}..${Math.max(...killPoints)} ` +
         `events_accepted=${accepted.size} deliveries_expected=${expected} delivered_distinct=${distinct} received=${received} ` +
-        `duplicates=${received - distinct} lost=0 unmatched_received=${byPath('/unmatched').length} seconds=${((Date.now() - started) / 1000).toFixed(1)}`,
+        `duplicates=${duplicates} lost=${lost} unmatched_received=${byPath('/unmatched').length} seconds=${((Date.now() - started) / 1000).toFixed(1)}`,
     );
     assert.ok(accepted.size >= ROUNDS * BATCH, `a steady load was accepted (${accepted.size} events)`);
     assert.equal(byPath('/unmatched').length, 0, 'an endpoint not subscribed to the type got nothing');

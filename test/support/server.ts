@@ -74,6 +74,8 @@ export async function startServer(
   extraEnv: Record<string, string> = {},
   dataDir = mkdtempSync(join(tmpdir(), 'hookgate-')),
   runtime: 'node' | 'bun' = 'node',
+  /** How long it may take to listen (15 s by default): more for the tests that restart servers under load. */
+  timeoutMs?: number,
 ): Promise<RunningServer> {
   const dbPath = join(dataDir, 'hookgate.db');
   const env: Record<string, string> = {
@@ -87,7 +89,7 @@ export async function startServer(
     ...extraEnv,
   };
   const [command, script] = runtime === 'bun' ? [join(BIN, 'bun'), 'src/runtime/bun.ts'] : [process.execPath, 'src/runtime/node.ts'];
-  return { ...(await spawnServer(command, [script], { env })), dataDir, dbPath, env };
+  return { ...(await spawnServer(command, [script], { env, timeoutMs })), dataDir, dbPath, env };
 }
 
 export function token(claims: { sub?: string; scope?: string; tenantId?: string; partnerOrgId?: string; ttlSeconds?: number } = {}) {

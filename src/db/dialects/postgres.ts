@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { WAKE_CHANNEL } from '../dialect.ts';
 import type { Database } from '../schema.ts';
-import type { HostStore } from '../store.ts';
+import type { HostStore, WakeSignal } from '../store.ts';
 
 /** `DATABASE_URL` values that select Postgres. */
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
@@ -40,6 +41,77 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Told about errors of idle pooled connections (the server restarted, the network dropped); the pool replaces them. */
   onIdleError?: (error: Error) => void;
+  /** Told when the wake listener's connection is lost (it reconnects by itself) and when it is back. */
+  onWakeListener?: (state: 'lost' | 'back', error?: Error) => void;
+}
+
+/** The wake listener's reconnection backoff: from the first to the longest wait, doubling. */
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+
+/**
+ * LISTEN on one dedicated connection (outside the pool: a pooled connection would be handed to
+ * queries and its notifications lost). A lost connection is opened again after a doubling wait,
+ * and `onWake` runs once when it is back, for the notifications missed meanwhile; the sweep stays
+ * the safety net either way. Needs a direct (or session-pooled) connection: behind a transaction
+ * pooler such as PgBouncer's transaction mode, LISTEN receives nothing and only the sweep claims.
+ */
+function wakeListener(url: string, onState: PostgresOptions['onWakeListener']): WakeSignal {
+  return {
+    listen(onWake) {
+      let client: pg.Client | null = null;
+      let stopped = false;
+      let waitMs = RECONNECT_FIRST_MS;
+      let timer: NodeJS.Timeout | undefined;
+      let connected = false;
+      const retry = (error?: Error) => {
+        if (stopped || timer) return;
+        if (connected) onState?.('lost', error);
+        connected = false;
+        client?.removeAllListeners('end');
+        client?.end().catch(() => {});
+        client = null;
+        timer = setTimeout(() => {
+          timer = undefined;
+          void connect();
+        }, waitMs);
+        waitMs = Math.min(waitMs * 2, RECONNECT_MAX_MS);
+      };
+      const connect = async () => {
+        const next = new pg.Client({ connectionString: url, application_name: 'hookgate-wake', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+        client = next;
+        next.on('notification', () => onWake());
+        next.on('error', (error) => client === next && retry(error));
+        next.on('end', () => client === next && retry());
+        try {
+          await next.connect();
+          await next.query(`LISTEN ${WAKE_CHANNEL}`);
+        } catch (error) {
+          if (client === next) retry(error as Error);
+          return;
+        }
+        if (stopped) return void next.end().catch(() => {});
+        const wasLost = waitMs > RECONNECT_FIRST_MS;
+        waitMs = RECONNECT_FIRST_MS;
+        connected = true;
+        if (wasLost) {
+          onState?.('back');
+          onWake();
+        }
+      };
+      void connect();
+      return {
+        async stop() {
+          stopped = true;
+          clearTimeout(timer);
+          const last = client;
+          client = null;
+          last?.removeAllListeners('end');
+          await last?.end().catch(() => {});
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -64,6 +136,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): HostSt
         // No parameters: pg sends each text over the simple protocol, which runs a whole migration file.
         for (const statement of statements) await sql.raw(statement).execute(trx);
       }),
+    wake: wakeListener(url, options.onWakeListener),
     close: () => db.destroy(),
   };
 }

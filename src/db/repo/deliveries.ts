@@ -1,5 +1,5 @@
 import { type CompiledQuery, type ExpressionBuilder, type Insertable, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
-import { inJsonList, isPostgres, skipLocked } from '../dialect.ts';
+import { inJsonList, isPostgres, skipLocked, WAKE_CHANNEL } from '../dialect.ts';
 import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import { prepared } from '../prepared.ts';
 import type { AttemptTable, Database, Delivery, DeliveryStatus, DeliveryTable } from '../schema.ts';
@@ -374,6 +374,16 @@ export function lockOrderedEndpointsQuery(db: Kysely<Database>, endpointIds: rea
     .orderBy('id')
     .forNoKeyUpdate()
     .compile();
+}
+
+/**
+ * Wakes the processes listening for due work (Postgres: `pg_notify`, to run in the outbox's atomic
+ * unit: Postgres delivers it at commit, never for a unit rolled back, and once per unit however many
+ * deliveries it wrote). Null on SQLite and D1, where the sweep finds the work. Its row has no `id`.
+ */
+export function wakeWorkersQuery(db: Kysely<Database>): CompiledQuery | null {
+  if (!isPostgres(db)) return null;
+  return sql`SELECT pg_notify(${WAKE_CHANNEL}, '') AS woke`.compile(db);
 }
 
 /** Gives leased deliveries back (graceful shutdown, or more than the process may take on): they are due again at once. */

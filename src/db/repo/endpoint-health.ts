@@ -79,8 +79,10 @@ const outcomeUpdate = prepared((db, v: { endpointId: string; ok: 0 | 1; now: num
       // A success on a row that is healthy now would only move last_triggered_at: the row is left
       // alone while that is under a second old. Checked on the current row, so attempts finishing
       // together on one endpoint do not queue on its row lock (Postgres) to write the same values.
-      .where(sql<SqlBool>`NOT (${v.ok} = 1 AND consecutive_failures = 0 AND failing_since IS NULL AND circuit_state = 'closed' AND coalesce(last_triggered_at, 0) > ${v.freshSince})`)
-      .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at'])
+      .where(
+        sql<SqlBool>`NOT (${v.ok} = 1 AND consecutive_failures = 0 AND failing_since IS NULL AND circuit_state = 'closed' AND coalesce(last_triggered_at, 0) > ${v.freshSince})`,
+      )
+      .returning(['enabled', 'updated_at', 'circuit_state', 'circuit_opened_at', 'consecutive_failures'])
   );
 });
 
@@ -92,14 +94,17 @@ export function disableEndpointQuery(db: Kysely<Database>, endpointId: string, r
   return db.updateTable('endpoints').set({ enabled: 0, disabled_reason: reason, updated_at: now }).where('id', '=', endpointId).where('enabled', '=', 1).returning('id').compile();
 }
 
-type OutcomeRow = Pick<Endpoint, 'enabled' | 'updated_at' | 'circuit_state' | 'circuit_opened_at'>;
+type OutcomeRow = Pick<Endpoint, 'enabled' | 'updated_at' | 'circuit_state' | 'circuit_opened_at' | 'consecutive_failures'>;
 
 /** What the outcome UPDATE changed, from its RETURNING row (none when the endpoint is gone). */
-export function healthChange(rows: readonly unknown[], succeeded: boolean, now: number): HealthChange {
+export function healthChange(rows: readonly unknown[], succeeded: boolean, now: number, threshold: number): HealthChange {
   const row = rows[0] as OutcomeRow | undefined;
   if (!row) return { disabled: false, circuitOpened: false };
   return {
     disabled: !succeeded && row.enabled === 0 && row.updated_at === now,
-    circuitOpened: row.circuit_state === 'open' && row.circuit_opened_at === now,
+    // The failure that opened the circuit is the one that brought the streak to the threshold: another
+    // worker's failure finishing in the same millisecond also reads circuit_opened_at === now, but a
+    // longer streak (failures are counted one by one on the row), so the event is sent once.
+    circuitOpened: row.circuit_state === 'open' && row.circuit_opened_at === now && row.consecutive_failures === threshold,
   };
 }

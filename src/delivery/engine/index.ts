@@ -22,6 +22,11 @@ export interface RunningEngine extends DeliveryEngine {
    * never overlap.
    */
   sweep(): Promise<SweepReport>;
+  /**
+   * Claims due work now, without the sweep's other jobs (another process wrote deliveries for
+   * anyone to claim). Joins a claim run in progress, which then goes round once more.
+   */
+  claimNow(): void;
   /** Resolves once every attempt taken on so far, and every claim in progress, has run. */
   settled(): Promise<void>;
   /** Stops claiming, lets in-flight attempts finish within `graceMs`, and releases the rest. */
@@ -69,6 +74,9 @@ class Engine implements EngineCore {
       dispatch: (fresh) => this.fastPath.dispatch(fresh),
       attemptNow: (deliveryId, trigger) => this.attemptNow(deliveryId, trigger),
       sweep: () => this.sweep.run(),
+      claimNow: () => {
+        if (!this.stopping) this.detach(this.sweep.claimAll());
+      },
       settled: () => this.settled(),
       shutdown: (graceMs) => this.shutdown(graceMs),
     };
