@@ -18,7 +18,16 @@ describe('hookgate CLI', () => {
     assert.deepEqual((await run('migrate')).json, { status: 'ok' });
     assert.deepEqual(
       queryStore(env.DATABASE_URL, 'SELECT name FROM d1_migrations ORDER BY id').map((row) => row.name),
-      ['0001_init.sql', '0002_endpoint_policies.sql', '0003_rate_slots.sql', '0004_store_probe.sql', '0005_audit_log.sql', '0006_console_users.sql', '0007_portal.sql'],
+      [
+        '0001_init.sql',
+        '0002_endpoint_policies.sql',
+        '0003_rate_slots.sql',
+        '0004_store_probe.sql',
+        '0005_audit_log.sql',
+        '0006_console_users.sql',
+        '0007_portal.sql',
+        '0008_rate_send_spacing.sql',
+      ],
     );
   });
 

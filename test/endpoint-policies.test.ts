@@ -115,6 +115,27 @@ for (const store of ['sqlite', 'postgres'] as const)
       await call(server, 'DELETE', `${BASE}/${limited}`, { headers: admin });
     });
 
+    everyStore('keeps a rate limit’s spacing when a stalled process wakes with several slot waits due at once', async () => {
+      const limited = await webhook('/stalled', { rate_limit: 4 });
+      const batch = Array.from({ length: 12 }, (_, n) => ({ type: 'invoice.created', data: { n } }));
+      assert.equal((await call(server, 'POST', '/api/v1/events/batch', { headers: { authorization: tenant.apiKey }, body: { events: batch } })).status, 202);
+      // The deliveries are claimed and wait in the process for their slots, 250 ms apart. Freezing the process for
+      // 2 s (a host starved of CPU, a long GC pause) lets eight of those waits come due together.
+      await receiver.waitFor(() => at('/stalled').length >= 1, 10_000);
+      server.process.kill('SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      server.process.kill('SIGCONT');
+      await receiver.waitFor(() => at('/stalled').length === 12, 15_000);
+      const arrivals = at('/stalled').map((request) => request.at);
+      const gaps = arrivals.slice(1).map((time, index) => time - arrivals[index]!);
+      // Each send takes its turn one interval (250 ms, less a 50 ms jitter allowance) after the one before; the
+      // margin is for this machine's scheduling. Released together without the turn, they arrive within a few ms.
+      assert.ok(Math.min(...gaps) >= 100, `no two sends together after the stall (gaps ${gaps.join(', ')} ms)`);
+      for (let i = 5; i < arrivals.length; i++) assert.ok(arrivals[i]! - arrivals[i - 5]! >= 750, `5 sends within ${arrivals[i]! - arrivals[i - 5]!} ms at ${i}`);
+      assert.deepEqual((await stats(limited)).by_status, { pending: 0, succeeded: 12, failed: 0 });
+      await call(server, 'DELETE', `${BASE}/${limited}`, { headers: admin });
+    });
+
     sqliteOnly('opens the circuit after a run of failures, holds deliveries without attempting them, probes once, and closes on success', async () => {
       receiver.received.length = 0;
       const flaky = await webhook('/flaky');

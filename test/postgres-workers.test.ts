@@ -133,12 +133,9 @@ describe('one Postgres database, 2 api and 3 worker processes', { skip, concurre
     );
   });
 
-  // Skipped, with its reason: across 3 workers the first sends can burst (one run: 9 sends within 109 ms, then
-  // 200 ms apart), a limit breach found by this test at the session's end and not yet diagnosed (see
-  // docs/reliability.md, issue 23). Remove the skip with the fix.
-  it('rate_limit: 20 deliveries at 5/s reach the receiver at the limit’s pace across all workers', {
-    skip: 'known breach under CPU starvation (docs/reliability.md, "Known breach"): a stalled worker releases several slot waits at once; passes 5 of 5 on a quiet machine, failed once at load average 15',
-  }, async () => {
+  // Each send also takes the endpoint's send turn just before it goes, so a worker starved of CPU that wakes with
+  // several slot waits due sends them an interval apart (test/endpoint-policies.test.ts freezes a process to show it).
+  it('rate_limit: 20 deliveries at 5/s reach the receiver at the limit’s pace across all workers', async () => {
     const tenant = await tenantWith('rate');
     const limited = await webhook(tenant.id, '/limited', { rate_limit: 5 });
     await publish(

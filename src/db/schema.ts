@@ -73,6 +73,8 @@ export interface EndpointTable {
   rate_limit: number | null;
   /** GCRA theoretical arrival time of the next conforming attempt (ms). */
   rate_tat: number | null;
+  /** GCRA theoretical time of the next conforming send, checked just before sending (ms). */
+  rate_send_tat: number | null;
   circuit_state: Generated<CircuitState>;
   consecutive_failures: Generated<number>;
   circuit_opened_at: number | null;

@@ -11,7 +11,7 @@ import type { Mac } from '../lib/mac.ts';
 import type { Services } from '../services.ts';
 import { surfaceNamed } from '../surfaces/index.ts';
 import type { TargetCheck } from './address-policy.ts';
-import { passGates } from './endpoint-gates.ts';
+import { awaitSendTurn, passGates } from './endpoint-gates.ts';
 import type { AttemptOutcome } from './engine.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import { authSecrets, type OutboundAuth, type OutboundAuthenticator } from './outbound-auth.ts';
@@ -95,7 +95,8 @@ export async function loadContext(deps: Pick<AttemptDeps, 'db'>, delivery: Deliv
 /**
  * Gate: null when the attempt may go now. Otherwise the outcome of not sending: a disabled
  * endpoint fails the delivery (automatic attempts only), and an open circuit or a rate-limit slot
- * more than RATE_SLOT_WAIT_MS away postpones it. A nearer slot is waited for here.
+ * more than RATE_SLOT_WAIT_MS away postpones it. A nearer slot is waited for here, and then the
+ * endpoint's send turn (sends released together still go one interval apart).
  */
 export async function gate(deps: AttemptDeps, endpoint: Endpoint, delivery: Delivery, trigger: AttemptTrigger): Promise<AttemptOutcome | null> {
   if (trigger !== 'fast_path' && trigger !== 'sweep') return null;
@@ -105,17 +106,22 @@ export async function gate(deps: AttemptDeps, endpoint: Endpoint, delivery: Deli
     probeLeaseMs: deps.config.attemptTimeoutMs + 10_000,
     probeWaitMs: Math.min(deps.config.circuitCooldownSeconds * 1000, 5000),
   });
-  if (gates.proceed) return null;
-  const wait = gates.until - deps.now();
-  if (gates.rateSlot !== null && wait <= RATE_SLOT_WAIT_MS) {
+  if (!gates.proceed) {
+    const wait = gates.until - deps.now();
+    // Come back shortly before the slot (a sweep interval early at most), then wait for it here.
+    if (gates.rateSlot === null || wait > RATE_SLOT_WAIT_MS) return postpone(deps, delivery, gates.until, gates.rateSlot, gates.reason);
     // Our slot is near: wait for it here, so sends keep the limit's spacing instead of bunching at a sweep.
     await new Promise((resolve) => setTimeout(resolve, wait));
-    return null;
   }
-  // Come back shortly before the slot (a sweep interval early at most), then wait for it as above.
-  const back = gates.rateSlot === null ? gates.until : Math.max(deps.now(), gates.until - RATE_SLOT_WAIT_MS);
-  await postponeDelivery(deps.db, delivery.id, deps.owner, back, gates.rateSlot);
-  return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: gates.reason, duration_ms: 0 });
+  const turnAt = await awaitSendTurn(deps.db, endpoint, deps.now, RATE_SLOT_WAIT_MS);
+  // Still not our turn after the wait (sends backed up behind a stall): come back for a new slot.
+  return turnAt === null ? null : postpone(deps, delivery, turnAt, null, 'rate limited');
+}
+
+async function postpone(deps: AttemptDeps, delivery: Delivery, until: number, rateSlot: number | null, reason: string): Promise<AttemptOutcome> {
+  const back = rateSlot === null ? until : Math.max(deps.now(), until - RATE_SLOT_WAIT_MS);
+  await postponeDelivery(deps.db, delivery.id, deps.owner, back, rateSlot);
+  return outcomeOf(delivery, { succeeded: false, status_code: null, error_class: 'postponed', error_message: reason, duration_ms: 0 });
 }
 
 async function failUnsent(deps: AttemptDeps, delivery: Delivery, reason: string): Promise<AttemptOutcome> {

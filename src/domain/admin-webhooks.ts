@@ -91,7 +91,7 @@ export async function updateAdminWebhook(services: Services, endpoint: Endpoint,
   if (patch.events !== undefined) changes.event_types = storedEventTypes(patch.events);
   if (patch.description !== undefined) changes.description = patch.description;
   if (patch.ordering !== undefined) changes.ordering = patch.ordering;
-  if (patch.rateLimit !== undefined) Object.assign(changes, { rate_limit: patch.rateLimit, rate_tat: null });
+  if (patch.rateLimit !== undefined) Object.assign(changes, { rate_limit: patch.rateLimit, rate_tat: null, rate_send_tat: null });
   if (patch.isActive === true) Object.assign(changes, { enabled: 1, disabled_reason: null, failing_since: null });
   if (patch.isActive === false) changes.enabled = 0;
   if (Object.keys(changes).length === 0) return endpoint;

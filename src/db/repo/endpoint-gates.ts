@@ -32,3 +32,24 @@ export async function reserveRateSlot(db: Kysely<Database>, endpointId: string, 
     .executeTakeFirstOrThrow();
   return Math.ceil(row.rate_tat! - interval);
 }
+
+/**
+ * Takes the endpoint's turn to send now, checked just before the request goes: a second GCRA, on send
+ * times, so sends that were each waiting for their own slot and are released together (a stalled
+ * process) still leave one interval between them. `toleranceMs` absorbs timer jitter without letting
+ * more sends into any second than the limit allows. Null when the turn is taken; otherwise the time to
+ * ask again.
+ */
+export async function takeSendTurn(db: Kysely<Database>, endpointId: string, perSecond: number, now: number, toleranceMs: number): Promise<number | null> {
+  const interval = 1000 / perSecond;
+  const taken = await db
+    .updateTable('endpoints')
+    .set({ rate_send_tat: plusInterval(db, greatest(db, sql<number>`coalesce(rate_send_tat, ${now})`, now), interval) })
+    .where('id', '=', endpointId)
+    .where(sql<number>`coalesce(rate_send_tat, 0)`, '<=', Math.floor(now + toleranceMs))
+    .executeTakeFirst();
+  if (taken.numUpdatedRows > 0n) return null;
+  const row = await db.selectFrom('endpoints').select('rate_send_tat').where('id', '=', endpointId).executeTakeFirst();
+  // A deleted endpoint: nothing to space against (the attempt finds it gone).
+  return row?.rate_send_tat == null ? null : Math.ceil(row.rate_send_tat - toleranceMs);
+}
