@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { createBenchTenant, freshDataDir, type Runtime, removeDataDirs, SMALL_HEAP_FLAGS, startHookgate } from './lib/hookgate.ts';
 import { createClient, openLoop } from './lib/load.ts';
 import { eventBody, warmUp } from './lib/phases.ts';
@@ -76,6 +77,16 @@ try {
     worst.set(slot, Math.max(worst.get(slot) ?? 0, latency));
   }
   process.stdout.write(`worst per half second: ${[...worst].map(([slot, latency]) => `${slot / 2}s ${Math.round(latency)}`).join(', ')}\n`);
+  // Which path attempted the late deliveries: the fast path right after the 202, or a claim (sweep or a round).
+  const store = new Database(server.dbPath, { readonly: true });
+  const byTrigger = store
+    .prepare(
+      `SELECT a.trigger, count(*) AS attempts, sum(a.started_at - e.created_at > 50) AS over_50_ms, max(a.started_at - e.created_at) AS worst_ms
+       FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id GROUP BY a.trigger`,
+    )
+    .all();
+  store.close();
+  process.stdout.write(`attempts by trigger (from the event's write to the attempt's start): ${JSON.stringify(byTrigger)}\n`);
   if (nodeFlags.includes('--trace-gc')) process.stdout.write(`${server.process.output.slice(-40).join('\n')}\n`);
   await pool.close();
 } finally {

@@ -23,6 +23,11 @@ export interface FastPathLease {
   owner: string;
   /** The lease expiry, written as the delivery's `next_attempt_at`: if the attempt never happens, it falls due then. */
   until: number;
+  /**
+   * Whether deliveries to this endpoint may be written leased. Not while older due work of its endpoint
+   * or tenant waits in the store for room: new deliveries then queue behind it there, in order.
+   */
+  covers(endpoint: Endpoint): boolean;
 }
 
 export interface DeliveryEngine {

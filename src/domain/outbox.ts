@@ -69,7 +69,7 @@ export async function writeEvents(services: PublishServices, events: readonly Va
     queries.push(insertEventQuery(db, event));
     const planned = targets.map((endpoint): FreshDelivery => {
       // A fifo endpoint's delivery is claimed (in order) by the fast path, never written leased.
-      const leased = lease && endpoint.ordering !== 'fifo' ? lease : null;
+      const leased = lease && endpoint.ordering !== 'fifo' && lease.covers(endpoint) ? lease : null;
       const delivery: Delivery = {
         ...UNATTEMPTED,
         id: 0,

@@ -94,6 +94,11 @@ export class Backlog {
     this.behind = true;
   }
 
+  /** Whether due work of this endpoint or tenant (or of anyone, after the backlog was full) was left in the store and not claimed since. */
+  holdsBack(endpointId: string, tenantId: string): boolean {
+    return this.behind || this.leftBehind.endpoints.has(endpointId) || this.leftBehind.tenants.has(tenantId);
+  }
+
   /** Due work of this endpoint may stay in the store (its claim took all it had room for). */
   leaveBehindFor(endpointId: string): void {
     this.leftBehind.endpoints.add(endpointId);

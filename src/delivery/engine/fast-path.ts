@@ -7,7 +7,11 @@ import type { EngineCore } from './core.ts';
  * they were written leased to this engine and are queued at once; those of ordered endpoints are
  * written unleased and claimed in order, by one UPDATE for every request answered in the same turn
  * of the event loop. Whatever an endpoint or tenant has no room for is given back, due now; without
- * room at all, they wait in the store for a claim round once half the backlog is free.
+ * room at all, they wait in the store for a claim round once half the backlog is free. While work
+ * left in the store that way waits for room, new deliveries of the same endpoint or tenant (of any,
+ * when the whole backlog was full) do not jump ahead of it: they are written unleased and wait behind
+ * it, and the claims take them in order. (Jumping ahead, they kept a busy endpoint at its bound, and
+ * the work left behind waited until new work stopped coming: test/fast-path.test.ts.)
  */
 export class FastPath {
   private readonly core: EngineCore;
@@ -26,7 +30,7 @@ export class FastPath {
   lease(count: number): FastPathLease | null {
     const { core } = this;
     if (core.stopping || core.backlog.room < this.unclaimed.size + count) return null;
-    return { owner: core.owner, until: core.deps.now() + core.leaseMs };
+    return { owner: core.owner, until: core.deps.now() + core.leaseMs, covers: (endpoint) => !core.backlog.holdsBack(endpoint.id, endpoint.tenant_id) };
   }
 
   dispatch(fresh: readonly FreshDelivery[]): void {
@@ -45,7 +49,8 @@ export class FastPath {
       return;
     }
     this.take(leased);
-    const unleased = fresh.filter(({ delivery }) => delivery.lease_owner === null);
+    // Older due work of their endpoint or tenant waits in the store: these wait behind it, claimed in order once there is room.
+    const unleased = fresh.filter(({ delivery, endpoint }) => delivery.lease_owner === null && !core.backlog.holdsBack(endpoint.id, endpoint.tenant_id));
     if (unleased.length === 0) return;
     if (core.backlog.room < this.unclaimed.size + unleased.length) {
       core.backlog.leaveBehind(); // claimed as soon as there is room: now, or when enough attempts have finished
@@ -79,6 +84,7 @@ export class FastPath {
     });
     if (givenBack.length === 0) return;
     core.backlog.noteFull();
+    if (core.backlog.room === 0) core.backlog.leaveBehind();
     core.detach(releaseLeases(core.deps.db, core.owner, givenBack, core.deps.now()));
   }
 }
