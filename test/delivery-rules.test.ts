@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Endpoint } from '../src/db/schema.ts';
 import { checkTargetUrl, isBlockedAddress } from '../src/delivery/address-policy.ts';
 import { buildPayload } from '../src/delivery/payload.ts';
-import { credentialOf, redactSecrets } from '../src/delivery/redact.ts';
+import { credentialOf, redactSecrets, secretMasker } from '../src/delivery/redact.ts';
 import { MAX_RETRY_AFTER_SECONDS, nextRetryDelay, parseRetryAfter } from '../src/delivery/schedule.ts';
 import { bodySignature, nobleMac, signatureHeaders, standardSignature } from '../src/delivery/signer.ts';
 import { createNodeMac } from '../src/lib/node-mac.ts';
@@ -190,6 +190,23 @@ describe('redacting echoed secrets', () => {
     assert.equal(redactSecrets('…"authorization":"Bearer tok/en+1', secrets), '…"authorization":"Bearer ****');
     assert.equal(redactSecrets('nothing secret here: tok', secrets), 'nothing secret here: tok', 'three characters are not a secret’s start');
     assert.equal(redactSecrets('a b a b', ['a', 'b']), 'a b a b', 'values under four characters are not searched for');
+  });
+
+  it('leaves no spelling of a secret, nor a cut-off start of one, in any text (property)', () => {
+    const alphabet = fc.constantFrom(...'ab/"+%\\é ');
+    const text = fc.string({ unit: alphabet, maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: alphabet, minLength: 5, maxLength: 8 }), { minLength: 1, maxLength: 3 }), text, (secrets, body) => {
+        // A text made of the secrets in their spellings, the body, and a cut-off start of one (4 characters or more).
+        const echoed = `${body}${secrets.map((secret) => `${secret}|${JSON.stringify(secret)}|${encodeURIComponent(secret)}`).join(body)}${secrets[0]!.slice(0, -1)}`;
+        const masked = secretMasker(secrets)(echoed);
+        for (const secret of secrets) {
+          for (const spelling of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]) assert.ok(!masked.includes(spelling), `${spelling} in ${masked}`);
+        }
+        assert.ok(masked.endsWith('****'), masked);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('takes the secret out of a credential header value', () => {

@@ -16,7 +16,7 @@ import type { AttemptOutcome } from './engine.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import { authSecrets, type OutboundAuth, type OutboundAuthenticator } from './outbound-auth.ts';
 import { buildPayload } from './payload.ts';
-import { credentialOf, redactSecrets } from './redact.ts';
+import { credentialOf, secretMasker } from './redact.ts';
 import { nextRetryDelay, parseRetryAfter } from './schedule.ts';
 import { signatureHeaders } from './signer.ts';
 import { type OutboundResponse, type Transport, TransportError } from './transport.ts';
@@ -318,8 +318,9 @@ export async function redactedExchange(
     ...(auth ? authSecrets(auth) : []),
     ...signing.flatMap((secret) => (secret.startsWith('whsec_') ? [secret, secret.slice(6)] : [secret])),
   ];
-  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
-  return { request_headers, response_headers: JSON.stringify(headers), response_body: redactSecrets(response.body, secrets) };
+  const mask = secretMasker(secrets);
+  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, mask(value)]));
+  return { request_headers, response_headers: JSON.stringify(headers), response_body: mask(response.body) };
 }
 
 /** Report: the operational events the attempt caused, its log line and its metrics; returns its outcome. */
