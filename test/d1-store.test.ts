@@ -11,6 +11,7 @@ import { MIGRATIONS } from '../src/db/migrations.generated.ts';
 import { claimDue, claimNextInLine } from '../src/db/repo/deliveries.ts';
 import { attemptSeries } from '../src/db/repo/delivery-charts.ts';
 import type { Store } from '../src/db/store.ts';
+import { advanceRecoveries, startRecovery } from '../src/domain/recovery.ts';
 
 /** The Workers store against a real local D1 (workerd through wrangler's platform proxy). */
 describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
@@ -130,6 +131,40 @@ describe('D1 store (local D1 in workerd)', { timeout: 120_000 }, () => {
     const won = racing.filter((delivery) => delivery !== undefined);
     assert.equal(won.length, 1, 'one of two owners takes the next delivery');
     assert.equal(won[0]!.id, head!.id + 1);
+  });
+
+  it('advances a recovery job over a chunk of more deliveries than D1 binds in one statement', async () => {
+    await store.db
+      .insertInto('endpoints')
+      .values({ id: 'ep_rec', tenant_id: 'ten_a', surface: 'admin', url: 'https://example.com/hook', enabled: 1, created_at: now, updated_at: now })
+      .execute();
+    const failed = Array.from({ length: 250 }, (_, index) => ({
+      event_id: 'evt_1',
+      endpoint_id: 'ep_rec',
+      message_id: `msg_rec_${index}`,
+      status: 'failed' as const,
+      attempt_count: 3,
+      created_at: now - 1000,
+      updated_at: now - 1000,
+      completed_at: now - 1000,
+    }));
+    // D1 binds at most 100 values a statement: the rows go in runs of 10.
+    for (let start = 0; start < failed.length; start += 10)
+      await store.db
+        .insertInto('deliveries')
+        .values(failed.slice(start, start + 10))
+        .execute();
+    const endpoint = await store.db.selectFrom('endpoints').selectAll().where('id', '=', 'ep_rec').executeTakeFirstOrThrow();
+    const job = await startRecovery(store.db, endpoint, { since: now - 60_000, until: null, status: 'failed' }, now);
+    assert.equal(job.total, 250);
+    assert.equal(await advanceRecoveries(store.db, now), 250);
+    const pending = await store.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('endpoint_id', '=', 'ep_rec')
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(pending.n), 250);
   });
 
   it('refuses an interactive transaction with a message that names the alternative', async () => {

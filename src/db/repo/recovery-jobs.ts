@@ -1,4 +1,5 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { chunked, MAX_BOUND_PARAMETERS } from '../limits.ts';
 import type { Database, RecoveryJob } from '../schema.ts';
 
 /** Which deliveries of an endpoint a bulk recovery re-schedules: created in [since, until), of a status. */
@@ -43,14 +44,18 @@ export function nextRecoveryChunk(db: Kysely<Database>, job: RecoveryJob, limit:
 
 /** Makes finished deliveries pending and due now; a delivery pending meanwhile is left alone. Returns how many. */
 export async function rescheduleFinished(db: Kysely<Database>, ids: readonly number[], now: number): Promise<number> {
-  if (!ids.length) return 0;
-  const updated = await db
-    .updateTable('deliveries')
-    .set({ status: 'pending', next_attempt_at: now, completed_at: null, updated_at: now })
-    .where('id', 'in', ids)
-    .where('status', '!=', 'pending')
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows);
+  let rescheduled = 0;
+  // A job's chunk is larger than D1 binds in one statement: one UPDATE per run of ids, room left for the other values.
+  for (const run of chunked(ids, MAX_BOUND_PARAMETERS - 10)) {
+    const updated = await db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: now, completed_at: null, updated_at: now })
+      .where('id', 'in', run)
+      .where('status', '!=', 'pending')
+      .executeTakeFirst();
+    rescheduled += Number(updated.numUpdatedRows);
+  }
+  return rescheduled;
 }
 
 /** Adds one chunk's progress to a job (counts added in the UPDATE, so concurrent sweepers never lose one). */
