@@ -23,6 +23,21 @@ export interface Plan {
   nodeFlags: string[];
 }
 
+/** The plan of a probe that runs one of the bench's phases alone (Node, the bench's payload, batch size and concurrency). */
+export const probePlan = (throughputMs: number, nodeFlags: string[]): Plan => ({
+  runtime: 'node',
+  quick: false,
+  throughputMs,
+  latencyMs: 0,
+  history: 0,
+  due: 0,
+  payloadBytes: 256,
+  batchSize: 100,
+  concurrency: 64,
+  endpointConcurrency: null,
+  nodeFlags,
+});
+
 export interface Receiver {
   origin: string;
   ports: number[];
@@ -38,7 +53,7 @@ export function eventBody(seq: number, payloadBytes: number): string {
   return `{"type":"invoice.created","data":{"seq":${seq},"pad":"${pad}"}}`;
 }
 
-const batchBody = (seq: number, size: number, payloadBytes: number) =>
+export const batchBody = (seq: number, size: number, payloadBytes: number) =>
   `{"events":[${Array.from({ length: size }, (_, index) => eventBody(seq * size + index, payloadBytes)).join(',')}]}`;
 
 /**
@@ -46,7 +61,7 @@ const batchBody = (seq: number, size: number, payloadBytes: number) =>
  * tier-up (see `warmUp`), which otherwise lands inside the first measured window, at about 10,000
  * requests, and costs it a different share from run to run.
  */
-const THROUGHPUT_WARM_UP_MS = 4000;
+export const THROUGHPUT_WARM_UP_MS = 4000;
 
 export interface Throughput {
   perSecond: number;
@@ -91,6 +106,32 @@ export interface IngestResults {
   backlog: { oneEndpoint: number; tenEndpoints: number };
 }
 
+/** The ingest phases: single events or batches of `plan.batchSize`, to a tenant of one endpoint or of ten. */
+export const INGEST_PHASES = ['single1', 'single10', 'batch1', 'batch10'] as const;
+export type IngestPhase = (typeof INGEST_PHASES)[number];
+
+/**
+ * One closed-loop ingest measurement of `plan.throughputMs` against `server`: events/s accepted and
+ * server CPU per event. Batches run at a sixteenth of the concurrency (4 requests of 100 in flight).
+ */
+export async function measureIngest(
+  server: Pick<Hookgate, 'process'>,
+  pool: Pool,
+  target: PostTarget,
+  plan: Pick<Plan, 'throughputMs' | 'concurrency' | 'batchSize'>,
+  body: (seq: number) => string,
+  phase: IngestPhase,
+): Promise<Throughput & { events: number }> {
+  const batch = phase.startsWith('batch');
+  const eventsPerRequest = batch ? plan.batchSize : 1;
+  const concurrency = batch ? Math.max(2, plan.concurrency / 16) : plan.concurrency;
+  const cpuBefore = server.process.cpuSeconds();
+  const result = await closedLoop(pool, target, { concurrency, durationMs: plan.throughputMs, body });
+  const cpu = server.process.cpuSeconds() - cpuBefore;
+  const events = result.requests * eventsPerRequest;
+  return { perSecond: Math.round(result.perSecond * eventsPerRequest), cpuMicros: cpuMicros(cpu, events), events };
+}
+
 /**
  * Ingestion into hookgate with `HOOKGATE_ROLE=api` (nothing is delivered meanwhile): events/s
  * accepted, single and batch, fan-out 1 and 10. Leaves the accepted backlog in `dataDir` for the
@@ -104,22 +145,15 @@ export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): P
     const pool = createClient(server.url, plan.concurrency);
     const single = (apiKey: string): PostTarget => ({ origin: server.url, path: '/api/v1/events', headers: { authorization: apiKey } });
     const batch = (apiKey: string): PostTarget => ({ origin: server.url, path: '/api/v1/events/batch', headers: { authorization: apiKey } });
-    const run = async (target: PostTarget, body: (seq: number) => string, eventsPerRequest: number, concurrency = plan.concurrency): Promise<Throughput & { events: number }> => {
-      const cpuBefore = server.process.cpuSeconds();
-      const result = await closedLoop(pool, target, { concurrency, durationMs: plan.throughputMs, body });
-      const cpu = server.process.cpuSeconds() - cpuBefore;
-      const events = result.requests * eventsPerRequest;
-      return { perSecond: Math.round(result.perSecond * eventsPerRequest), cpuMicros: cpuMicros(cpu, events), events };
-    };
     const bytes = plan.payloadBytes;
-    const warm = await closedLoop(pool, single(fan1.apiKey), { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: (seq) => eventBody(seq, bytes) });
-    const single1 = await run(single(fan1.apiKey), (seq) => eventBody(seq, bytes), 1);
-    const single10 = await run(single(fan10.apiKey), (seq) => eventBody(seq, bytes), 1);
-    const batchConcurrency = Math.max(2, plan.concurrency / 16);
-    const batchRun = (apiKey: string) => run(batch(apiKey), (seq) => batchBody(seq, plan.batchSize, bytes), plan.batchSize, batchConcurrency);
-    const batch1 = await batchRun(fan1.apiKey);
-    const batch10 = await batchRun(fan10.apiKey);
-    const largePayload1 = await run(single(fan1.apiKey), (seq) => eventBody(seq, 16_384), 1);
+    const singleBody = (seq: number) => eventBody(seq, bytes);
+    const batchesBody = (seq: number) => batchBody(seq, plan.batchSize, bytes);
+    const warm = await closedLoop(pool, single(fan1.apiKey), { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: singleBody });
+    const single1 = await measureIngest(server, pool, single(fan1.apiKey), plan, singleBody, 'single1');
+    const single10 = await measureIngest(server, pool, single(fan10.apiKey), plan, singleBody, 'single10');
+    const batch1 = await measureIngest(server, pool, batch(fan1.apiKey), plan, batchesBody, 'batch1');
+    const batch10 = await measureIngest(server, pool, batch(fan10.apiKey), plan, batchesBody, 'batch10');
+    const largePayload1 = await measureIngest(server, pool, single(fan1.apiKey), plan, (seq) => eventBody(seq, 16_384), 'single1');
     await pool.close();
     const rate = ({ perSecond, cpuMicros }: Throughput): Throughput => ({ perSecond, cpuMicros });
     return {
