@@ -71,27 +71,52 @@ export interface Throughput {
 
 const cpuMicros = (cpuSeconds: number, events: number) => Math.round((cpuSeconds * 1e6) / Math.max(1, events));
 
-/** The raw Hono + SQLite ingestion baseline, on the server core, same runtime, same schema. */
-export async function rawIngest(plan: Plan): Promise<Throughput> {
+/** The raw Hono + SQLite ingestion baseline server, running and warmed up: `measure` runs one closed-loop window. */
+export interface RawIngestServer {
+  measure(durationMs: number): Promise<Throughput>;
+  stop(): Promise<void>;
+}
+
+/** Starts the raw baseline (bench/raw-ingest-server.ts) on the server core, same runtime, same schema, and warms it up. */
+export async function startRawIngest(plan: Plan): Promise<RawIngestServer> {
   const dataDir = freshDataDir();
   const dbPath = join(dataDir, 'raw.db');
   const { tenantId, endpointId } = await createBetterSqliteStore(dbPath);
   const port = await freePort();
   const [command, args] = runtimeCommand(plan.runtime, 'bench/raw-ingest-server.ts');
   const server = spawnPinned(SERVER_CORE, command, args, { PORT: String(port), BENCH_DB: dbPath, BENCH_TENANT: tenantId, BENCH_ENDPOINT: endpointId });
+  const origin = `http://127.0.0.1:${port}`;
+  const pool = createClient(origin, plan.concurrency);
+  const target: PostTarget = { origin, path: '/api/v1/events', headers: {} };
+  const window = (durationMs: number) => closedLoop(pool, target, { concurrency: plan.concurrency, durationMs, body: (seq) => eventBody(seq, plan.payloadBytes) });
   try {
-    const origin = `http://127.0.0.1:${port}`;
     await waitHealthy(`${origin}/health`, server);
-    const pool = createClient(origin, plan.concurrency);
-    const target: PostTarget = { origin, path: '/api/v1/events', headers: {} };
-    await closedLoop(pool, target, { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: (seq) => eventBody(seq, plan.payloadBytes) });
-    const cpuBefore = server.cpuSeconds();
-    const result = await closedLoop(pool, target, { concurrency: plan.concurrency, durationMs: plan.throughputMs, body: (seq) => eventBody(seq, plan.payloadBytes) });
-    const cpu = server.cpuSeconds() - cpuBefore;
-    await pool.close();
-    return { perSecond: Math.round(result.perSecond), cpuMicros: cpuMicros(cpu, result.requests) };
-  } finally {
+    await window(THROUGHPUT_WARM_UP_MS);
+  } catch (error) {
     await server.stop();
+    throw error;
+  }
+  return {
+    measure: async (durationMs) => {
+      const cpuBefore = server.cpuSeconds();
+      const result = await window(durationMs);
+      const cpu = server.cpuSeconds() - cpuBefore;
+      return { perSecond: Math.round(result.perSecond), cpuMicros: cpuMicros(cpu, result.requests) };
+    },
+    stop: async () => {
+      await pool.close();
+      await server.stop();
+    },
+  };
+}
+
+/** The raw Hono + SQLite ingestion baseline: one window of `plan.throughputMs` after the warm-up. */
+export async function rawIngest(plan: Plan): Promise<Throughput> {
+  const raw = await startRawIngest(plan);
+  try {
+    return await raw.measure(plan.throughputMs);
+  } finally {
+    await raw.stop();
   }
 }
 
