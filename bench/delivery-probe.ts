@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createBenchTenant, freshDataDir, removeDataDirs, SMALL_HEAP_FLAGS, startHookgate } from './lib/hookgate.ts';
 import { createClient } from './lib/load.ts';
-import { deliver, eventBody, type Plan } from './lib/phases.ts';
+import { deliver, eventBody, probePlan } from './lib/phases.ts';
 import { ensureClientFlags, pinSelf } from './lib/processes.ts';
 import { runRawPostLoop } from './lib/raw-post.ts';
 import { countAttempts } from './lib/raw-store.ts';
@@ -27,19 +27,7 @@ const { values: options } = parseArgs({
 });
 pinSelf();
 const load = loadavg().map((value) => round(value, 2));
-const plan: Plan = {
-  runtime: 'node',
-  quick: false,
-  throughputMs: (Number(options.seconds) * 1000) / 2,
-  latencyMs: 0,
-  history: 0,
-  due: 0,
-  payloadBytes: 256,
-  batchSize: 100,
-  concurrency: 64,
-  endpointConcurrency: null,
-  nodeFlags: [...SMALL_HEAP_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)],
-};
+const plan = probePlan((Number(options.seconds) * 1000) / 2, [...SMALL_HEAP_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)]);
 const receiver = await startReceiver();
 try {
   const raw = await runRawPostLoop('node', 'undici', `${receiver.origin}/raw`, { concurrency: 64, durationMs: 5000, payloadBytes: 256 });

@@ -19,7 +19,7 @@ const endpoint = process.env.BENCH_ENDPOINT!;
 const EVENT_SQL =
   'INSERT INTO events (id, tenant_id, type, requested_type, data, as2_partner_id, idempotency_key, delivery_count, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, 1, ?, ?)';
 const DELIVERY_SQL = "INSERT INTO deliveries (event_id, endpoint_id, message_id, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)";
-const PRAGMAS = ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL'];
+const PRAGMAS = ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL', 'temp_store = MEMORY'];
 
 async function openRunner(): Promise<Runner> {
   if (isBun) {

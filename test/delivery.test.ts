@@ -51,6 +51,27 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
     assert.equal(request!.headers['x-webhook-signature'], expected);
   });
 
+  it('gives events ids in creation order: the millisecond of the publish, then 48 random bits', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const before = Date.now();
+      const published = await call(server, 'POST', '/api/v1/events', { headers: key(tenant.apiKey), body: { type: 'invoice.created', data: { index } } });
+      const after = Date.now();
+      assert.equal(published.status, 202);
+      const id: string = published.body.event_id;
+      assert.match(id, /^evt_[0-9a-f]{24}$/);
+      const created = Number.parseInt(id.slice(4, 16), 16);
+      assert.ok(created >= before && created <= after, `${id}: created at ${created}, published between ${before} and ${after}`);
+      ids.push(id);
+    }
+    assert.deepEqual(
+      ids.map((id) => id.slice(0, 16)),
+      ids.map((id) => id.slice(0, 16)).sort(),
+      'later events sort after earlier ones',
+    );
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
   it('keeps last_triggered_at on the sponsor webhook', async () => {
     const triggeredAt = await eventually(
       async () => (await call(server, 'GET', '/api/webhooks', { headers: key(tenant.apiKey) })).body.last_triggered_at ?? undefined,

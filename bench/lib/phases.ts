@@ -23,6 +23,21 @@ export interface Plan {
   nodeFlags: string[];
 }
 
+/** The plan of a probe that runs one of the bench's phases alone (Node, the bench's payload, batch size and concurrency). */
+export const probePlan = (throughputMs: number, nodeFlags: string[]): Plan => ({
+  runtime: 'node',
+  quick: false,
+  throughputMs,
+  latencyMs: 0,
+  history: 0,
+  due: 0,
+  payloadBytes: 256,
+  batchSize: 100,
+  concurrency: 64,
+  endpointConcurrency: null,
+  nodeFlags,
+});
+
 export interface Receiver {
   origin: string;
   ports: number[];
@@ -38,7 +53,7 @@ export function eventBody(seq: number, payloadBytes: number): string {
   return `{"type":"invoice.created","data":{"seq":${seq},"pad":"${pad}"}}`;
 }
 
-const batchBody = (seq: number, size: number, payloadBytes: number) =>
+export const batchBody = (seq: number, size: number, payloadBytes: number) =>
   `{"events":[${Array.from({ length: size }, (_, index) => eventBody(seq * size + index, payloadBytes)).join(',')}]}`;
 
 /**
@@ -46,7 +61,7 @@ const batchBody = (seq: number, size: number, payloadBytes: number) =>
  * tier-up (see `warmUp`), which otherwise lands inside the first measured window, at about 10,000
  * requests, and costs it a different share from run to run.
  */
-const THROUGHPUT_WARM_UP_MS = 4000;
+export const THROUGHPUT_WARM_UP_MS = 4000;
 
 export interface Throughput {
   perSecond: number;
@@ -56,27 +71,52 @@ export interface Throughput {
 
 const cpuMicros = (cpuSeconds: number, events: number) => Math.round((cpuSeconds * 1e6) / Math.max(1, events));
 
-/** The raw Hono + SQLite ingestion baseline, on the server core, same runtime, same schema. */
-export async function rawIngest(plan: Plan): Promise<Throughput> {
+/** The raw Hono + SQLite ingestion baseline server, running and warmed up: `measure` runs one closed-loop window. */
+export interface RawIngestServer {
+  measure(durationMs: number): Promise<Throughput>;
+  stop(): Promise<void>;
+}
+
+/** Starts the raw baseline (bench/raw-ingest-server.ts) on the server core, same runtime, same schema, and warms it up. */
+export async function startRawIngest(plan: Plan): Promise<RawIngestServer> {
   const dataDir = freshDataDir();
   const dbPath = join(dataDir, 'raw.db');
   const { tenantId, endpointId } = await createBetterSqliteStore(dbPath);
   const port = await freePort();
   const [command, args] = runtimeCommand(plan.runtime, 'bench/raw-ingest-server.ts');
   const server = spawnPinned(SERVER_CORE, command, args, { PORT: String(port), BENCH_DB: dbPath, BENCH_TENANT: tenantId, BENCH_ENDPOINT: endpointId });
+  const origin = `http://127.0.0.1:${port}`;
+  const pool = createClient(origin, plan.concurrency);
+  const target: PostTarget = { origin, path: '/api/v1/events', headers: {} };
+  const window = (durationMs: number) => closedLoop(pool, target, { concurrency: plan.concurrency, durationMs, body: (seq) => eventBody(seq, plan.payloadBytes) });
   try {
-    const origin = `http://127.0.0.1:${port}`;
     await waitHealthy(`${origin}/health`, server);
-    const pool = createClient(origin, plan.concurrency);
-    const target: PostTarget = { origin, path: '/api/v1/events', headers: {} };
-    await closedLoop(pool, target, { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: (seq) => eventBody(seq, plan.payloadBytes) });
-    const cpuBefore = server.cpuSeconds();
-    const result = await closedLoop(pool, target, { concurrency: plan.concurrency, durationMs: plan.throughputMs, body: (seq) => eventBody(seq, plan.payloadBytes) });
-    const cpu = server.cpuSeconds() - cpuBefore;
-    await pool.close();
-    return { perSecond: Math.round(result.perSecond), cpuMicros: cpuMicros(cpu, result.requests) };
-  } finally {
+    await window(THROUGHPUT_WARM_UP_MS);
+  } catch (error) {
     await server.stop();
+    throw error;
+  }
+  return {
+    measure: async (durationMs) => {
+      const cpuBefore = server.cpuSeconds();
+      const result = await window(durationMs);
+      const cpu = server.cpuSeconds() - cpuBefore;
+      return { perSecond: Math.round(result.perSecond), cpuMicros: cpuMicros(cpu, result.requests) };
+    },
+    stop: async () => {
+      await pool.close();
+      await server.stop();
+    },
+  };
+}
+
+/** The raw Hono + SQLite ingestion baseline: one window of `plan.throughputMs` after the warm-up. */
+export async function rawIngest(plan: Plan): Promise<Throughput> {
+  const raw = await startRawIngest(plan);
+  try {
+    return await raw.measure(plan.throughputMs);
+  } finally {
+    await raw.stop();
   }
 }
 
@@ -89,6 +129,32 @@ export interface IngestResults {
   peakRss: number | null;
   /** The backlog left for the delivery phase, in the order it drains: one endpoint's deliveries, then ten endpoints'. */
   backlog: { oneEndpoint: number; tenEndpoints: number };
+}
+
+/** The ingest phases: single events or batches of `plan.batchSize`, to a tenant of one endpoint or of ten. */
+export const INGEST_PHASES = ['single1', 'single10', 'batch1', 'batch10'] as const;
+export type IngestPhase = (typeof INGEST_PHASES)[number];
+
+/**
+ * One closed-loop ingest measurement of `plan.throughputMs` against `server`: events/s accepted and
+ * server CPU per event. Batches run at a sixteenth of the concurrency (4 requests of 100 in flight).
+ */
+export async function measureIngest(
+  server: Pick<Hookgate, 'process'>,
+  pool: Pool,
+  target: PostTarget,
+  plan: Pick<Plan, 'throughputMs' | 'concurrency' | 'batchSize'>,
+  body: (seq: number) => string,
+  phase: IngestPhase,
+): Promise<Throughput & { events: number }> {
+  const batch = phase.startsWith('batch');
+  const eventsPerRequest = batch ? plan.batchSize : 1;
+  const concurrency = batch ? Math.max(2, plan.concurrency / 16) : plan.concurrency;
+  const cpuBefore = server.process.cpuSeconds();
+  const result = await closedLoop(pool, target, { concurrency, durationMs: plan.throughputMs, body });
+  const cpu = server.process.cpuSeconds() - cpuBefore;
+  const events = result.requests * eventsPerRequest;
+  return { perSecond: Math.round(result.perSecond * eventsPerRequest), cpuMicros: cpuMicros(cpu, events), events };
 }
 
 /**
@@ -104,22 +170,15 @@ export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): P
     const pool = createClient(server.url, plan.concurrency);
     const single = (apiKey: string): PostTarget => ({ origin: server.url, path: '/api/v1/events', headers: { authorization: apiKey } });
     const batch = (apiKey: string): PostTarget => ({ origin: server.url, path: '/api/v1/events/batch', headers: { authorization: apiKey } });
-    const run = async (target: PostTarget, body: (seq: number) => string, eventsPerRequest: number, concurrency = plan.concurrency): Promise<Throughput & { events: number }> => {
-      const cpuBefore = server.process.cpuSeconds();
-      const result = await closedLoop(pool, target, { concurrency, durationMs: plan.throughputMs, body });
-      const cpu = server.process.cpuSeconds() - cpuBefore;
-      const events = result.requests * eventsPerRequest;
-      return { perSecond: Math.round(result.perSecond * eventsPerRequest), cpuMicros: cpuMicros(cpu, events), events };
-    };
     const bytes = plan.payloadBytes;
-    const warm = await closedLoop(pool, single(fan1.apiKey), { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: (seq) => eventBody(seq, bytes) });
-    const single1 = await run(single(fan1.apiKey), (seq) => eventBody(seq, bytes), 1);
-    const single10 = await run(single(fan10.apiKey), (seq) => eventBody(seq, bytes), 1);
-    const batchConcurrency = Math.max(2, plan.concurrency / 16);
-    const batchRun = (apiKey: string) => run(batch(apiKey), (seq) => batchBody(seq, plan.batchSize, bytes), plan.batchSize, batchConcurrency);
-    const batch1 = await batchRun(fan1.apiKey);
-    const batch10 = await batchRun(fan10.apiKey);
-    const largePayload1 = await run(single(fan1.apiKey), (seq) => eventBody(seq, 16_384), 1);
+    const singleBody = (seq: number) => eventBody(seq, bytes);
+    const batchesBody = (seq: number) => batchBody(seq, plan.batchSize, bytes);
+    const warm = await closedLoop(pool, single(fan1.apiKey), { concurrency: plan.concurrency, durationMs: THROUGHPUT_WARM_UP_MS, body: singleBody });
+    const single1 = await measureIngest(server, pool, single(fan1.apiKey), plan, singleBody, 'single1');
+    const single10 = await measureIngest(server, pool, single(fan10.apiKey), plan, singleBody, 'single10');
+    const batch1 = await measureIngest(server, pool, batch(fan1.apiKey), plan, batchesBody, 'batch1');
+    const batch10 = await measureIngest(server, pool, batch(fan10.apiKey), plan, batchesBody, 'batch10');
+    const largePayload1 = await measureIngest(server, pool, single(fan1.apiKey), plan, (seq) => eventBody(seq, 16_384), 'single1');
     await pool.close();
     const rate = ({ perSecond, cpuMicros }: Throughput): Throughput => ({ perSecond, cpuMicros });
     return {

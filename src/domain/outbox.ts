@@ -3,7 +3,7 @@ import { insertDeliveriesQueries, lockOrderedEndpointsQuery, wakeWorkersQuery } 
 import { insertEventQuery, releaseIdempotencyKeyQuery } from '../db/repo/events.ts';
 import type { Delivery, Endpoint, EventRow } from '../db/schema.ts';
 import type { FreshDelivery } from '../delivery/engine.ts';
-import { prefixedId } from '../lib/random.ts';
+import { prefixedId, timeOrderedId } from '../lib/random.ts';
 import type { PublishServices, ValidEvent } from './event-input.ts';
 import { idempotencyLedger, type PublishResult } from './idempotency.ts';
 
@@ -55,7 +55,7 @@ export async function writeEvents(services: PublishServices, events: readonly Va
     if (decision.releaseKeyOf) queries.push(releaseIdempotencyKeyQuery(db, decision.releaseKeyOf));
     const targets = fanOut.targets(valid);
     const event: EventRow = {
-      id: prefixedId('evt'),
+      id: timeOrderedId('evt', now),
       tenant_id: input.tenantId,
       type: valid.type.name,
       requested_type: input.type,

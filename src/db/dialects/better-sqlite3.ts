@@ -2,7 +2,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { HostStore } from '../store.ts';
-import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
+import { cachedPrepare, SQLITE_PRAGMAS, synchronousUnits } from './synchronous-sqlite.ts';
 
 /**
  * Node's store: better-sqlite3 in WAL mode with a busy timeout and foreign keys on.
@@ -11,10 +11,7 @@ import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
  */
 export function openBetterSqlite(path: string): HostStore {
   const connection = new SQLite(path);
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('busy_timeout = 5000');
-  connection.pragma('foreign_keys = ON');
-  connection.pragma('synchronous = NORMAL');
+  for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
   const prepare = cachedPrepare(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => connection.close() } }) });
   return {

@@ -2,7 +2,7 @@ import { Database as BunDatabase, type Statement } from 'bun:sqlite';
 import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { HostStore } from '../store.ts';
-import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
+import { cachedPrepare, SQLITE_PRAGMAS, synchronousUnits } from './synchronous-sqlite.ts';
 
 /**
  * Bun's store: `bun:sqlite` with the same pragmas as Node's better-sqlite3 store. Kysely's
@@ -11,10 +11,7 @@ import { cachedPrepare, synchronousUnits } from './synchronous-sqlite.ts';
  */
 export function openBunSqlite(path: string): HostStore {
   const connection = new BunDatabase(path, { create: true });
-  connection.exec('PRAGMA journal_mode = WAL');
-  connection.exec('PRAGMA busy_timeout = 5000');
-  connection.exec('PRAGMA foreign_keys = ON');
-  connection.exec('PRAGMA synchronous = NORMAL');
+  for (const pragma of SQLITE_PRAGMAS) connection.exec(`PRAGMA ${pragma}`);
   const prepare = cachedPrepare(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: asKyselyDatabase(connection, prepare) }) });
   return {

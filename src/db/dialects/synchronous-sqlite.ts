@@ -16,6 +16,24 @@ export interface SyncConnection<S extends SyncStatement> {
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
+ * The pragmas of every local SQLite store (better-sqlite3 on Node, bun:sqlite on Bun). WAL with
+ * `synchronous=NORMAL` is WAL's recommended durability: a committed transaction survives a process
+ * crash; only an OS crash or power loss can drop the last commits.
+ *
+ * `temp_store=MEMORY` keeps statement journals in memory. SQLite opens one for a statement that
+ * writes several rows (an event's multi-row INSERT of deliveries, or any INSERT … RETURNING) inside
+ * a transaction, and copies into it every page the statement changes, so the statement alone can
+ * be undone. Past 64 KiB (sixteen pages: ten deliveries touch more, one leaf of each endpoint in
+ * two indexes) SQLite moves it to a temporary file, opened, written page by page and deleted in
+ * every transaction: 67 write calls per event fanned out to ten endpoints, about half the CPU of
+ * its INSERT (docs/performance.md, issue 26). The journal is never read after a crash (WAL
+ * recovery does not use it), so durability is unchanged. Sorts still spill to temporary files past
+ * the page cache; temporary tables (bounded here: window functions and `IN` lists over LIMITed
+ * subqueries) stay in memory.
+ */
+export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL', 'temp_store = MEMORY'] as const;
+
+/**
  * Prepared statements, reused by SQL text: preparing was the largest single cost of a request and of
  * a delivery attempt (about 14 % of the server's CPU under load). Least recently used statements
  * are dropped beyond STATEMENT_CACHE_SIZE (texts with `IN (?, ?, …)` lists vary with their length).
