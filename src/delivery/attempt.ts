@@ -40,6 +40,12 @@ export interface AttemptDeps {
   mac?: Mac;
   /** The address policy's verdict on a URL under this configuration (`createTargetCheck`). */
   checkTarget: TargetCheck;
+  /**
+   * The latest `last_triggered_at` this process has committed for each endpoint. The endpoint row an
+   * attempt holds may be a second old (read with its batch); without this, every attempt finishing
+   * a second after that read would write the row again, and queue on its lock (docs/scaling.md).
+   */
+  triggeredAt?: Map<string, number>;
 }
 
 export interface OperationalEvent {
@@ -268,7 +274,9 @@ export async function record(deps: AttemptDeps, { endpoint, delivery, trigger, e
     circuitCooldownMs: deps.config.circuitCooldownSeconds * 1000,
     disableAfterMs: deps.config.disableAfterSeconds * 1000,
   };
-  const healthWrite = outcomeChangesNothing(endpoint, succeeded, finished) ? [] : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
+  const healthWrite = outcomeChangesNothing(endpointAsWritten(deps, endpoint), succeeded, finished)
+    ? []
+    : [endpointOutcomeQuery(deps.db, endpoint.id, succeeded, finished, settings)];
   const goneWrite = statusCode === 410 ? [disableEndpointQuery(deps.db, endpoint.id, GONE, finished)] : [];
   const written = await deps.atomic([
     ...attemptWrites(
@@ -291,9 +299,24 @@ export async function record(deps: AttemptDeps, { endpoint, delivery, trigger, e
     ...goneWrite,
     ...healthWrite,
   ]);
+  if (healthWrite.length) noteTriggered(deps, endpoint.id, finished);
   const health = healthChange(healthWrite.length ? (written.at(-1)?.rows ?? []) : [], succeeded, finished, settings.circuitFailureThreshold);
   // The 410's UPDATE, just before the health one, returns the row only if it disabled the endpoint.
   return { ...health, gone: goneWrite.length > 0 && (written.at(-1 - healthWrite.length)?.rows.length ?? 0) > 0 };
+}
+
+/** The endpoint row with the newest `last_triggered_at` this process committed (never older than the row read). */
+function endpointAsWritten(deps: Pick<AttemptDeps, 'triggeredAt'>, endpoint: Endpoint): Endpoint {
+  const committed = deps.triggeredAt?.get(endpoint.id);
+  return committed !== undefined && committed > (endpoint.last_triggered_at ?? Number.NEGATIVE_INFINITY) ? { ...endpoint, last_triggered_at: committed } : endpoint;
+}
+
+/** Notes a committed `last_triggered_at` (entries over a minute old are dropped once there are many). */
+function noteTriggered(deps: Pick<AttemptDeps, 'triggeredAt'>, endpointId: string, at: number): void {
+  const known = deps.triggeredAt;
+  if (!known) return;
+  if (known.size >= 10_000) for (const [id, when] of known) if (at - when > 60_000) known.delete(id);
+  if ((known.get(endpointId) ?? Number.NEGATIVE_INFINITY) < at) known.set(endpointId, at);
 }
 
 /**

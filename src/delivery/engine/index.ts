@@ -86,6 +86,7 @@ class Engine implements EngineCore {
       authenticator: new OutboundAuthenticator(deps.transport, deps.now, deps.config.attemptTimeoutMs),
       checkTarget: createTargetCheck({ allowPrivateTargets: deps.config.allowPrivateTargets, requireHttps: deps.config.env === 'production' }),
       mac: deps.mac ?? createNobleMac(),
+      triggeredAt: new Map(),
       // The engine's own events (delivery.failed, …) are published, and delivered, like any other.
       emit: deps.emit ?? createOperationalEmitter({ ...deps, clock: { now: deps.now }, engine: this.running }),
     };
