@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -102,8 +103,37 @@ async function fillBacklog(url: string, receiver: Receiver, deliveries: number):
   }
 }
 
+/** The fields of /proc/<pid>/stat after the command name (index 1 is the parent's pid, 11–14 utime, stime, cutime, cstime). */
+function procStat(pid: number | string): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds the Postgres server has used so far: its main process, the children it has reaped
+ * (cutime, cstime: backends of closed connections) and its live children (backends, background
+ * workers). Zero where /proc is missing.
+ */
+function serverCpuSeconds(cluster: PostgresCluster): number {
+  const pid = cluster.serverPid();
+  const main = procStat(pid);
+  if (!main) return 0;
+  let ticks = Number(main[11]) + Number(main[12]) + Number(main[13]) + Number(main[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = procStat(entry);
+    if (fields && Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
 /** Deliveries/s at the receiver while `start` drains a backlog of `backlog`: from 10 % to 90 % of it (the start and the tail left out). */
-async function drainRate(receiver: Receiver, backlog: number, start: () => Promise<Spawned[]>): Promise<Drained> {
+async function drainRate(cluster: PostgresCluster, receiver: Receiver, backlog: number, start: () => Promise<Spawned[]>): Promise<Drained> {
   const before = await receiver.total();
   const processes = await start();
   const delivered = async () => (await receiver.total()) - before;
@@ -113,7 +143,7 @@ async function drainRate(receiver: Receiver, backlog: number, start: () => Promi
     await sleep(20);
   }
   const cpu = () => processes.reduce((sum, child) => sum + child.cpuSeconds(), 0);
-  const [from, startedAt, cpuBefore] = [await delivered(), clock(), cpu()];
+  const [from, startedAt, cpuBefore, serverBefore] = [await delivered(), clock(), cpu(), serverCpuSeconds(cluster)];
   while ((await delivered()) < backlog * 0.9) {
     if (clock() > deadline) throw new Error(`only ${await delivered()} of ${backlog} delivered in 5 minutes`);
     await sleep(20);
@@ -121,14 +151,17 @@ async function drainRate(receiver: Receiver, backlog: number, start: () => Promi
   const count = (await delivered()) - from;
   const perSecond = Math.round(count / ((clock() - startedAt) / 1000));
   const cpuMicros = Math.round(((cpu() - cpuBefore) * 1e6) / count);
+  const postgresCpuMicros = Math.round(((serverCpuSeconds(cluster) - serverBefore) * 1e6) / count);
   while ((await delivered()) < backlog && clock() < deadline) await sleep(50);
-  return { perSecond, cpuMicros, processes };
+  return { perSecond, cpuMicros, postgresCpuMicros, processes };
 }
 
 interface Drained {
   perSecond: number;
   /** CPU time of the draining processes (hookgate's workers, or pg-boss's) per delivery, in microseconds. */
   cpuMicros: number;
+  /** CPU time of the Postgres server (every backend) per delivery, in microseconds: the two cores are shared, so it counts as much. */
+  postgresCpuMicros: number;
   processes: Spawned[];
 }
 
@@ -136,7 +169,7 @@ async function hookgateScaling(cluster: PostgresCluster, receiver: Receiver, bac
   const url = await cluster.createDatabase();
   await fillBacklog(url, receiver, backlog);
   const before = await commits(url);
-  const { processes, ...rate } = await drainRate(receiver, backlog, () =>
+  const { processes, ...rate } = await drainRate(cluster, receiver, backlog, () =>
     Promise.all(Array.from({ length: workers }, () => startProcess(url, 'worker').then((worker) => worker.process))),
   );
   await Promise.all(processes.map((child) => child.stop()));
@@ -173,7 +206,7 @@ async function pgBossRate(cluster: PostgresCluster, receiver: Receiver, backlog:
     await boss.insert('deliveries', jobs);
   }
   await boss.stop({ graceful: false });
-  const { processes, ...rate } = await drainRate(receiver, backlog, async () => {
+  const { processes, ...rate } = await drainRate(cluster, receiver, backlog, async () => {
     const worker = spawnPinned(BOTH_CORES, process.execPath, [...SMALL_HEAP_FLAGS, 'bench/pg-boss-worker.ts'], { BENCH_DATABASE_URL: url, BENCH_CONCURRENCY: '64' });
     await new Promise<void>((resolve, reject) => {
       worker.child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('"ready"') && resolve());
@@ -255,13 +288,15 @@ export async function runPostgresBench(argv: string[]): Promise<void> {
     for (const workers of counts) {
       log(`hookgate: ${backlog} deliveries drained by ${workers} worker process(es)`);
       rates[workers] = await hookgateScaling(cluster, receiver, backlog, workers);
-      log(`  ${rates[workers]!.perSecond} deliveries/s, ${rates[workers]!.cpuMicros} µs of worker CPU and ${rates[workers]!.transactionsPerDelivery} Postgres transactions each`);
+      log(
+        `  ${rates[workers]!.perSecond} deliveries/s, ${rates[workers]!.cpuMicros} µs of worker CPU, ${rates[workers]!.postgresCpuMicros} µs of Postgres CPU and ${rates[workers]!.transactionsPerDelivery} Postgres transactions each`,
+      );
     }
     let pgBoss: Rate | null = null;
     if (!values['skip-peer']) {
       log(`pg-boss: ${backlog} jobs drained by one process at concurrency 64`);
       pgBoss = await pgBossRate(cluster, receiver, backlog);
-      log(`  ${pgBoss.perSecond} deliveries/s, ${pgBoss.cpuMicros} µs of worker CPU each`);
+      log(`  ${pgBoss.perSecond} deliveries/s, ${pgBoss.cpuMicros} µs of worker CPU and ${pgBoss.postgresCpuMicros} µs of Postgres CPU each`);
     }
     if (!values['skip-latency']) log(`end to end: 1 api + 2 workers, ${rate} events/s for ${seconds} s`);
     const e2e = values['skip-latency'] ? null : await endToEnd(cluster, receiver, rate, seconds);

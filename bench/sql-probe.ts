@@ -10,6 +10,10 @@ import { createRequire } from 'node:module';
  * time of the main thread, so not inflated by other load on the machine); at exit the process writes
  * `/tmp/hookgate-sql-<pid>.txt`: total CPU, count and CPU per call of each SQL text (first 140
  * characters), largest first.
+ * On Postgres (node-postgres) a statement's CPU cannot be told apart from the rest of the process
+ * (it waits for the server), so each `Client#query` is counted instead, with its wall time from
+ * send to answer: every call is one network round trip (`BEGIN` and `COMMIT` included). The same
+ * file then lists round trips per SQL text, and their total.
  */
 interface Statement {
   source: string;
@@ -37,7 +41,35 @@ for (const method of ['run', 'all', 'get'] as const) {
     }
   };
 }
+const roundTrips = new Map<string, { micros: number; calls: number }>();
+try {
+  const pg = require('pg') as { Client: { prototype: { query(...args: unknown[]): unknown } } };
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | null)?.text ?? '');
+    const key = text.replace(/\s+/g, ' ').slice(0, 140);
+    const started = process.hrtime.bigint();
+    const note = () => {
+      const entry = roundTrips.get(key) ?? { micros: 0, calls: 0 };
+      entry.micros += Number(process.hrtime.bigint() - started) / 1000;
+      entry.calls++;
+      roundTrips.set(key, entry);
+    };
+    const result = query.apply(this, args);
+    if (result instanceof Promise) result.then(note, note);
+    return result;
+  };
+} catch {
+  // No node-postgres here: SQLite statements only.
+}
 process.on('exit', () => {
+  if (roundTrips.size > 0) {
+    const total = [...roundTrips.values()].reduce((sum, entry) => sum + entry.calls, 0);
+    const lines = [...roundTrips]
+      .sort((a, b) => b[1].calls - a[1].calls)
+      .map(([sql, { micros, calls }]) => `${String(calls).padStart(8)}× ${(micros / calls / 1000).toFixed(2).padStart(8)} ms wall  ${sql}`);
+    writeFileSync(`/tmp/hookgate-pg-${process.pid}.txt`, `${total} round trips\n${lines.join('\n')}\n`);
+  }
   if (spent.size === 0) return;
   const lines = [...spent]
     .sort((a, b) => b[1].micros - a[1].micros)

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ export interface PostgresCluster {
   url(database?: string): string;
   /** Creates an empty database with a fresh name; returns its URL. */
   createDatabase(): Promise<string>;
+  /** The server's main process (postmaster), whose children are the backends and background workers. */
+  serverPid(): number;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       }
       return url(name);
     },
+    serverPid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
     async stop() {
       process.off('exit', stopNow);
       stopNow();

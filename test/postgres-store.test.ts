@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import pg from 'pg';
 import { openBetterSqlite } from '../src/db/dialects/better-sqlite3.ts';
 import { openPostgres } from '../src/db/dialects/postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { POSTGRES_MIGRATIONS } from '../src/db/migrations.generated.ts';
 import { firstRow, prepared } from '../src/db/prepared.ts';
+import type { Database } from '../src/db/schema.ts';
 import type { HostStore } from '../src/db/store.ts';
 import { storeFailureOf } from '../src/db/store-health.ts';
 import { isUniqueViolation } from '../src/db/unique-violation.ts';
@@ -98,6 +99,16 @@ async function postgresSchema(url: string): Promise<Schema> {
   }
 }
 
+/** Compiles raw SQL for Postgres without a store (the tests' store opens in `before`). */
+const PostgresQueries = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
 const sortByName = <T extends { name: string }>(items: T[]): T[] => items.sort((a, b) => a.name.localeCompare(b.name));
 
 describe('Postgres store', { timeout: 120_000 }, () => {
@@ -159,6 +170,66 @@ describe('Postgres store', { timeout: 120_000 }, () => {
     assert.equal(isUniqueViolation(refused), true, 'a unique violation (SQLSTATE 23505) is recognised');
     const ids = (await store.db.selectFrom('tenants').select('id').where('id', 'in', ['ten_a', 'ten_b']).execute()).map((row) => row.id);
     assert.deepEqual(ids, ['ten_a']);
+  });
+
+  describe('group commit: the units asked for in one turn commit in one transaction', () => {
+    const tenant = (id: string) => store.db.insertInto('tenants').values({ id, name: id, partner_org_id: null, created_at: 1 }).compile();
+    /** The transaction a unit ran in, as its last statement's row. */
+    const transactionId = sql<{ tx: number }>`SELECT txid_current() AS tx`.compile(PostgresQueries);
+    const txOf = (results: { rows: unknown[] }[]) => (results.at(-1)!.rows[0] as { tx: number }).tx;
+    const stored = async (ids: string[]) => (await store.db.selectFrom('tenants').select('id').where('id', 'in', ids).orderBy('id').execute()).map((row) => row.id);
+
+    it('commits units asked for together in one transaction, each answered with its own results', async () => {
+      const returning = (id: string) => store.db.insertInto('tenants').values({ id, name: id, partner_org_id: null, created_at: 1 }).returning('id').compile();
+      const ids = Array.from({ length: 40 }, (_, index) => `ten_g${String(index).padStart(2, '0')}`);
+      const results = await Promise.all(ids.map((id) => store.atomic([returning(id), transactionId])));
+      assert.deepEqual(
+        results.map((unit) => unit[0]!.rows),
+        ids.map((id) => [{ id }]),
+      );
+      assert.equal(new Set(results.map(txOf)).size, 1, 'one transaction for the 40 units');
+      assert.deepEqual(await stored(ids), ids);
+    });
+
+    it('a unit refused in a group fails as it would alone (its own error, nothing of it stored); the units around it commit', async () => {
+      const outcomes = await Promise.allSettled([
+        store.atomic([tenant('ten_ga1'), tenant('ten_ga2')]),
+        store.atomic([tenant('ten_gb1'), tenant('ten_g00')]), // ten_g00 exists: a unique violation
+        store.atomic([tenant('ten_gc1')]),
+        store.atomic([tenant('ten_gd1'), transactionId]),
+      ]);
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.status),
+        ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
+      const refused = (outcomes[1] as PromiseRejectedResult).reason;
+      assert.equal(isUniqueViolation(refused), true, `the unit's own unique violation (23505), not the group's aborted transaction: ${String(refused)}`);
+      assert.deepEqual(
+        await stored(['ten_ga1', 'ten_ga2', 'ten_gb1', 'ten_gc1', 'ten_gd1']),
+        ['ten_ga1', 'ten_ga2', 'ten_gc1', 'ten_gd1'],
+        'the refused unit’s first row was rolled back',
+      );
+      // The group was rolled back and the units that were not refused committed one by one.
+      assert.deepEqual((outcomes[3] as PromiseFulfilledResult<{ rows: unknown[] }[]>).value[0]!.rows, []);
+    });
+
+    it('a unit that writes an endpoint row commits alone (a group never takes shared rows in the order its units came)', async () => {
+      const touchEndpoint = sql`UPDATE endpoints SET url = url WHERE id = 'ep_none'`.compile(PostgresQueries);
+      const [first, writer, last] = await Promise.all([
+        store.atomic([tenant('ten_gs1'), transactionId]),
+        store.atomic([touchEndpoint, transactionId]),
+        store.atomic([tenant('ten_gs2'), transactionId]),
+      ]);
+      assert.equal(txOf(first!), txOf(last!), 'the other two share a transaction');
+      assert.notEqual(txOf(writer!), txOf(first!));
+    });
+
+    it('a unit asked for while a group is committing is committed by a later group', async () => {
+      const first = store.atomic([tenant('ten_glate1')]);
+      const second = first.then(() => store.atomic([tenant('ten_glate2')]));
+      await Promise.all([first, second]);
+      assert.deepEqual(await stored(['ten_glate1', 'ten_glate2']), ['ten_glate1', 'ten_glate2']);
+    });
   });
 
   it('a prepared query is compiled per store: the same one runs on SQLite (`?`) and then on Postgres (`$1`)', async () => {

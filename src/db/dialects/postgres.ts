@@ -3,6 +3,7 @@ import pg from 'pg';
 import { WAKE_CHANNEL } from '../dialect.ts';
 import type { Database } from '../schema.ts';
 import type { HostStore, WakeSignal } from '../store.ts';
+import { postgresUnits } from './postgres-units.ts';
 
 /** `DATABASE_URL` values that select Postgres. */
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
@@ -117,20 +118,18 @@ function wakeListener(url: string, onState: PostgresOptions['onWakeListener']): 
 /**
  * The store on Postgres (Node, Bun and the single binary): Kysely's PostgresDialect over a `pg`
  * pool. Every query runs on its own pooled connection in autocommit; an atomic unit and a
- * migration run as one transaction on one connection (READ COMMITTED, Postgres's default).
+ * migration run as one transaction on one connection (READ COMMITTED, Postgres's default), the
+ * units of one event-loop turn together (group commit: postgres-units.ts).
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): HostStore {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+  // Pipelined connections: an atomic unit's statements go out together (postgres-units.ts); a
+  // connection that awaits each answer before the next query, as Kysely does, works as before.
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types, pipeline: true });
   pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
-    atomic: (queries) =>
-      db.transaction().execute(async (trx) => {
-        const results = [];
-        for (const query of queries) results.push(await trx.executeQuery(query));
-        return results;
-      }),
+    atomic: postgresUnits(pool),
     runBatch: (statements) =>
       db.transaction().execute(async (trx) => {
         // No parameters: pg sends each text over the simple protocol, which runs a whole migration file.

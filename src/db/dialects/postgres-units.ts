@@ -1,0 +1,153 @@
+import type { CompiledQuery, QueryResult } from 'kysely';
+import pg from 'pg';
+
+/** How many atomic units one group commit takes at most (bounds how long a group holds its row locks). */
+const GROUP_LIMIT = 64;
+
+interface PendingUnit {
+  queries: readonly CompiledQuery[];
+  resolve(results: QueryResult<unknown>[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Statements that make their unit commit alone, never in a group: they write an `endpoints` row
+ * (an attempt's health, a 410's disabling) or lock rows explicitly (an outbox locking its fifo
+ * endpoints). Those rows are shared by every process; a group taking several of them in the order
+ * its units came could deadlock with another process's group taking them in another order. Alone,
+ * a unit takes at most what it took before groups existed. What a group holds besides (new rows,
+ * the deliveries its process leases, key-share locks of foreign keys) no other process writes.
+ */
+const SHARED_ROW_WRITE = /^\s*update\s+"?endpoints"?\s|\sfor\s+(no\s+key\s+)?(update|share|key\s+share)\b/i;
+
+const takesSharedRows = (unit: PendingUnit) => unit.queries.some((query) => SHARED_ROW_WRITE.test(query.sql));
+
+/** A node-postgres result as Kysely's PostgresDriver gives it (rows, and the count of rows a write touched). */
+function resultOf({ command, rowCount, rows }: pg.QueryResult): QueryResult<unknown> {
+  const writes = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+  return { rows: rows ?? [], ...(writes ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
+}
+
+type Answer = { ok: true; result: pg.QueryResult } | { ok: false; error: unknown };
+
+/**
+ * How a pipelined transaction ended: committed with the results of its statements; rolled back
+ * (a statement or the COMMIT was refused by the server: nothing of it is stored), with the first
+ * error; or unknown (the connection failed with the COMMIT on the wire), with that error.
+ */
+type Ending = { kind: 'committed'; results: QueryResult<unknown>[] } | { kind: 'rolled back' | 'unknown'; error: unknown };
+
+/** The connection's socket, to cork while a transaction's messages are written (one write for all). */
+const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+
+/**
+ * BEGIN, the statements and COMMIT written at once on a pipelined connection (`pipeline: true`:
+ * node-postgres sends each without waiting for the previous answer), and their answers read: one
+ * round trip for the whole transaction. A statement refused by the server leaves the transaction
+ * aborted: the statements after it are refused too, and COMMIT answers ROLLBACK.
+ */
+async function pipelinedTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
+  const socket = socketOf(client);
+  const sent: Promise<pg.QueryResult>[] = [];
+  socket?.cork?.();
+  try {
+    sent.push(client.query('BEGIN'));
+    for (const query of queries) sent.push(client.query(query.sql, query.parameters as unknown[]));
+    sent.push(client.query('COMMIT'));
+  } finally {
+    socket?.uncork?.();
+  }
+  const answers = await Promise.all(
+    sent.map((answer) =>
+      answer.then(
+        (result): Answer => ({ ok: true, result }),
+        (error: unknown): Answer => ({ ok: false, error }),
+      ),
+    ),
+  );
+  const refused = answers.find((answer) => !answer.ok);
+  if (!refused) return { kind: 'committed', results: answers.slice(1, -1).map((answer) => resultOf((answer as { result: pg.QueryResult }).result)) };
+  // The server's own refusal (not a lost connection): the transaction is known to be rolled back.
+  const commit = answers.at(-1)!;
+  const byServer = refused.error instanceof pg.DatabaseError && (commit.ok || commit.error instanceof pg.DatabaseError);
+  return { kind: byServer ? 'rolled back' : 'unknown', error: refused.error };
+}
+
+/**
+ * The atomic units of the Postgres store, with group commit as on SQLite (synchronous-sqlite.ts):
+ * the units asked for during one turn of the event loop (the records of the attempts that finished
+ * together) run in one transaction on one pooled connection, BEGIN, their statements and COMMIT
+ * written at once (pipelinedTransaction): one network round trip for the group, where a unit alone
+ * took one per statement plus two. Every caller is answered only after the COMMIT that holds its unit.
+ *
+ * If a statement of a group is refused, the group is rolled back and its units run again one
+ * transaction each (concurrently, as they would have alone), so a unit fails or commits exactly as
+ * it would alone. If the connection fails with the COMMIT sent (whether it committed is unknown),
+ * every unit of the group fails with that error, as a unit alone would; nothing is run again. A
+ * unit of one statement runs without BEGIN and COMMIT (one statement is atomic by itself), and units
+ * that write shared rows commit alone (SHARED_ROW_WRITE).
+ */
+export function postgresUnits(pool: pg.Pool): (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]> {
+  const transaction = async (queries: readonly CompiledQuery[]): Promise<Ending> => {
+    const client = await pool.connect();
+    let ending: Ending | undefined;
+    try {
+      ending = await pipelinedTransaction(client, queries);
+      return ending;
+    } finally {
+      // A connection that failed is not given back to the pool.
+      client.release(ending?.kind === 'unknown' ? (ending.error as Error) : undefined);
+    }
+  };
+  const runAlone = async (unit: PendingUnit) => {
+    try {
+      if (unit.queries.length === 1) {
+        unit.resolve([resultOf(await pool.query(unit.queries[0]!.sql, unit.queries[0]!.parameters as unknown[]))]);
+        return;
+      }
+      const ending = await transaction(unit.queries);
+      if (ending.kind === 'committed') unit.resolve(ending.results);
+      else unit.reject(ending.error);
+    } catch (error) {
+      unit.reject(error);
+    }
+  };
+  const runGroup = async (group: PendingUnit[]) => {
+    let ending: Ending;
+    try {
+      ending = await transaction(group.flatMap((unit) => unit.queries));
+    } catch (error) {
+      // No connection: nothing was sent.
+      for (const unit of group) unit.reject(error);
+      return;
+    }
+    if (ending.kind === 'rolled back') {
+      await Promise.all(group.map(runAlone));
+      return;
+    }
+    let next = 0;
+    for (const unit of group) {
+      if (ending.kind === 'committed') unit.resolve(ending.results.slice(next, next + unit.queries.length));
+      else unit.reject(ending.error);
+      next += unit.queries.length;
+    }
+  };
+  let pending: PendingUnit[] = [];
+  const commitPending = () => {
+    const units = pending;
+    pending = [];
+    const grouped: PendingUnit[] = [];
+    for (const unit of units) {
+      if (takesSharedRows(unit)) void runAlone(unit);
+      else grouped.push(unit);
+    }
+    for (let start = 0; start < grouped.length; start += GROUP_LIMIT) {
+      const group = grouped.slice(start, start + GROUP_LIMIT);
+      void (group.length === 1 ? runAlone(group[0]!) : runGroup(group));
+    }
+  };
+  return (queries) =>
+    new Promise((resolve, reject) => {
+      if (pending.push({ queries, resolve, reject }) === 1) setImmediate(commitPending);
+    });
+}
