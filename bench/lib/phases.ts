@@ -21,6 +21,8 @@ export interface Plan {
   /** The delivery worker's in-flight limit per endpoint (HOOKGATE_ENDPOINT_CONCURRENCY); null: hookgate's default, 32. */
   endpointConcurrency: number | null;
   nodeFlags: string[];
+  /** Node: the servers run the compiled build (dist/node, as the container image does) instead of the sources. */
+  compiled?: boolean;
 }
 
 export interface Receiver {
@@ -38,7 +40,7 @@ export function eventBody(seq: number, payloadBytes: number): string {
   return `{"type":"invoice.created","data":{"seq":${seq},"pad":"${pad}"}}`;
 }
 
-const batchBody = (seq: number, size: number, payloadBytes: number) =>
+export const batchBody = (seq: number, size: number, payloadBytes: number) =>
   `{"events":[${Array.from({ length: size }, (_, index) => eventBody(seq * size + index, payloadBytes)).join(',')}]}`;
 
 /**
@@ -97,7 +99,7 @@ export interface IngestResults {
  * delivery phase.
  */
 export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): Promise<IngestResults> {
-  const server = await startHookgate({ runtime: plan.runtime, role: 'api', dataDir, nodeFlags: plan.nodeFlags });
+  const server = await startHookgate({ runtime: plan.runtime, role: 'api', dataDir, nodeFlags: plan.nodeFlags, compiled: plan.compiled });
   try {
     const fan1 = await createBenchTenant(server, receiver.ports.slice(0, 1), 1);
     const fan10 = await createBenchTenant(server, receiver.ports, 10);
@@ -166,7 +168,14 @@ export async function deliver(
   const before = await receiver.total();
   await receiver.collect();
   const caps: Record<string, string> = plan.endpointConcurrency === null ? {} : { HOOKGATE_ENDPOINT_CONCURRENCY: String(plan.endpointConcurrency) };
-  const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *', ...caps } });
+  const server = await startHookgate({
+    runtime: plan.runtime,
+    role: 'worker',
+    dataDir,
+    nodeFlags: plan.nodeFlags,
+    compiled: plan.compiled,
+    env: { HOOKGATE_SWEEP_CRON: '* * * * * *', ...caps },
+  });
   const delivered = async () => (await receiver.total()) - before;
   let received = 0;
   let cpu = 0;
@@ -305,7 +314,7 @@ export interface LatencyResults {
  * `estimate` suggests (stepping down by 30 %, at most twice, while that rate is not sustained).
  */
 export async function latency(plan: Plan, receiver: Receiver, estimate: number, role: Role = 'all'): Promise<LatencyResults> {
-  const server: Hookgate = await startHookgate({ runtime: plan.runtime, role, dataDir: freshDataDir(), nodeFlags: plan.nodeFlags });
+  const server: Hookgate = await startHookgate({ runtime: plan.runtime, role, dataDir: freshDataDir(), nodeFlags: plan.nodeFlags, compiled: plan.compiled });
   try {
     const tenant = await createBenchTenant(server, receiver.ports.slice(0, 1), 1);
     const pool = createClient(server.url, plan.concurrency);
