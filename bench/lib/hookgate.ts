@@ -57,7 +57,8 @@ export function buildCompiled(): void {
 
 /**
  * Starts hookgate on the server core over `dataDir/hookgate.db`, on a free port, at LOG_LEVEL=warn
- * (no request log line), with the per-caller rate limit off; ready once /health answers.
+ * (no request log line), with the per-caller rate limit off and the container image's
+ * MALLOC_ARENA_MAX; ready once /health answers.
  */
 export async function startHookgate(options: {
   runtime: Runtime;
@@ -84,6 +85,8 @@ export async function startHookgate(options: {
     HOOKGATE_RATE_LIMIT_PER_MINUTE: '0',
     HOOKGATE_ROLE: options.role,
     LOG_LEVEL: 'warn',
+    // As the container image sets it (glibc's malloc; Bun allocates with its own mimalloc).
+    MALLOC_ARENA_MAX: '2',
     ...options.env,
   });
   const url = `http://127.0.0.1:${port}`;
