@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -13,11 +14,18 @@ import { round } from './lib/stats.ts';
  * the file), then a `HOOKGATE_ROLE=worker` Node server with the recommended heap flags draining it
  * to the receiver for `--seconds`; its resident set is sampled every 250 ms. Beside it, the same
  * server over the same store with nothing due (the backlog moved a day ahead), so the backlog's own
- * share shows. Prints peak RSS of both and the rate drained.
- *   node bench/backlog-rss.ts [--deliveries 1000000] [--seconds 20]
+ * share shows. Prints peak RSS of both and the rate drained, for the TypeScript sources (what `npm
+ * start` and the container image run: Node strips their types as it loads them) and for the compiled
+ * build (dist/node, what an installed package's `hookgate serve` runs; built first with `npm run
+ * build`). The compiled build's drain comes second: its backlog is what the first one left pending.
+ *   node bench/backlog-rss.ts [--deliveries 1000000] [--seconds 20] [--build sources|compiled|both]
  */
 ensureClientFlags();
-const { values: options } = parseArgs({ options: { deliveries: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '20' } } });
+const { values: options } = parseArgs({
+  options: { deliveries: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '20' }, build: { type: 'string', default: 'both' } },
+});
+if (!['sources', 'compiled', 'both'].includes(options.build)) throw new Error('--build is sources, compiled or both');
+const builds = options.build === 'both' ? ['sources', 'compiled'] : [options.build];
 const total = Number(options.deliveries);
 const seconds = Number(options.seconds);
 pinSelf();
@@ -53,8 +61,22 @@ try {
   const buildSeconds = (clock() - built) / 1000;
   db.close();
 
-  const run = async (label: string) => {
-    const worker = await startHookgate({ runtime: 'node', role: 'worker', dataDir, nodeFlags: [...SMALL_HEAP_FLAGS], env: { HOOKGATE_SWEEP_CRON: '* * * * * *' } });
+  const pendingNow = () => {
+    const store = new Database(join(dataDir, 'hookgate.db'), { readonly: true });
+    const { pending } = store.prepare(`SELECT count(*) AS pending FROM deliveries WHERE status = 'pending'`).get() as { pending: number };
+    store.close();
+    return pending;
+  };
+  const run = async (label: string, build: string) => {
+    const pending = pendingNow();
+    const worker = await startHookgate({
+      runtime: 'node',
+      role: 'worker',
+      dataDir,
+      nodeFlags: [...SMALL_HEAP_FLAGS],
+      compiled: build === 'compiled',
+      env: { HOOKGATE_SWEEP_CRON: '* * * * * *' },
+    });
     const before = await receiver.total();
     let peak = 0;
     const started = clock();
@@ -65,14 +87,16 @@ try {
     const delivered = (await receiver.total()) - before;
     const hwm = worker.process.peakRss() ?? 0;
     await worker.process.stop();
-    return { label, peakRssMb: round(peak / 1024 / 1024), vmHwmMb: round(hwm / 1024 / 1024), perSecond: Math.round(delivered / seconds) };
+    return { build, label, pending, peakRssMb: round(peak / 1024 / 1024), vmHwmMb: round(hwm / 1024 / 1024), perSecond: Math.round(delivered / seconds) };
   };
-  const idle = await run('nothing due');
+  const idle = [];
+  for (const build of builds) idle.push(await run('nothing due', build));
   const due = new Database(join(dataDir, 'hookgate.db'));
   due.prepare(`UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'`).run(Date.now());
   due.close();
-  const draining = await run(`${total.toLocaleString('en-US')} due`);
-  process.stdout.write(`${JSON.stringify({ deliveries: total, buildSeconds: round(buildSeconds), idle, draining })}\n`);
+  const draining = [];
+  for (const build of builds) draining.push(await run('due', build));
+  process.stdout.write(`${JSON.stringify({ deliveries: total, buildSeconds: round(buildSeconds), idle, draining, loadAverage: loadavg().map((value) => round(value, 2)) })}\n`);
 } finally {
   await receiver.stop();
   removeDataDirs();

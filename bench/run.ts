@@ -15,7 +15,7 @@ import { round } from './lib/stats.ts';
 import { runPostgresBench, wantsPostgresStore } from './postgres-scaling.ts';
 
 /**
- * `npm run bench [-- --runtime bun] [-- --quick] [-- --profile] [-- --endpoint-concurrency N]`:
+ * `npm run bench [-- --runtime bun] [-- --quick] [-- --compiled] [-- --profile] [-- --endpoint-concurrency N]`:
  * hookgate against this machine's raw limits, measured in the same run. See docs/performance.md for the method.
  */
 ensureClientFlags();
@@ -31,6 +31,8 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'default-heap': { type: 'boolean', default: false },
+    // Node: the servers run the compiled build (dist/node, built first), as the container image does; the sources otherwise.
+    compiled: { type: 'boolean', default: false },
     // The BullMQ peer (twice: Redis on the server's core, then on the other): in the full run unless --skip-peers; in --quick only with --peers.
     peers: { type: 'boolean', default: false },
     'skip-peers': { type: 'boolean', default: false },
@@ -53,6 +55,7 @@ const plan: Plan = {
   batchSize: 100,
   concurrency: 64,
   endpointConcurrency: options['endpoint-concurrency'] === undefined ? null : Number(options['endpoint-concurrency']),
+  compiled: options.compiled,
   nodeFlags: [
     // --default-heap drops the recommended small-machine heap settings.
     ...(options['default-heap'] ? [] : SMALL_HEAP_FLAGS),
@@ -85,7 +88,9 @@ async function sweepCost(receiver: Receiver) {
 
 const receiver = await startReceiver();
 try {
-  log(`runtime ${runtime}${quick ? ' (quick)' : ''}; cores pinned: ${pinned ? `server ${SERVER_CORE}, load generator + receiver ${CLIENT_CORE}` : 'no (taskset missing)'}`);
+  log(
+    `runtime ${runtime}${runtime === 'node' ? (options.compiled ? ', compiled build (dist/node)' : ', TypeScript sources') : ''}${quick ? ' (quick)' : ''}; cores pinned: ${pinned ? `server ${SERVER_CORE}, load generator + receiver ${CLIENT_CORE}` : 'no (taskset missing)'}`,
+  );
   log('raw Hono + SQLite ingest baseline');
   const rawIngestRate = await rawIngest(plan);
   log('raw keep-alive POST loops');
@@ -134,6 +139,7 @@ try {
     loadAverageAfter: loadAfter.map((value) => round(value, 2)),
     pinned: pinned ? { server: SERVER_CORE, loadGeneratorAndReceiver: CLIENT_CORE } : null,
     node: process.version,
+    nodeBuild: runtime === 'node' ? (options.compiled ? 'compiled (dist/node)' : 'TypeScript sources') : undefined,
     bun: runtime === 'bun' ? readFileSync('node_modules/bun/package.json', 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] : undefined,
   };
   const results = {

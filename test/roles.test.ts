@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from './support/eventually.ts';
 import { type Receiver, startReceiver } from './support/receiver.ts';
@@ -60,6 +63,21 @@ describe('process roles: api accepts, worker delivers', () => {
       100,
     );
     assert.deepEqual(row, { status: 'succeeded', attempt_count: 1 });
+  });
+
+  it('a worker process loads neither the app it does not serve nor the Postgres driver (a smaller resident set)', async () => {
+    const record = join(mkdtempSync(join(tmpdir(), 'hookgate-modules-')), 'loaded.txt');
+    const probe = await startServer({
+      HOOKGATE_ROLE: 'worker',
+      NODE_OPTIONS: `--import ${join(import.meta.dirname, 'support', 'record-modules.ts')}`,
+      RECORD_MODULES_TO: record,
+    });
+    assert.equal((await call(probe, 'GET', '/ready')).status, 200);
+    await probe.stop();
+    const loaded = readFileSync(record, 'utf8').split('\n');
+    assert.ok(loaded.some((url) => url.endsWith('/src/delivery/engine/index.ts')), 'the recording saw the engine load');
+    const unneeded = loaded.filter((url) => /\/src\/(app|console\/index|portal\/index|api\/docs)\.ts$|\/node_modules\/pg\//.test(url));
+    assert.deepEqual(unneeded, []);
   });
 
   it('refuses an unknown role at start-up with a one-line configuration error', async () => {

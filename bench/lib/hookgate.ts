@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,6 @@ export function removeDataDirs(): void {
   for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** The command line of a runtime's entry point (Bun through the `bun` dev dependency). */
 /**
  * The V8 heap settings docs/performance.md recommends for a Node server on a small machine. V8
  * otherwise sizes its young generation for this machine's 24 GB and lets RSS grow past 250 MB; a
@@ -38,13 +38,27 @@ export function removeDataDirs(): void {
  */
 export const SMALL_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--initial-old-space-size=48', '--max-old-space-size=160'];
 
+/** The command line of a runtime's entry point (Bun through the `bun` dev dependency). */
 export function runtimeCommand(runtime: Runtime, script: string, nodeFlags: string[] = []): [string, string[]] {
   return runtime === 'bun' ? ['node_modules/.bin/bun', [script]] : [process.execPath, [...nodeFlags, script]];
 }
 
+let compiled = false;
+
+/**
+ * Builds dist/node from the sources (`npm run build`: tsc, about 15 s), once per bench process: the
+ * JavaScript an installed package runs (`hookgate serve`), which Node loads without stripping types.
+ */
+export function buildCompiled(): void {
+  if (compiled) return;
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  compiled = true;
+}
+
 /**
  * Starts hookgate on the server core over `dataDir/hookgate.db`, on a free port, at LOG_LEVEL=warn
- * (no request log line), with the per-caller rate limit off; ready once /health answers.
+ * (no request log line), with the per-caller rate limit off and the container image's
+ * MALLOC_ARENA_MAX; ready once /health answers.
  */
 export async function startHookgate(options: {
   runtime: Runtime;
@@ -53,10 +67,13 @@ export async function startHookgate(options: {
   env?: Record<string, string>;
   /** V8 flags for the Node server (ignored on Bun). */
   nodeFlags?: string[];
+  /** Node: run the compiled build (dist/node, built by `buildCompiled`) instead of the TypeScript sources. */
+  compiled?: boolean;
 }): Promise<Hookgate> {
   const port = await freePort();
   const dbPath = join(options.dataDir, 'hookgate.db');
-  const script = options.runtime === 'bun' ? 'src/runtime/bun.ts' : 'src/runtime/node.ts';
+  if (options.compiled && options.runtime === 'node') buildCompiled();
+  const script = options.runtime === 'bun' ? 'src/runtime/bun.ts' : options.compiled ? 'dist/node/runtime/node.js' : 'src/runtime/node.ts';
   const [command, args] = runtimeCommand(options.runtime, script, options.nodeFlags);
   const spawned = spawnPinned(SERVER_CORE, command, args, {
     PORT: String(port),
@@ -68,6 +85,8 @@ export async function startHookgate(options: {
     HOOKGATE_RATE_LIMIT_PER_MINUTE: '0',
     HOOKGATE_ROLE: options.role,
     LOG_LEVEL: 'warn',
+    // As the container image sets it (glibc's malloc; Bun allocates with its own mimalloc).
+    MALLOC_ARENA_MAX: '2',
     ...options.env,
   });
   const url = `http://127.0.0.1:${port}`;

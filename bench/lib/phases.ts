@@ -21,6 +21,8 @@ export interface Plan {
   /** The delivery worker's in-flight limit per endpoint (HOOKGATE_ENDPOINT_CONCURRENCY); null: hookgate's default, 32. */
   endpointConcurrency: number | null;
   nodeFlags: string[];
+  /** Node: the servers run the compiled build (dist/node, as the container image does) instead of the sources. */
+  compiled?: boolean;
 }
 
 /** The plan of a probe that runs one of the bench's phases alone (Node, the bench's payload, batch size and concurrency). */
@@ -163,7 +165,7 @@ export async function measureIngest(
  * delivery phase.
  */
 export async function ingest(plan: Plan, receiver: Receiver, dataDir: string): Promise<IngestResults> {
-  const server = await startHookgate({ runtime: plan.runtime, role: 'api', dataDir, nodeFlags: plan.nodeFlags });
+  const server = await startHookgate({ runtime: plan.runtime, role: 'api', dataDir, nodeFlags: plan.nodeFlags, compiled: plan.compiled });
   try {
     const fan1 = await createBenchTenant(server, receiver.ports.slice(0, 1), 1);
     const fan10 = await createBenchTenant(server, receiver.ports, 10);
@@ -225,7 +227,14 @@ export async function deliver(
   const before = await receiver.total();
   await receiver.collect();
   const caps: Record<string, string> = plan.endpointConcurrency === null ? {} : { HOOKGATE_ENDPOINT_CONCURRENCY: String(plan.endpointConcurrency) };
-  const server = await startHookgate({ runtime: plan.runtime, role: 'worker', dataDir, nodeFlags: plan.nodeFlags, env: { HOOKGATE_SWEEP_CRON: '* * * * * *', ...caps } });
+  const server = await startHookgate({
+    runtime: plan.runtime,
+    role: 'worker',
+    dataDir,
+    nodeFlags: plan.nodeFlags,
+    compiled: plan.compiled,
+    env: { HOOKGATE_SWEEP_CRON: '* * * * * *', ...caps },
+  });
   const delivered = async () => (await receiver.total()) - before;
   let received = 0;
   let cpu = 0;
@@ -364,7 +373,7 @@ export interface LatencyResults {
  * `estimate` suggests (stepping down by 30 %, at most twice, while that rate is not sustained).
  */
 export async function latency(plan: Plan, receiver: Receiver, estimate: number, role: Role = 'all'): Promise<LatencyResults> {
-  const server: Hookgate = await startHookgate({ runtime: plan.runtime, role, dataDir: freshDataDir(), nodeFlags: plan.nodeFlags });
+  const server: Hookgate = await startHookgate({ runtime: plan.runtime, role, dataDir: freshDataDir(), nodeFlags: plan.nodeFlags, compiled: plan.compiled });
   try {
     const tenant = await createBenchTenant(server, receiver.ports.slice(0, 1), 1);
     const pool = createClient(server.url, plan.concurrency);

@@ -7,7 +7,7 @@ import type { DeliveryStatus } from '../db/schema.ts';
 import { buildPayload } from '../delivery/payload.ts';
 import { ApiError } from '../errors.ts';
 import { pageSecurityHeaders } from '../lib/page-security.ts';
-import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter.ts';
+import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { endpointInReach } from './access.ts';
 import { registerActions } from './actions.ts';
@@ -34,13 +34,11 @@ import {
   startSession,
   tokenClaims,
 } from './session.ts';
+import { signInLimiter } from './sign-in-limit.ts';
 import { registerTenantActions } from './tenant-actions.ts';
 import { registerUsersPage } from './users-page.ts';
 
 const PER_PAGE = 20;
-/** Credential sign-ins per minute, all users together (in memory, per process or isolate); pasted tokens are not limited. */
-const PASSWORD_SIGN_INS_PER_MINUTE = 10;
-export const signInLimiter = (now: () => number): RateLimiter => createRateLimiter(PASSWORD_SIGN_INS_PER_MINUTE, now);
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
 /**

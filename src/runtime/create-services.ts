@@ -1,6 +1,6 @@
 import { createTokenVerifier } from '../auth/jwt.ts';
 import { type Config, type Env, toConfig } from '../config.ts';
-import { signInLimiter } from '../console/index.ts';
+import { signInLimiter } from '../console/sign-in-limit.ts';
 import { verifiedKeyCache } from '../db/repo/api-keys.ts';
 import type { Store } from '../db/store.ts';
 import { createStoreHealth } from '../db/store-health.ts';

@@ -1,6 +1,6 @@
 import { ConfigError, type Env, parseEnv } from '../config.ts';
 import { migrationsOf } from '../db/dialect.ts';
-import { isPostgresUrl, openPostgres, postgresTarget } from '../db/dialects/postgres.ts';
+import { isPostgresUrl, postgresTarget } from '../db/dialects/postgres-url.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { pingStore } from '../db/repo/store-probe.ts';
 import { type HostStore, migrateStore } from '../db/store.ts';
@@ -70,6 +70,7 @@ async function openMigratedPostgres(env: Env, log: Logger, create: boolean): Pro
     throw new ConfigError('with a Postgres DATABASE_URL, set HOOKGATE_ENCRYPTION_KEY and JWT_SECRET (or JWT_JWKS_URL): every process over the database must share them');
   }
   const target = postgresTarget(env.DATABASE_URL);
+  const { openPostgres } = await import('../db/dialects/postgres.ts');
   const store = openPostgres(env.DATABASE_URL, {
     poolSize: env.HOOKGATE_DB_POOL_SIZE,
     onIdleError: (error) => log({ level: 'warn', msg: 'postgres connection lost', error: error.message }),
@@ -111,7 +112,7 @@ export async function serveHost(
   runtimeName?: string,
 ): Promise<Listening> {
   const { env, services, store, engine } = runtime;
-  const { app, sweeps } = appForRole(env.HOOKGATE_ROLE, services);
+  const { app, sweeps } = await appForRole(env.HOOKGATE_ROLE, services);
   const server = await listen(app.fetch, env).catch((error: unknown) => {
     throw listenProblem(error, env);
   });

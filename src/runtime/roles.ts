@@ -2,7 +2,6 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/context.ts';
 import { healthApi } from '../api/operator/health.ts';
 import { metricsApi } from '../api/operator/metrics.ts';
-import { createApp } from '../app.ts';
 import type { Env } from '../config.ts';
 import type { Services } from '../services.ts';
 
@@ -14,9 +13,13 @@ export type Role = Env['HOOKGATE_ROLE'];
  * - `api`: the HTTP API only; accepted events wait in the store for a worker (explicit manual
  *   retries and test sends are still attempted by the process that answers them);
  * - `worker`: the sweeper only, with `/health`, `/ready` and `/metrics` on the HTTP port.
+ *
+ * The whole app (every surface, the console, the portal, the API reference) is loaded only by the
+ * roles that serve it: a worker process is about 3 MB smaller without it (docs/performance.md, Memory).
  */
-export function appForRole(role: Role, services: Services): { app: OpenAPIHono<AppEnv>; sweeps: boolean } {
+export async function appForRole(role: Role, services: Services): Promise<{ app: OpenAPIHono<AppEnv>; sweeps: boolean }> {
   if (role === 'worker') return { app: createWorkerApp(services), sweeps: true };
+  const { createApp } = await import('../app.ts');
   if (role === 'api') {
     // No fast path: new deliveries are written unleased and left to the workers' sweeps.
     const engine = { ...services.engine, dispatch: () => {}, fastPathLease: () => null };

@@ -5,18 +5,7 @@ import type { Database } from '../schema.ts';
 import type { HostStore, WakeSignal } from '../store.ts';
 import { postgresUnits } from './postgres-units.ts';
 
-/** `DATABASE_URL` values that select Postgres. */
-export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
-
-/** Where a Postgres URL points, for messages: `user@host:port/database`, never the password. */
-export function postgresTarget(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.username ? `${decodeURIComponent(parsed.username)}@` : ''}${parsed.host || 'localhost'}${parsed.pathname}`;
-  } catch {
-    return '(an unreadable postgres:// URL)';
-  }
-}
+export { isPostgresUrl, postgresTarget } from './postgres-url.ts';
 
 /** Connections in a process's pool when `HOOKGATE_DB_POOL_SIZE` is not set. */
 export const DEFAULT_POOL_SIZE = 10;
