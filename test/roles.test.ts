@@ -75,7 +75,10 @@ describe('process roles: api accepts, worker delivers', () => {
     assert.equal((await call(probe, 'GET', '/ready')).status, 200);
     await probe.stop();
     const loaded = readFileSync(record, 'utf8').split('\n');
-    assert.ok(loaded.some((url) => url.endsWith('/src/delivery/engine/index.ts')), 'the recording saw the engine load');
+    assert.ok(
+      loaded.some((url) => url.endsWith('/src/delivery/engine/index.ts')),
+      'the recording saw the engine load',
+    );
     const unneeded = loaded.filter((url) => /\/src\/(app|console\/index|portal\/index|api\/docs)\.ts$|\/node_modules\/pg\//.test(url));
     assert.deepEqual(unneeded, []);
   });
