@@ -76,7 +76,12 @@ describe('claims and fan-out writes stay bounded', () => {
     const busyFull = { perEndpoint: 32, skipEndpoints: ['wh_busy'], skipTenants: [] };
 
     assert.deepEqual(await claimDue(store.db, lease, 10, busyFull, 100), [], 'the 100 longest-due are all the busy endpoint’s: nothing claimed, and nothing further looked at');
-    const behind = await claimDueByEndpoint(store.db, lease, 10, busyFull);
+    assert.deepEqual(
+      await claimDueByEndpoint(store.db, lease, 10, busyFull, 400),
+      [],
+      'a window of 400 would have held all 305 due: nothing is looked for behind it (no walk of every pending delivery)',
+    );
+    const behind = await claimDueByEndpoint(store.db, lease, 10, busyFull, 100);
     assert.deepEqual(
       behind.map((delivery) => delivery.endpoint_id),
       Array(5).fill('wh_quiet'),
@@ -86,7 +91,7 @@ describe('claims and fan-out writes stay bounded', () => {
       behind.every((delivery) => delivery.lease_owner === 'w_test' && delivery.next_attempt_at === now + 60_000),
       'claimed: leased until the lease expiry',
     );
-    assert.deepEqual(await claimDueByEndpoint(store.db, lease, 10, busyFull), [], 'claimed once');
+    assert.deepEqual(await claimDueByEndpoint(store.db, lease, 10, busyFull, 100), [], 'claimed once');
     const windowed = await claimDue(store.db, lease, 10, { perEndpoint: 4, skipEndpoints: [], skipTenants: [] }, 100);
     assert.deepEqual(
       windowed.map((delivery) => delivery.message_id),

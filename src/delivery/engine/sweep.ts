@@ -128,7 +128,7 @@ export class Sweep {
       const full = backlog.full();
       const shares = { perEndpoint, skipEndpoints: full.endpoints, skipTenants: full.tenants };
       const batch = byEndpoint
-        ? await claimDueByEndpoint(core.deps.db, core.lease(), limit, shares)
+        ? await claimDueByEndpoint(core.deps.db, core.lease(), limit, shares, claimWindow(limit))
         : await claimDue(core.deps.db, core.lease(), limit, shares, claimWindow(limit));
       claimed += batch.length;
       await this.take(batch);
