@@ -31,32 +31,23 @@ function resultOf({ command, rowCount, rows }: pg.QueryResult): QueryResult<unkn
 type Answer = { ok: true; result: pg.QueryResult } | { ok: false; error: unknown };
 
 /**
- * How a pipelined transaction ended: committed with the results of its statements; rolled back
+ * How a transaction ended: committed with the results of its statements; rolled back
  * (a statement or the COMMIT was refused by the server: nothing of it is stored), with the first
  * error; or unknown (the connection failed with the COMMIT on the wire), with that error.
  */
 type Ending = { kind: 'committed'; results: QueryResult<unknown>[] } | { kind: 'rolled back' | 'unknown'; error: unknown };
 
-/** The connection's socket, to cork while a transaction's messages are written (one write for all). */
-const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
-
 /**
- * BEGIN, the statements and COMMIT written at once on a pipelined connection (`pipeline: true`:
- * node-postgres sends each without waiting for the previous answer), and their answers read: one
- * round trip for the whole transaction. A statement refused by the server leaves the transaction
- * aborted: the statements after it are refused too, and COMMIT answers ROLLBACK.
+ * BEGIN, the statements and COMMIT handed to one connection at once: node-postgres queues them and
+ * sends each when the one before has answered. A statement refused by the server leaves the
+ * transaction aborted: the statements after it are refused too, and COMMIT answers ROLLBACK.
+ * (Pipelining them, `pipeline: true`, sent all in one write but halved one worker's rate on a quiet
+ * machine: docs/scaling.md.)
  */
-async function pipelinedTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
-  const socket = socketOf(client);
-  const sent: Promise<pg.QueryResult>[] = [];
-  socket?.cork?.();
-  try {
-    sent.push(client.query('BEGIN'));
-    for (const query of queries) sent.push(client.query(query.sql, query.parameters as unknown[]));
-    sent.push(client.query('COMMIT'));
-  } finally {
-    socket?.uncork?.();
-  }
+async function queuedTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
+  const sent: Promise<pg.QueryResult>[] = [client.query('BEGIN')];
+  for (const query of queries) sent.push(client.query(query.sql, query.parameters as unknown[]));
+  sent.push(client.query('COMMIT'));
   const answers = await Promise.all(
     sent.map((answer) =>
       answer.then(
@@ -76,9 +67,9 @@ async function pipelinedTransaction(client: pg.PoolClient, queries: readonly Com
 /**
  * The atomic units of the Postgres store, with group commit as on SQLite (synchronous-sqlite.ts):
  * the units asked for during one turn of the event loop (the records of the attempts that finished
- * together) run in one transaction on one pooled connection, BEGIN, their statements and COMMIT
- * written at once (pipelinedTransaction): one network round trip for the group, where a unit alone
- * took one per statement plus two. Every caller is answered only after the COMMIT that holds its unit.
+ * together) run in one transaction on one pooled connection (queuedTransaction): one BEGIN and one
+ * COMMIT for the group, where each unit alone took its own. Every caller is answered only after the
+ * COMMIT that holds its unit.
  *
  * If a statement of a group is refused, the group is rolled back and its units run again one
  * transaction each (concurrently, as they would have alone), so a unit fails or commits exactly as
@@ -92,7 +83,7 @@ export function postgresUnits(pool: pg.Pool): (queries: readonly CompiledQuery[]
     const client = await pool.connect();
     let ending: Ending | undefined;
     try {
-      ending = await pipelinedTransaction(client, queries);
+      ending = await queuedTransaction(client, queries);
       return ending;
     } finally {
       // A connection that failed is not given back to the pool.
