@@ -226,12 +226,12 @@ async function endToEnd(cluster: PostgresCluster, receiver: Receiver, rate: numb
   try {
     const tenant = await createBenchTenant(api, receiver.ports.slice(0, 1), 1);
     const pool = createClient(api.url, 16);
+    const target = { origin: api.url, path: '/api/v1/events', headers: { authorization: tenant.apiKey } };
+    // A warm-up at the same rate, not measured: the processes' first second (JIT, pools, first claims) is not the steady state.
+    await openLoop(pool, target, { rate, durationMs: 3000, firstSeq: 1_000_000, body: (seq) => eventBody(seq, 256) });
+    await sleep(2000);
     await receiver.collect();
-    const sent = await openLoop(
-      pool,
-      { origin: api.url, path: '/api/v1/events', headers: { authorization: tenant.apiKey } },
-      { rate, durationMs: seconds * 1000, firstSeq: 1, body: (seq) => eventBody(seq, 256) },
-    );
+    const sent = await openLoop(pool, target, { rate, durationMs: seconds * 1000, firstSeq: 1, body: (seq) => eventBody(seq, 256) });
     await pool.close();
     const arrivals = new Map<number, number>();
     const deadline = clock() + 15_000;
