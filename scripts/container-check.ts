@@ -7,11 +7,11 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CONTRACT_ENV } from '../test/contract/targets.ts';
 import { lintDockerfile, parseDockerfile, splitFlags } from './container/dockerfile.ts';
+import { freePort } from './free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SYSTEM_CA = '/etc/ssl/certs/ca-certificates.crt';
@@ -155,15 +155,4 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
     if (server.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not become healthy (exit ${server.exitCode})`);
     await new Promise((done) => setTimeout(done, 200));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => done(free));
-    });
-  });
 }

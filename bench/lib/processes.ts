@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+
+export { freePort } from '../../scripts/free-port.ts';
 
 /**
  * How the bench shares the machine's two cores, the same in every run: the server under test (or
@@ -123,15 +124,6 @@ function procStatus(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number |
   if (!existsSync(status)) return null;
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(status, 'utf8'));
   return match ? Number(match[1]) * 1024 : null;
-}
-
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Polls `url` until it answers 200, or throws with the process output after `timeoutMs`. */
