@@ -109,7 +109,12 @@ for (const store of ['sqlite', 'postgres'] as const)
         assert.ok(sent[i]! - sent[i - 5]! >= 750, `attempts keep the limit's spacing (${sent[i]! - sent[i - 5]!} ms for 5 at ${i})`);
       }
       assert.ok(sent.at(-1)! - sent[0]! >= 1500, `12 deliveries at 4/s take well over a second (${sent.at(-1)! - sent[0]!} ms)`);
-      const body = await stats(limited);
+      // The receiver has the last request a moment before the server has recorded its answer.
+      const body = await until(
+        () => stats(limited),
+        (current) => current.by_status.pending === 0,
+        5000,
+      );
       assert.deepEqual(body.by_status, { pending: 0, succeeded: 12, failed: 0 });
       assert.equal(body.attempts, 12, 'waiting for a slot is not an attempt');
       await call(server, 'DELETE', `${BASE}/${limited}`, { headers: admin });
@@ -132,7 +137,12 @@ for (const store of ['sqlite', 'postgres'] as const)
       // margin is for this machine's scheduling. Released together without the turn, they arrive within a few ms.
       assert.ok(Math.min(...gaps) >= 100, `no two sends together after the stall (gaps ${gaps.join(', ')} ms)`);
       for (let i = 5; i < arrivals.length; i++) assert.ok(arrivals[i]! - arrivals[i - 5]! >= 750, `5 sends within ${arrivals[i]! - arrivals[i - 5]!} ms at ${i}`);
-      assert.deepEqual((await stats(limited)).by_status, { pending: 0, succeeded: 12, failed: 0 });
+      const recorded = await until(
+        () => stats(limited),
+        (current) => current.by_status.pending === 0,
+        5000,
+      );
+      assert.deepEqual(recorded.by_status, { pending: 0, succeeded: 12, failed: 0 });
       await call(server, 'DELETE', `${BASE}/${limited}`, { headers: admin });
     });
 

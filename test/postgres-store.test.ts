@@ -246,6 +246,20 @@ describe('Postgres store', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a connection the server ends while a query holds it fails that query as a store failure, and the process and the store carry on', async () => {
+    // node-postgres emits `error` on a checked-out connection that ends; with no listener that ends the process.
+    const ownBackend = sql`SELECT pg_terminate_backend(pg_backend_pid())`.compile(store.db);
+    const onItsOwn = await store.db
+      .connection()
+      .execute((db) => db.executeQuery(ownBackend))
+      .catch((caught: unknown) => caught);
+    assert.ok(storeFailureOf(onItsOwn), `a lost connection is a store failure: ${onItsOwn}`);
+    const inAUnit = await store.atomic([ownBackend, sql`SELECT 1`.compile(store.db)]).catch((caught: unknown) => caught);
+    assert.ok(storeFailureOf(inAUnit), `a lost connection is a store failure: ${inAUnit}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual((await sql<{ one: number }>`SELECT 1 AS one`.execute(store.db)).rows, [{ one: 1 }]);
+  });
+
   it('an unreachable Postgres is a store failure (the API’s 503 with Retry-After), not a query’s mistake', async () => {
     const refused = openPostgres('postgres://postgres@127.0.0.1:1/postgres', { poolSize: 1 });
     const error = await sql`SELECT 1`.execute(refused.db).catch((caught: unknown) => caught);

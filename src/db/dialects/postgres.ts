@@ -115,6 +115,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): HostSt
   // connection that awaits each answer before the next query, as Kysely does, works as before.
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
   pool.on('error', (error) => options.onIdleError?.(error));
+  // A connection the server ends while a query holds it (a restart, a failover, an administrator's
+  // pg_terminate_backend) emits `error`, which would end the process with no listener: the pool
+  // listens only while it is idle. The query waiting on it fails with the same error (a store
+  // failure: 503 and retry later), and the pool drops the connection when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
