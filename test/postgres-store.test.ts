@@ -213,6 +213,23 @@ describe('Postgres store', { timeout: 120_000 }, () => {
       assert.deepEqual((outcomes[3] as PromiseFulfilledResult<{ rows: unknown[] }[]>).value[0]!.rows, []);
     });
 
+    it('a group whose connection is lost before COMMIT stored nothing: its units run again alone, and those that can commit do', async () => {
+      const endsItsConnection = sql`SELECT pg_terminate_backend(pg_backend_pid())`.compile(PostgresQueries);
+      const outcomes = await Promise.allSettled([
+        store.atomic([tenant('ten_gl1'), transactionId]),
+        store.atomic([tenant('ten_gl2'), endsItsConnection]),
+        store.atomic([tenant('ten_gl3'), transactionId]),
+      ]);
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.ok(storeFailureOf((outcomes[1] as PromiseRejectedResult).reason), 'the unit that lost its connection alone fails as a store failure');
+      assert.deepEqual(await stored(['ten_gl1', 'ten_gl2', 'ten_gl3']), ['ten_gl1', 'ten_gl3']);
+      const [first, last] = [outcomes[0], outcomes[2]] as PromiseFulfilledResult<{ rows: unknown[] }[]>[];
+      assert.notEqual(txOf(first!.value), txOf(last!.value), 'each committed in a transaction of its own');
+    });
+
     it('a unit that writes an endpoint row commits alone (a group never takes shared rows in the order its units came)', async () => {
       const touchEndpoint = sql`UPDATE endpoints SET url = url WHERE id = 'ep_none'`.compile(PostgresQueries);
       const [first, writer, last] = await Promise.all([

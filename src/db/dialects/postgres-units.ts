@@ -28,51 +28,56 @@ function resultOf({ command, rowCount, rows }: pg.QueryResult): QueryResult<unkn
   return { rows: rows ?? [], ...(writes ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
 }
 
-type Answer = { ok: true; result: pg.QueryResult } | { ok: false; error: unknown };
+/**
+ * How a transaction ended: committed with the results of its statements; rolled back (nothing of
+ * it is stored), with the first error; or unknown (the connection failed with the COMMIT on the
+ * wire), with that error. `broken` is set when the connection must not go back to the pool.
+ */
+type Ending = { kind: 'committed'; results: QueryResult<unknown>[] } | { kind: 'rolled back' | 'unknown'; error: unknown; broken?: boolean };
+
+/** The server's own refusal of a statement, as opposed to a connection that failed. */
+const refusedByServer = (error: unknown) => error instanceof pg.DatabaseError;
 
 /**
- * How a transaction ended: committed with the results of its statements; rolled back
- * (a statement or the COMMIT was refused by the server: nothing of it is stored), with the first
- * error; or unknown (the connection failed with the COMMIT on the wire), with that error.
+ * BEGIN, the statements and COMMIT on one connection, each sent when the one before has answered
+ * (node-postgres would queue them so, but queuing on a busy connection is deprecated for pg 9; and
+ * pipelining them, `pipeline: true`, halved one worker's rate on a quiet machine: docs/scaling.md).
+ * A statement the server refuses ends the transaction: ROLLBACK. A connection lost before COMMIT
+ * was sent leaves nothing stored either, since a transaction commits only at its COMMIT; lost with
+ * the COMMIT on the wire, whether it committed is unknown.
  */
-type Ending = { kind: 'committed'; results: QueryResult<unknown>[] } | { kind: 'rolled back' | 'unknown'; error: unknown };
-
-/**
- * BEGIN, the statements and COMMIT handed to one connection at once: node-postgres queues them and
- * sends each when the one before has answered. A statement refused by the server leaves the
- * transaction aborted: the statements after it are refused too, and COMMIT answers ROLLBACK.
- * (Pipelining them, `pipeline: true`, sent all in one write but halved one worker's rate on a quiet
- * machine: docs/scaling.md.)
- */
-async function queuedTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
-  const sent: Promise<pg.QueryResult>[] = [client.query('BEGIN')];
-  for (const query of queries) sent.push(client.query(query.sql, query.parameters as unknown[]));
-  sent.push(client.query('COMMIT'));
-  const answers = await Promise.all(
-    sent.map((answer) =>
-      answer.then(
-        (result): Answer => ({ ok: true, result }),
-        (error: unknown): Answer => ({ ok: false, error }),
-      ),
-    ),
-  );
-  const refused = answers.find((answer) => !answer.ok);
-  if (!refused) return { kind: 'committed', results: answers.slice(1, -1).map((answer) => resultOf((answer as { result: pg.QueryResult }).result)) };
-  // The server's own refusal (not a lost connection): the transaction is known to be rolled back.
-  const commit = answers.at(-1)!;
-  const byServer = refused.error instanceof pg.DatabaseError && (commit.ok || commit.error instanceof pg.DatabaseError);
-  return { kind: byServer ? 'rolled back' : 'unknown', error: refused.error };
+async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
+  const results: QueryResult<unknown>[] = [];
+  try {
+    await client.query('BEGIN');
+    for (const query of queries) results.push(resultOf(await client.query(query.sql, query.parameters as unknown[])));
+  } catch (error) {
+    const broken =
+      !refusedByServer(error) ||
+      (await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      ));
+    return { kind: 'rolled back', error, broken };
+  }
+  try {
+    await client.query('COMMIT');
+  } catch (error) {
+    // Refused by the server (a deferred constraint, a serialization failure), COMMIT rolls back.
+    return refusedByServer(error) ? { kind: 'rolled back', error } : { kind: 'unknown', error, broken: true };
+  }
+  return { kind: 'committed', results };
 }
 
 /**
  * The atomic units of the Postgres store, with group commit as on SQLite (synchronous-sqlite.ts):
  * the units asked for during one turn of the event loop (the records of the attempts that finished
- * together) run in one transaction on one pooled connection (queuedTransaction): one BEGIN and one
+ * together) run in one transaction on one pooled connection (runTransaction): one BEGIN and one
  * COMMIT for the group, where each unit alone took its own. Every caller is answered only after the
  * COMMIT that holds its unit.
  *
- * If a statement of a group is refused, the group is rolled back and its units run again one
- * transaction each (concurrently, as they would have alone), so a unit fails or commits exactly as
+ * If a group is rolled back (a statement refused, or its connection lost before COMMIT), its units
+ * run again one transaction each (concurrently, as they would have alone), so a unit fails or commits exactly as
  * it would alone. If the connection fails with the COMMIT sent (whether it committed is unknown),
  * every unit of the group fails with that error, as a unit alone would; nothing is run again. A
  * unit of one statement runs without BEGIN and COMMIT (one statement is atomic by itself), and units
@@ -83,11 +88,11 @@ export function postgresUnits(pool: pg.Pool): (queries: readonly CompiledQuery[]
     const client = await pool.connect();
     let ending: Ending | undefined;
     try {
-      ending = await queuedTransaction(client, queries);
+      ending = await runTransaction(client, queries);
       return ending;
     } finally {
       // A connection that failed is not given back to the pool.
-      client.release(ending?.kind === 'unknown' ? (ending.error as Error) : undefined);
+      client.release(ending?.kind !== 'committed' && ending?.broken ? (ending.error as Error) : undefined);
     }
   };
   const runAlone = async (unit: PendingUnit) => {
