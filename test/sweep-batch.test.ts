@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
+import { openPostgres } from '../src/db/dialects/postgres.ts';
+import type { HostStore } from '../src/db/store.ts';
 import { publishEvents } from '../src/domain/publish.ts';
 import { createTenantWithKey } from '../src/domain/tenants.ts';
 import { type InProcessEngine, startEngine, sweepAndWait } from './support/engine.ts';
+import { type PostgresCluster, sharedPostgres } from './support/postgres.ts';
 import { answer, type Receiver, startReceiver } from './support/receiver.ts';
 
 /**
@@ -62,4 +65,51 @@ describe('sweep: the endpoint rows read with a batch', () => {
     assert.equal(rows.filter((row) => row.status === 'succeeded').length, sent);
     assert.ok(rows.filter((row) => row.status !== 'succeeded').every((row) => row.status === 'failed' && /endpoint disabled/.test(row.last_error ?? '')));
   });
+});
+
+describe('sweep: claiming again as room frees', { timeout: 120_000 }, () => {
+  let running: InProcessEngine | undefined;
+  let receiver: Receiver | undefined;
+  let cluster: PostgresCluster | undefined;
+  after(() => cluster?.stop());
+  afterEach(async () => {
+    await running?.close();
+    await receiver?.close();
+  });
+
+  const stores: [string, () => Promise<HostStore | undefined>][] = [
+    ['SQLite', async () => undefined],
+    [
+      // Its claims wait on the network: attempts finish while a claim is out.
+      'Postgres',
+      async () => {
+        cluster ??= await sharedPostgres();
+        return openPostgres(await cluster.createDatabase(), { poolSize: 4 });
+      },
+    ],
+  ];
+  for (const [name, openStore] of stores)
+    it(`one sweep drains a backlog many times what the process may take on: the tenant skipped at its bound is claimed for again once down to half (${name})`, async () => {
+      receiver = await startReceiver(answer(200, 'ok'));
+      // 4 slots: a backlog of 16, of which the one tenant may hold 8.
+      running = await startEngine(Date.now, { HOOKGATE_CONCURRENCY: '4' }, await openStore());
+      const { store, services, engine } = running;
+      const now = Date.now();
+      const { tenant } = await createTenantWithKey(store.db, { name: 'Refill', partnerOrgId: null, now });
+      for (const id of ['webhook_a', 'webhook_b'])
+        await store.db
+          .insertInto('endpoints')
+          .values({ id, tenant_id: tenant.id, surface: 'admin', url: `${receiver.url}/${id}`, event_types: '["invoice.created"]', created_at: now, updated_at: now })
+          .execute();
+      const events = Array.from({ length: 200 }, (_, n) => ({ tenantId: tenant.id, type: 'invoice.created', data: { n } }));
+      await publishEvents(services, events, { dispatch: false });
+      await sweepAndWait(engine);
+      assert.equal(receiver.received.length, 400, 'every delivery was sent before the engine settled, with no second sweep');
+      const left = await store.db
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'pending')
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(left.n), 0);
+    });
 });

@@ -22,11 +22,12 @@ export interface InProcessEngine {
 }
 
 /**
- * The delivery engine in this process over a fresh SQLite file, the real undici transport, and the
- * clock `now` (a test moves time when it says so). `env` adds to the configuration.
+ * The delivery engine in this process over a fresh SQLite file (or the store given, migrated here),
+ * the real undici transport, and the clock `now` (a test moves time when it says so). `env` adds to
+ * the configuration.
  */
-export async function startEngine(now: () => number, env: Record<string, string> = {}): Promise<InProcessEngine> {
-  const store = openBetterSqlite(join(mkdtempSync(join(tmpdir(), 'hookgate-engine-')), 'engine.db'));
+export async function startEngine(now: () => number, env: Record<string, string> = {}, given?: HostStore): Promise<InProcessEngine> {
+  const store = given ?? openBetterSqlite(join(mkdtempSync(join(tmpdir(), 'hookgate-engine-')), 'engine.db'));
   await migrate(store.db, store.runBatch);
   const config = toConfig(parseEnv({ HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true', HOOKGATE_ENCRYPTION_KEY: ENCRYPTION_KEY, ...env }));
   const cipher = await createSecretCipher(ENCRYPTION_KEY);

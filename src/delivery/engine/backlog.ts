@@ -1,12 +1,12 @@
 import type { Delivery } from '../../db/schema.ts';
-import { Limiter, type LimiterSettings } from '../limiter.ts';
+import { Limiter, type LimiterSettings, REFILL_AT } from '../limiter.ts';
 
 /**
  * The attempts one process has taken on (running, or waiting for a slot: the Limiter shares out
  * the slots and bounds the backlog), and the due work it left in the store for want of room:
  * because the backlog was full (`behind`), or an endpoint or tenant was at its bound. That work is
- * claimed as soon as there is room again: half the backlog, or half that endpoint's or tenant's
- * bound (`endpointRoomAgain`, `roundDue`).
+ * claimed as soon as there is room again: once the backlog, or that endpoint or tenant, is down to
+ * its refill point (REFILL_AT of its bound: `endpointRoomAgain`, `roundDue`).
  */
 export class Backlog {
   private readonly limiter: Limiter;
@@ -29,9 +29,9 @@ export class Backlog {
     return this.limiter.room;
   }
 
-  /** Whether at least half the backlog is free. */
-  get halfFree(): boolean {
-    return 2 * this.limiter.room >= this.limiter.maxBacklog;
+  /** Whether the backlog is down to its refill point (REFILL_AT of its bound). */
+  get refillable(): boolean {
+    return this.limiter.size <= REFILL_AT * this.limiter.maxBacklog;
   }
 
   roomFor(endpointId: string, tenantId: string): number {
@@ -106,20 +106,28 @@ export class Backlog {
 
   /** The endpoints and tenants at their bound now leave their due work in the store. */
   noteFull(): void {
-    const full = this.limiter.full();
-    for (const id of full.endpoints) this.leftBehind.endpoints.add(id);
-    for (const id of full.tenants) this.leftBehind.tenants.add(id);
+    this.noteSkipped(this.limiter.full());
   }
 
-  /** After an attempt to the endpoint: whether it left due work behind and is down to half its bound (it then no longer counts as left behind). */
+  /**
+   * A claim skipped these endpoints and tenants (they were at their bound): their due work stays in
+   * the store, to be claimed once they are down to their refill point, even if attempts that finished
+   * while the claim was out have taken them below it already.
+   */
+  noteSkipped(skipped: { endpoints: readonly string[]; tenants: readonly string[] }): void {
+    for (const id of skipped.endpoints) this.leftBehind.endpoints.add(id);
+    for (const id of skipped.tenants) this.leftBehind.tenants.add(id);
+  }
+
+  /** After an attempt to the endpoint: whether it left due work behind and is down to its refill point (it then no longer counts as left behind). */
   endpointRoomAgain(endpointId: string): boolean {
-    if (!this.leftBehind.endpoints.has(endpointId) || !this.limiter.endpointHalfEmpty(endpointId)) return false;
+    if (!this.leftBehind.endpoints.has(endpointId) || !this.limiter.endpointRefillable(endpointId)) return false;
     this.leftBehind.endpoints.delete(endpointId);
     return true;
   }
 
-  /** After an attempt for the tenant: whether a claim round is due (the backlog was full and is half free, or the tenant left work behind and is down to half its bound). */
+  /** After an attempt for the tenant: whether a claim round is due (the backlog was full and is down to its refill point, or the tenant left work behind and is down to its own). */
   roundDue(tenantId: string): boolean {
-    return (this.behind && this.halfFree) || (this.leftBehind.tenants.has(tenantId) && this.limiter.tenantHalfEmpty(tenantId));
+    return (this.behind && this.refillable) || (this.leftBehind.tenants.has(tenantId) && this.limiter.tenantRefillable(tenantId));
   }
 }

@@ -7,7 +7,7 @@ import type { EngineCore } from './core.ts';
  * they were written leased to this engine and are queued at once; those of ordered endpoints are
  * written unleased and claimed in order, by one UPDATE for every request answered in the same turn
  * of the event loop. Whatever an endpoint or tenant has no room for is given back, due now; without
- * room at all, they wait in the store for a claim round once half the backlog is free. While work
+ * room at all, they wait in the store for a claim round once the backlog is down to its refill point. While work
  * left in the store that way waits for room, new deliveries of the same endpoint or tenant (of any,
  * when the whole backlog was full) do not jump ahead of it: they are written unleased and wait behind
  * it, and the claims take them in order. (Jumping ahead, they kept a busy endpoint at its bound, and
@@ -54,7 +54,7 @@ export class FastPath {
     if (unleased.length === 0) return;
     if (core.backlog.room < this.unclaimed.size + unleased.length) {
       core.backlog.leaveBehind(); // claimed as soon as there is room: now, or when enough attempts have finished
-      if (core.backlog.halfFree) core.detach(this.claimAll());
+      if (core.backlog.refillable) core.detach(this.claimAll());
       return;
     }
     for (const item of unleased) this.unclaimed.set(item.delivery.id, item);

@@ -131,6 +131,7 @@ export class Sweep {
         ? await claimDueByEndpoint(core.deps.db, core.lease(), limit, shares, claimWindow(limit))
         : await claimDue(core.deps.db, core.lease(), limit, shares, claimWindow(limit));
       claimed += batch.length;
+      backlog.noteSkipped(full);
       await this.take(batch);
       // Fewer than asked for, and no endpoint cut short: nothing else is due, or the rest lies
       // beyond the window, behind rows of skipped endpoints and tenants: looked for endpoint by endpoint.
