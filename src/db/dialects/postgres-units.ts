@@ -38,35 +38,40 @@ type Ending = { kind: 'committed'; results: QueryResult<unknown>[] } | { kind: '
 /** The server's own refusal of a statement, as opposed to a connection that failed. */
 const refusedByServer = (error: unknown) => error instanceof pg.DatabaseError;
 
+/** The socket under a pooled connection, corked while a transaction's statements are written. */
+type Corkable = { connection?: { stream?: { cork?(): void; uncork?(): void } } };
+
 /**
- * BEGIN, the statements and COMMIT on one connection, each sent when the one before has answered
- * (node-postgres would queue them so, but queuing on a busy connection is deprecated for pg 9; and
- * pipelining them, `pipeline: true`, halved one worker's rate on a quiet machine: docs/scaling.md).
- * A statement the server refuses ends the transaction: ROLLBACK. A connection lost before COMMIT
- * was sent leaves nothing stored either, since a transaction commits only at its COMMIT; lost with
- * the COMMIT on the wire, whether it committed is unknown.
+ * BEGIN, the statements and COMMIT written to one pipelined connection at once (`pipeline: true`,
+ * openPostgres): one write for the whole transaction instead of one per statement and a wait for
+ * each answer (each write to the server's socket was a third of a worker's CPU in the profile,
+ * docs/scaling.md). The server runs them in order. A statement it refuses aborts the transaction:
+ * the statements after it are refused too, and COMMIT answers ROLLBACK; a statement that ends the
+ * session (FATAL) leaves the ones after it unrun. Either way nothing is stored. If the connection
+ * fails with no refusal before it, the COMMIT may have run: whether it committed is unknown.
  */
 async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
-  const results: QueryResult<unknown>[] = [];
+  const stream = (client as unknown as Corkable).connection?.stream;
+  stream?.cork?.();
+  let sent: Promise<pg.QueryResult>[];
   try {
-    await client.query('BEGIN');
-    for (const query of queries) results.push(resultOf(await client.query(query.sql, query.parameters as unknown[])));
-  } catch (error) {
-    const broken =
-      !refusedByServer(error) ||
-      (await client.query('ROLLBACK').then(
-        () => false,
-        () => true,
-      ));
-    return { kind: 'rolled back', error, broken };
+    sent = [client.query('BEGIN'), ...queries.map((query) => client.query(query.sql, query.parameters as unknown[])), client.query('COMMIT')];
+  } finally {
+    stream?.uncork?.();
   }
-  try {
-    await client.query('COMMIT');
-  } catch (error) {
-    // Refused by the server (a deferred constraint, a serialization failure), COMMIT rolls back.
-    return refusedByServer(error) ? { kind: 'rolled back', error } : { kind: 'unknown', error, broken: true };
-  }
-  return { kind: 'committed', results };
+  const answers = await Promise.all(
+    sent.map((answer) =>
+      answer.then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    ),
+  );
+  const failed = answers.filter((answer) => !answer.ok);
+  if (failed.length === 0) return { kind: 'committed', results: answers.slice(1, -1).map((answer) => resultOf((answer as { result: pg.QueryResult }).result)) };
+  const first = failed[0]!.error;
+  const broken = failed.some((answer) => !refusedByServer(answer.error)) || (first as pg.DatabaseError).severity === 'FATAL';
+  return { kind: refusedByServer(first) ? 'rolled back' : 'unknown', error: first, broken };
 }
 
 /**

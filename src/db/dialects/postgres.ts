@@ -113,7 +113,7 @@ function wakeListener(url: string, onState: PostgresOptions['onWakeListener']): 
 export function openPostgres(url: string, options: PostgresOptions = {}): HostStore {
   // Pipelined connections: an atomic unit's statements go out together (postgres-units.ts); a
   // connection that awaits each answer before the next query, as Kysely does, works as before.
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types, pipeline: true });
   pool.on('error', (error) => options.onIdleError?.(error));
   // A connection the server ends while a query holds it (a restart, a failover, an administrator's
   // pg_terminate_backend) emits `error`, which would end the process with no listener: the pool
