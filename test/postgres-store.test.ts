@@ -230,6 +230,25 @@ describe('Postgres store', { timeout: 120_000 }, () => {
       assert.notEqual(txOf(first!.value), txOf(last!.value), 'each committed in a transaction of its own');
     });
 
+    it('prepares a unit’s statements once per connection, and runs a unit again unnamed once a migration changed what a prepared one returns', async () => {
+      const one = openPostgres(url, { poolSize: 1 });
+      try {
+        await sql`CREATE TABLE scratch_plans (id integer)`.execute(one.db);
+        const insert = (id: number) => [sql`INSERT INTO scratch_plans (id) VALUES (${id}) RETURNING *`.compile(PostgresQueries), transactionId];
+        await one.atomic(insert(1));
+        const prepared = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(one.db);
+        assert.ok(prepared.rows.length >= 1, 'the unit’s INSERT is prepared on the pool’s one connection');
+        // What a newer process's migration does while this one runs: its prepared INSERT … RETURNING * now returns another row type.
+        await sql`ALTER TABLE scratch_plans ADD COLUMN note text`.execute(store.db);
+        const [inserted] = await one.atomic(insert(2));
+        assert.deepEqual(inserted!.rows, [{ id: 2, note: null }]);
+        assert.deepEqual((await one.atomic(insert(3)))[0]!.rows, [{ id: 3, note: null }]);
+      } finally {
+        await sql`DROP TABLE IF EXISTS scratch_plans`.execute(store.db);
+        await one.close();
+      }
+    });
+
     it('a unit that writes an endpoint row commits alone (a group never takes shared rows in the order its units came)', async () => {
       const touchEndpoint = sql`UPDATE endpoints SET url = url WHERE id = 'ep_none'`.compile(PostgresQueries);
       const [first, writer, last] = await Promise.all([

@@ -38,6 +38,33 @@ type Ending = { kind: 'committed'; results: QueryResult<unknown>[] } | { kind: '
 /** The server's own refusal of a statement, as opposed to a connection that failed. */
 const refusedByServer = (error: unknown) => error instanceof pg.DatabaseError;
 
+/** At most this many statement texts are prepared by name; each connection that runs one keeps it on the server. */
+const NAMED_STATEMENTS = 200;
+
+/**
+ * Names for the statements of atomic units, so that each connection parses and plans a statement
+ * once and then only binds new values (a third of Postgres's CPU per delivery: docs/scaling.md).
+ * Names are per process and per connection on the server; past NAMED_STATEMENTS texts, the rest
+ * run unnamed, so the server's memory per connection stays bounded.
+ */
+function statementNames(): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    const known = names.get(text);
+    if (known !== undefined || names.size >= NAMED_STATEMENTS) return known;
+    const name = `hookgate_${names.size}`;
+    names.set(text, name);
+    return name;
+  };
+}
+
+/**
+ * A named statement whose result columns changed since its connection prepared it (a migration run
+ * by a newer process: a column added to a table it returns). The connection is dropped, and the unit
+ * runs again with unnamed statements.
+ */
+const stalePlan = (error: unknown) => error instanceof pg.DatabaseError && error.code === '0A000' && /cached plan/.test(error.message);
+
 /** The socket under a pooled connection, corked while a transaction's statements are written. */
 type Corkable = { connection?: { stream?: { cork?(): void; uncork?(): void } } };
 
@@ -50,12 +77,15 @@ type Corkable = { connection?: { stream?: { cork?(): void; uncork?(): void } } }
  * session (FATAL) leaves the ones after it unrun. Either way nothing is stored. If the connection
  * fails with no refusal before it, the COMMIT may have run: whether it committed is unknown.
  */
-async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[]): Promise<Ending> {
+async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQuery[], nameOf: (text: string) => string | undefined): Promise<Ending> {
   const stream = (client as unknown as Corkable).connection?.stream;
   stream?.cork?.();
   let sent: Promise<pg.QueryResult>[];
   try {
-    sent = [client.query('BEGIN'), ...queries.map((query) => client.query(query.sql, query.parameters as unknown[])), client.query('COMMIT')];
+    // In this order: each call writes its statement.
+    const begin = client.query('BEGIN');
+    const statements = queries.map((query) => client.query({ text: query.sql, values: query.parameters as unknown[], name: nameOf(query.sql) }));
+    sent = [begin, ...statements, client.query('COMMIT')];
   } finally {
     stream?.uncork?.();
   }
@@ -70,7 +100,7 @@ async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQ
   const failed = answers.filter((answer) => !answer.ok);
   if (failed.length === 0) return { kind: 'committed', results: answers.slice(1, -1).map((answer) => resultOf((answer as { result: pg.QueryResult }).result)) };
   const first = failed[0]!.error;
-  const broken = failed.some((answer) => !refusedByServer(answer.error)) || (first as pg.DatabaseError).severity === 'FATAL';
+  const broken = failed.some((answer) => !refusedByServer(answer.error)) || (first as pg.DatabaseError).severity === 'FATAL' || stalePlan(first);
   return { kind: refusedByServer(first) ? 'rolled back' : 'unknown', error: first, broken };
 }
 
@@ -89,11 +119,13 @@ async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQ
  * that write shared rows commit alone (SHARED_ROW_WRITE).
  */
 export function postgresUnits(pool: pg.Pool): (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]> {
-  const transaction = async (queries: readonly CompiledQuery[]): Promise<Ending> => {
+  const named = statementNames();
+  const unnamed = () => undefined;
+  const transaction = async (queries: readonly CompiledQuery[], nameOf: (text: string) => string | undefined = named): Promise<Ending> => {
     const client = await pool.connect();
     let ending: Ending | undefined;
     try {
-      ending = await runTransaction(client, queries);
+      ending = await runTransaction(client, queries, nameOf);
       return ending;
     } finally {
       // A connection that failed is not given back to the pool.
@@ -106,7 +138,8 @@ export function postgresUnits(pool: pg.Pool): (queries: readonly CompiledQuery[]
         unit.resolve([resultOf(await pool.query(unit.queries[0]!.sql, unit.queries[0]!.parameters as unknown[]))]);
         return;
       }
-      const ending = await transaction(unit.queries);
+      let ending = await transaction(unit.queries);
+      if (ending.kind === 'rolled back' && stalePlan(ending.error)) ending = await transaction(unit.queries, unnamed);
       if (ending.kind === 'committed') unit.resolve(ending.results);
       else unit.reject(ending.error);
     } catch (error) {
