@@ -259,7 +259,10 @@ async function endToEnd(cluster: PostgresCluster, receiver: Receiver, rate: numb
   }
 }
 
-export async function runPostgresBench(argv: string[]): Promise<void> {
+/** The Postgres bench's results, as it prints them (JSON on stdout). */
+export type PostgresBenchResults = Awaited<ReturnType<typeof runPostgresBench>>;
+
+export async function runPostgresBench(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -312,6 +315,7 @@ export async function runPostgresBench(argv: string[]): Promise<void> {
       endToEnd: e2e,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return result;
   } finally {
     await receiver.stop();
     await cluster.stop();

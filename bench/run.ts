@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { postgresUnavailable } from '../scripts/postgres-cluster.ts';
 import { bullmqPeer, type PeerResults, peerUnavailable } from './lib/bullmq.ts';
 import { rateChartSvg } from './lib/chart.ts';
 import { freshDataDir, type Runtime, removeDataDirs, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
@@ -12,7 +13,7 @@ import { startReceiver } from './lib/receiver.ts';
 import { renderTable, writeResults } from './lib/report.ts';
 import { buildRows, type SweepResults } from './lib/rows.ts';
 import { round } from './lib/stats.ts';
-import { runPostgresBench, wantsPostgresStore } from './postgres-scaling.ts';
+import { type PostgresBenchResults, runPostgresBench, wantsPostgresStore } from './postgres-scaling.ts';
 
 /**
  * `npm run bench [-- --runtime bun] [-- --quick] [-- --compiled] [-- --profile] [-- --endpoint-concurrency N]`:
@@ -36,6 +37,8 @@ const { values: options } = parseArgs({
     // The BullMQ peer (twice: Redis on the server's core, then on the other): in the full run unless --skip-peers; in --quick only with --peers.
     peers: { type: 'boolean', default: false },
     'skip-peers': { type: 'boolean', default: false },
+    // The Postgres phase (bench/postgres-scaling.ts with --backlog 10000: 1/2/4 workers, pg-boss, end to end): in the full Node run unless --skip-postgres.
+    'skip-postgres': { type: 'boolean', default: false },
     // The delivery worker's HOOKGATE_ENDPOINT_CONCURRENCY (hookgate's default, 32, unless given).
     'endpoint-concurrency': { type: 'string' },
   },
@@ -115,6 +118,15 @@ try {
     }
   log('sweep cost vs history');
   const sweep = await sweepCost(receiver);
+  // The Postgres store and its peer (issue 26 items 3 and 4), so that one run prints every ratio.
+  let postgres: PostgresBenchResults | null = null;
+  const postgresWanted = !quick && runtime === 'node' && !options['skip-postgres'];
+  const postgresMissing = postgresWanted ? postgresUnavailable() : null;
+  if (postgresMissing) log(`Postgres phase skipped: ${postgresMissing}`);
+  else if (postgresWanted) {
+    log('Postgres store: 1, 2 and 4 workers, pg-boss, end to end (bench/postgres-scaling.ts --backlog 10000)');
+    postgres = await runPostgresBench(['--backlog', '10000']);
+  }
   const loadAfter = loadavg();
 
   const peakRss = Math.max(ingested.peakRss ?? 0, delivered.peakRss ?? 0, latencies.peakRss ?? 0) || null;
@@ -156,6 +168,7 @@ try {
     sweep,
     peers,
     peakRss,
+    postgres,
     targets: rows.filter((row) => row.met !== null).map((row) => ({ figure: row.figure, ratio: row.ratio, value: row.hookgate, target: row.target, met: row.met })),
   };
   process.stdout.write(`\nhookgate bench, ${runtime}${quick ? ' (quick)' : ''}, ${startedAt.toISOString()}, ${results.seconds} s\n`);
@@ -163,6 +176,7 @@ try {
     `machine: ${machine.cpus} cores (${machine.cpuModel}), load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${pinned ? `server on core ${SERVER_CORE}, load generator + receiver on core ${CLIENT_CORE}` : 'unpinned'}\n\n`,
   );
   process.stdout.write(`${renderTable(rows)}\n`);
+  if (postgres) process.stdout.write(`\n${postgresSummary(postgres)}\n`);
   if (!options['no-write']) {
     const written = writeResults(results, { runtime, quick, date: startedAt });
     const chart = written.replace(/\.json$/, '-rates.svg');
@@ -178,4 +192,16 @@ try {
 } finally {
   await receiver.stop();
   removeDataDirs();
+}
+
+/** The Postgres phase's ratios in one line each, below the table. */
+function postgresSummary(postgres: PostgresBenchResults): string {
+  const workers = Object.entries(postgres.workers);
+  const lines = [
+    `Postgres, ${postgres.backlog} deliveries: ${workers.map(([count, rate]) => `${count} worker${count === '1' ? '' : 's'} ${rate.perSecond}/s (${rate.ratio}×)`).join(', ')}`,
+  ];
+  if (postgres.pgBoss)
+    lines.push(`Postgres peer: hookgate (1 worker) / pg-boss ${postgres.pgBoss.hookgateRatio}× (${postgres.pgBoss.perSecond}/s; target ≥ ${postgres.pgBoss.target}×)`);
+  if (postgres.endToEnd) lines.push(`Postgres end to end, 1 api + 2 workers at ${postgres.endToEnd.rate}/s: p50 ${postgres.endToEnd.p50} / p99 ${postgres.endToEnd.p99} ms`);
+  return lines.join('\n');
 }

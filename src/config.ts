@@ -21,6 +21,8 @@ const envSchema = z
     DATABASE_URL: z.string().optional(),
     /** Connections each process keeps to Postgres (no effect on SQLite). */
     HOOKGATE_DB_POOL_SIZE: z.coerce.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
+    /** Postgres only: prepare the statements of atomic units by name (`false` behind a pooler that cannot track them). */
+    HOOKGATE_DB_PREPARED_STATEMENTS: boolean.default(true),
     DATA_DIR: z.string().default('./data'),
     HOOKGATE_ENV: z.enum(['development', 'production']).default('development'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

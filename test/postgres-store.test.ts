@@ -249,6 +249,17 @@ describe('Postgres store', { timeout: 120_000 }, () => {
       }
     });
 
+    it('prepares nothing with HOOKGATE_DB_PREPARED_STATEMENTS=false (behind a pooler that cannot track named statements)', async () => {
+      const one = openPostgres(url, { poolSize: 1, preparedStatements: false });
+      try {
+        await one.atomic([tenant('ten_unnamed'), transactionId]);
+        assert.deepEqual((await sql`SELECT name FROM pg_prepared_statements`.execute(one.db)).rows, []);
+        assert.deepEqual(await stored(['ten_unnamed']), ['ten_unnamed']);
+      } finally {
+        await one.close();
+      }
+    });
+
     it('a unit that writes an endpoint row commits alone (a group never takes shared rows in the order its units came)', async () => {
       const touchEndpoint = sql`UPDATE endpoints SET url = url WHERE id = 'ep_none'`.compile(PostgresQueries);
       const [first, writer, last] = await Promise.all([

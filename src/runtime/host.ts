@@ -73,6 +73,7 @@ async function openMigratedPostgres(env: Env, log: Logger, create: boolean): Pro
   const { openPostgres } = await import('../db/dialects/postgres.ts');
   const store = openPostgres(env.DATABASE_URL, {
     poolSize: env.HOOKGATE_DB_POOL_SIZE,
+    preparedStatements: env.HOOKGATE_DB_PREPARED_STATEMENTS,
     onIdleError: (error) => log({ level: 'warn', msg: 'postgres connection lost', error: error.message }),
     onWakeListener: (state, error) =>
       log(state === 'lost' ? { level: 'warn', msg: 'postgres wake listener lost: reconnecting', error: error?.message } : { msg: 'postgres wake listener back' }),

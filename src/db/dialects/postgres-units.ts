@@ -118,9 +118,9 @@ async function runTransaction(client: pg.PoolClient, queries: readonly CompiledQ
  * unit of one statement runs without BEGIN and COMMIT (one statement is atomic by itself), and units
  * that write shared rows commit alone (SHARED_ROW_WRITE).
  */
-export function postgresUnits(pool: pg.Pool): (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]> {
-  const named = statementNames();
+export function postgresUnits(pool: pg.Pool, { preparedStatements }: { preparedStatements: boolean }): (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]> {
   const unnamed = () => undefined;
+  const named = preparedStatements ? statementNames() : unnamed;
   const transaction = async (queries: readonly CompiledQuery[], nameOf: (text: string) => string | undefined = named): Promise<Ending> => {
     const client = await pool.connect();
     let ending: Ending | undefined;

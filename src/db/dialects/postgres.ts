@@ -29,6 +29,8 @@ const types = {
 
 export interface PostgresOptions {
   poolSize?: number;
+  /** Whether atomic units prepare their statements by name (default true; postgres-units.ts). */
+  preparedStatements?: boolean;
   /** Told about errors of idle pooled connections (the server restarted, the network dropped); the pool replaces them. */
   onIdleError?: (error: Error) => void;
   /** Told when the wake listener's connection is lost (it reconnects by itself) and when it is back. */
@@ -123,7 +125,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): HostSt
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
-    atomic: postgresUnits(pool),
+    atomic: postgresUnits(pool, { preparedStatements: options.preparedStatements ?? true }),
     runBatch: (statements) =>
       db.transaction().execute(async (trx) => {
         // No parameters: pg sends each text over the simple protocol, which runs a whole migration file.
