@@ -6,7 +6,7 @@ import { bullmqPeer, type PeerResults, peerUnavailable } from './lib/bullmq.ts';
 import { rateChartSvg } from './lib/chart.ts';
 import { freshDataDir, type Runtime, removeDataDirs, runtimeCommand, SMALL_HEAP_FLAGS } from './lib/hookgate.ts';
 import { deliver, ingest, latency, type Plan, type Receiver, rawIngest } from './lib/phases.ts';
-import { CLIENT_CORE, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned } from './lib/processes.ts';
+import { CLIENT_CORE, ensureClientFlags, pinSelf, SERVER_CORE, spawnPinned, unpinSelf } from './lib/processes.ts';
 import { runRawPostLoop } from './lib/raw-post.ts';
 import { countAttempts } from './lib/raw-store.ts';
 import { startReceiver } from './lib/receiver.ts';
@@ -125,6 +125,8 @@ try {
   if (postgresMissing) log(`Postgres phase skipped: ${postgresMissing}`);
   else if (postgresWanted) {
     log('Postgres store: 1, 2 and 4 workers, pg-boss, end to end (bench/postgres-scaling.ts --backlog 10000)');
+    // As when run alone: nothing pinned, the cluster it starts included (started from a pinned process, Postgres kept to one core).
+    unpinSelf();
     postgres = await runPostgresBench(['--backlog', '10000']);
   }
   const loadAfter = loadavg();

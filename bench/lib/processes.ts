@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 export { freePort } from '../../scripts/free-port.ts';
 
@@ -48,6 +49,12 @@ export function pinSelf(): boolean {
   if (!hasTaskset()) return false;
   execFileSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
   return true;
+}
+
+/** Lets this process (and what it starts from now on, such as a Postgres cluster) run on every core again. */
+export function unpinSelf(): void {
+  if (!hasTaskset()) return;
+  execFileSync('taskset', ['-a', '-cp', `0-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
 }
 
 export interface Spawned {
