@@ -232,6 +232,7 @@ describe('one Postgres database, 2 api and 3 worker processes', { skip, concurre
       200,
     );
     assert.equal(job.done, 100);
+    assert.equal(job.skipped, 0, 'no delivery counted twice, as done by one worker and skipped by another');
     await eventually(async () => ((await stats(endpoint)).by_status.succeeded === 100 ? true : undefined), 20_000, 'every recovered delivery succeeds', 200);
     await sleep(1500);
     const resent = at('/recover')

@@ -8,6 +8,7 @@ import {
   recordRecoveryProgress,
   rescheduleFinished,
   runningRecoveries,
+  takeRecoveryChunk,
 } from '../db/repo/recovery-jobs.ts';
 import type { Database, Endpoint, RecoveryJob } from '../db/schema.ts';
 import { prefixedId } from '../lib/random.ts';
@@ -57,13 +58,16 @@ export async function advanceRecoveries(db: Kysely<Database>, now: number): Prom
   let rescheduled = 0;
   for (const job of jobs) {
     const chunk = await nextRecoveryChunk(db, job, CHUNK);
+    const cursor = chunk.at(-1)?.id ?? job.cursor;
+    // Another process advancing the same job took this chunk first (an empty last chunk moves nothing: every process may finish it).
+    if (chunk.length > 0 && !(await takeRecoveryChunk(db, job.id, job.cursor, cursor))) continue;
     const done = await rescheduleFinished(
       db,
       chunk.filter((row) => row.status !== 'pending').map((row) => row.id),
       now,
     );
     rescheduled += done;
-    await recordRecoveryProgress(db, job.id, { done, skipped: chunk.length - done, cursor: chunk.at(-1)?.id ?? job.cursor, finished: chunk.length < CHUNK, now });
+    await recordRecoveryProgress(db, job.id, { done, skipped: chunk.length - done, finished: chunk.length < CHUNK, now });
   }
   return rescheduled;
 }

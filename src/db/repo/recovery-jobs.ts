@@ -58,18 +58,24 @@ export async function rescheduleFinished(db: Kysely<Database>, ids: readonly num
   return rescheduled;
 }
 
+/**
+ * Takes a job's next chunk for this process: moves its cursor from where this process read it.
+ * False when another process (a worker on another host) moved it first: that one re-schedules the
+ * chunk and counts it, so no delivery is counted twice, as done by one and skipped by the other.
+ */
+export async function takeRecoveryChunk(db: Kysely<Database>, jobId: string, from: number, to: number): Promise<boolean> {
+  const moved = await db.updateTable('recovery_jobs').set({ cursor: to }).where('id', '=', jobId).where('cursor', '=', from).where('state', '=', 'running').executeTakeFirst();
+  return Number(moved.numUpdatedRows) === 1;
+}
+
 /** Adds one chunk's progress to a job (counts added in the UPDATE, so concurrent sweepers never lose one). */
-export async function recordRecoveryProgress(
-  db: Kysely<Database>,
-  jobId: string,
-  progress: { done: number; skipped: number; cursor: number; finished: boolean; now: number },
-): Promise<void> {
+export async function recordRecoveryProgress(db: Kysely<Database>, jobId: string, progress: { done: number; skipped: number; finished: boolean; now: number }): Promise<void> {
+  // The cursor was moved when the chunk was taken (takeRecoveryChunk); set here, a slow process could move it back.
   await db
     .updateTable('recovery_jobs')
     .set({
       done: sql`done + ${progress.done}`,
       skipped: sql`skipped + ${progress.skipped}`,
-      cursor: progress.cursor,
       state: progress.finished ? 'done' : 'running',
       finished_at: progress.finished ? progress.now : null,
     })

@@ -100,14 +100,20 @@ export class Sweep {
     }
     this.claiming = (async () => {
       let claimed = 0;
-      do {
-        this.claimAgain = false;
-        claimed += await this.claimRound();
-      } while (this.claimAgain && !this.core.stopping);
+      try {
+        do {
+          this.claimAgain = false;
+          claimed += await this.claimRound();
+        } while (this.claimAgain && !this.core.stopping);
+      } finally {
+        // In the same step as the last look at `claimAgain`: a call after it starts a new run. (Cleared a
+        // microtask later, in a `.finally` of the run's promise, a call in between was lost: an attempt
+        // finishing then found the run still there, asked it for one more round after it had ended, and
+        // the process waited for the next sweep.)
+        this.claiming = null;
+      }
       return claimed;
-    })().finally(() => {
-      this.claiming = null;
-    });
+    })();
     return this.claiming;
   }
 
