@@ -52,6 +52,7 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
   });
 
   it('gives events ids in creation order: the millisecond of the publish, then 48 random bits', async () => {
+    receiver.received.length = 0;
     const ids: string[] = [];
     for (let index = 0; index < 5; index++) {
       const before = Date.now();
@@ -70,6 +71,8 @@ describe('delivery engine: ingest, fan out, sign, deliver, retry', () => {
       'later events sort after earlier ones',
     );
     assert.equal(new Set(ids).size, ids.length);
+    // Their deliveries arrive before the next test counts what its receiver gets.
+    await receiver.waitFor((received) => received.length === ids.length, 5000);
   });
 
   it('keeps last_triggered_at on the sponsor webhook', async () => {
