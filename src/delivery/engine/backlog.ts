@@ -119,6 +119,11 @@ export class Backlog {
     for (const id of skipped.tenants) this.leftBehind.tenants.add(id);
   }
 
+  /** Whether any of these endpoints and tenants (skipped by a claim at their bound) is down to its refill point now. */
+  drainedSince(skipped: { endpoints: readonly string[]; tenants: readonly string[] }): boolean {
+    return skipped.tenants.some((id) => this.limiter.tenantRefillable(id)) || skipped.endpoints.some((id) => this.limiter.endpointRefillable(id));
+  }
+
   /** After an attempt to the endpoint: whether it left due work behind and is down to its refill point (it then no longer counts as left behind). */
   endpointRoomAgain(endpointId: string): boolean {
     if (!this.leftBehind.endpoints.has(endpointId) || !this.limiter.endpointRefillable(endpointId)) return false;

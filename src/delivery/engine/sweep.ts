@@ -142,6 +142,9 @@ export class Sweep {
       // Fewer than asked for, and no endpoint cut short: nothing else is due, or the rest lies
       // beyond the window, behind rows of skipped endpoints and tenants: looked for endpoint by endpoint.
       if (batch.length < limit && !reachesShare(batch, perEndpoint)) {
+        // What it skipped at its bound may have drained while the claim was out; if every attempt
+        // finished meanwhile, none is left to ask for the next round: claim again now.
+        if (backlog.drainedSince(full)) continue;
         const now = core.deps.now();
         if (byEndpoint || now - this.lastClaimByEndpoint < CLAIM_BY_ENDPOINT_EVERY_MS) break;
         byEndpoint = true;
